@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * memwell: lock-free, zero-copy block and record rings shared between
+ * processes and the kernel.  This is the ABI: the in-memory layout of a
+ * ring and the ioctls of /dev/memwell.  Everything here is fixed-size and
+ * position independent (offsets, never pointers).
+ *
+ * A ring is one mapping made of page-aligned regions (offsets in
+ * struct memwell_ring_info):
+ *
+ *   +--------------------+  0
+ *   | header (RO)        |  struct memwell_ring_hdr: magic, geometry
+ *   +--------------------+  prod_offset
+ *   | producer control   |  struct memwell_side, then, if the producer
+ *   | + producer marks   |  side is multi-owner, one __u64 mark per block
+ *   +--------------------+  cons_offset
+ *   | consumer control   |  likewise for the consumer side
+ *   | + consumer marks   |
+ *   +--------------------+  data_offset
+ *   | data               |  block_count blocks of block_size bytes ...
+ *   | data (again)       |  ... mapped a second time right after, so any
+ *   +--------------------+  span of up to the capacity is contiguous
+ *
+ * Each writer has its own pages so the kernel can map what a process must
+ * not write read-only.  Positions count blocks from 0 and never wrap (a
+ * __u64 of blocks outlives the machine); the block of position p is
+ * p & (block_count - 1).  docs/ring-protocol.md describes the protocol.
+ */
+#ifndef _UAPI_LINUX_MEMWELL_H
+#define _UAPI_LINUX_MEMWELL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define MEMWELL_MAGIC		0x4c45574dU	/* "MWEL" little-endian */
+#define MEMWELL_ABI_VERSION	1U
+
+/* Geometry limits (the device may lower the size limit, see max_ring_kib). */
+#define MEMWELL_BLOCK_SHIFT_MIN	3U	/* 8 B: room for a record header */
+#define MEMWELL_BLOCK_SHIFT_MAX	16U	/* 64 KiB */
+#define MEMWELL_COUNT_SHIFT_MIN	1U
+#define MEMWELL_COUNT_SHIFT_MAX	30U
+#define MEMWELL_DATA_SHIFT_MIN	12U	/* data is mapped twice: whole pages */
+#define MEMWELL_DATA_SHIFT_MAX	36U	/* 64 GiB */
+
+/* Ring flags (struct memwell_ring_hdr.flags, struct memwell_create.flags) */
+#define MEMWELL_F_PROD_MULTI	(1U << 0)	/* many producers may reserve */
+#define MEMWELL_F_CONS_MULTI	(1U << 1)	/* many consumers may reserve */
+#define MEMWELL_F_RECORDS	(1U << 2)	/* data holds records, not raw blocks */
+#define MEMWELL_F_ALL		(MEMWELL_F_PROD_MULTI | MEMWELL_F_CONS_MULTI | \
+				 MEMWELL_F_RECORDS)
+
+/*
+ * Read-only header, written once when the ring is formatted.  Readers keep
+ * a private, validated copy of what they depend on and never re-read it.
+ */
+struct memwell_ring_hdr {
+	__u32 magic;		/* MEMWELL_MAGIC */
+	__u32 abi_version;	/* MEMWELL_ABI_VERSION */
+	__u32 flags;		/* MEMWELL_F_* */
+	__u32 block_shift;	/* block size = 1 << block_shift */
+	__u32 count_shift;	/* block count = 1 << count_shift */
+	__u32 page_shift;	/* page size the layout was computed for */
+	__u64 prod_offset;	/* struct memwell_side of the producers */
+	__u64 cons_offset;	/* struct memwell_side of the consumers */
+	__u64 data_offset;	/* first of the two data mappings */
+	__u64 total_size;	/* header..end of the second data mapping */
+	__u64 reserved[10];	/* zero */
+};
+
+/*
+ * One side's control area: the producers' or the consumers'.  Only that
+ * side writes it; the other side reads release_pos.  Lines are 64 bytes
+ * apart (128 on the line the peer reads, against adjacent-line prefetch)
+ * so that the owners' own line never bounces to the peer.  Its size is
+ * MEMWELL_SIDE_SIZE.
+ */
+struct memwell_side {
+	/* Line 0: written by this side's owners on every reservation. */
+	__u64 reserve_pos;	/* next position this side reserves */
+	__u64 limit_cache;	/* last limit read from the peer (a cache) */
+	__u64 pad0[14];
+
+	/* Byte 128: written on release, read by the peer. */
+	__u64 release_pos;	/* everything before it is the peer's */
+	__u64 pad1[15];
+
+	/* Byte 256: sleepers of this side announce themselves (wake protocol). */
+	__u32 waiters;		/* participants of this side asleep in poll() */
+	__u32 wake_flags;	/* reserved for the wake protocol, zero */
+	__u64 pad2[15];
+};
+
+/* Multi-owner sides keep one __u64 mark per block right after their side. */
+#define MEMWELL_SIDE_SIZE	384U
+
+/*
+ * Record header, at the start of a record's first block.  A record of len
+ * payload bytes occupies ceil((8 + len) / block_size) whole blocks.
+ */
+struct memwell_rec_hdr {
+	__u32 len;		/* payload bytes, >= 1 */
+	__u32 flags;		/* MEMWELL_REC_* */
+};
+
+#define MEMWELL_REC_DISCARD	(1U << 0)	/* consumers skip this record */
+#define MEMWELL_REC_PAD		(1U << 1)	/* filler (unused batch tail) */
+#define MEMWELL_REC_FLAGS	(MEMWELL_REC_DISCARD | MEMWELL_REC_PAD)
+
+/* ---- /dev/memwell ---- */
+
+/* Argument of MEMWELL_IOC_CREATE. */
+struct memwell_create {
+	__u32 size;		/* sizeof(struct memwell_create) */
+	__u32 flags;		/* MEMWELL_F_* */
+	__u32 block_shift;
+	__u32 count_shift;
+	__u64 reserved[4];	/* zero */
+};
+
+/* Argument of MEMWELL_IOC_INFO: where each region is in the mapping. */
+struct memwell_ring_info {
+	__u32 size;		/* sizeof(struct memwell_ring_info) */
+	__u32 flags;
+	__u32 block_shift;
+	__u32 count_shift;
+	__u64 hdr_offset;	/* read-only header page */
+	__u64 hdr_size;
+	__u64 prod_offset;	/* producer control (+ marks) */
+	__u64 prod_size;
+	__u64 cons_offset;	/* consumer control (+ marks) */
+	__u64 cons_size;
+	__u64 data_offset;	/* data, mapped twice: data_size * 2 bytes */
+	__u64 data_size;
+	__u64 total_size;	/* mmap this many bytes at offset 0 */
+	__u64 reserved[4];	/* zero */
+};
+
+#define MEMWELL_IOC_MAGIC	0xb7
+#define MEMWELL_IOC_CREATE	_IOW(MEMWELL_IOC_MAGIC, 1, struct memwell_create)
+#define MEMWELL_IOC_INFO	_IOR(MEMWELL_IOC_MAGIC, 2, struct memwell_ring_info)
+
+#endif /* _UAPI_LINUX_MEMWELL_H */

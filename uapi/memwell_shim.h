@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * The one place where the ring core meets its world.  The core
+ * (memwell_ring.h) is compiled unmodified in the kernel and in user space;
+ * it uses only what this shim names: types, errno values, memcpy and the
+ * kernel's memory-ordering primitives.  In user space those map onto the
+ * GCC/Clang __atomic builtins (C11 model), which ThreadSanitizer
+ * understands; in the kernel they are the kernel's own.
+ */
+#ifndef _MEMWELL_SHIM_H
+#define _MEMWELL_SHIM_H
+
+#ifdef __KERNEL__
+
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+
+#define memwell_read_once(p)		READ_ONCE(*(p))
+#define memwell_write_once(p, v)	WRITE_ONCE(*(p), (v))
+#define memwell_load_acquire(p)		smp_load_acquire(p)
+#define memwell_store_release(p, v)	smp_store_release((p), (v))
+/* Store, then a full barrier: the store is ordered before any later load. */
+#define memwell_store_mb(p, v)		smp_store_mb(*(p), (v))
+/* A load that follows a full barrier (store_mb or cmpxchg) in program order. */
+#define memwell_load_sc(p)		READ_ONCE(*(p))
+/* Fully ordered compare-and-swap; on failure *(oldp) gets the current value. */
+#define memwell_cmpxchg(p, oldp, v)	try_cmpxchg((p), (oldp), (v))
+#define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+
+#else /* user space */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <linux/types.h>
+
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
+
+#define memwell_read_once(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define memwell_write_once(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define memwell_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define memwell_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/*
+ * The kernel's smp_store_mb() is an xchg on x86; an exchange is also what
+ * makes the store-buffering pattern of the sweep (docs/ring-protocol.md)
+ * correct in the C11 model, together with memwell_load_sc().
+ */
+#define memwell_store_mb(p, v)		((void)__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST))
+#define memwell_load_sc(p)		__atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define memwell_cmpxchg(p, oldp, v)	\
+	__atomic_compare_exchange_n((p), (oldp), (v), false, \
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+#define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+
+#endif /* __KERNEL__ */
+#endif /* _MEMWELL_SHIM_H */
