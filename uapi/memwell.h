@@ -136,8 +136,24 @@ struct memwell_ring_info {
 	__u64 reserved[4];	/* zero */
 };
 
+/*
+ * mmap(): each region is mapped on its own, MAP_SHARED, at exactly its
+ * offset and size from struct memwell_ring_info: the header read-only, the
+ * control areas read-write, and the data at data_offset for 2 * data_size
+ * bytes (the kernel maps its pages twice).  Never executable.
+ */
+
 #define MEMWELL_IOC_MAGIC	0xb7
 #define MEMWELL_IOC_CREATE	_IOW(MEMWELL_IOC_MAGIC, 1, struct memwell_create)
 #define MEMWELL_IOC_INFO	_IOR(MEMWELL_IOC_MAGIC, 2, struct memwell_ring_info)
+/*
+ * Wake the participants of one side (argument: MEMWELL_SIDE_PROD or
+ * MEMWELL_SIDE_CONS) that announced they sleep: sent by the library only
+ * when memwell_side.waiters says someone does (docs/wake-protocol.md).
+ */
+#define MEMWELL_IOC_WAKE	_IO(MEMWELL_IOC_MAGIC, 3)
+
+#define MEMWELL_SIDE_PROD	0U
+#define MEMWELL_SIDE_CONS	1U
 
 #endif /* _UAPI_LINUX_MEMWELL_H */

@@ -79,6 +79,13 @@ struct memwell_ring {
 	__u32 flags;			/* MEMWELL_F_* */
 	__u32 access;			/* MEMWELL_ACCESS_* */
 	__u32 pad;
+	/*
+	 * Wake protocol (docs/wake-protocol.md), NULL in local mode: called
+	 * after a release when participants of side @sleepers announced they
+	 * sleep.  It must not sleep itself.
+	 */
+	void (*kick)(struct memwell_ring *r, enum memwell_side_id sleepers);
+	void *owner;			/* for @kick */
 };
 
 /* Blocks [pos, pos + n) reserved by one call. */
@@ -190,6 +197,8 @@ static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 	r->flags = l->flags;
 	r->access = access;
 	r->pad = 0;
+	r->kick = NULL;
+	r->owner = NULL;
 	r->rec_max = (l->flags & MEMWELL_F_RECORDS) ?
 		l->data_size - MEMWELL_REC_HDR_SIZE : 0;
 }
@@ -350,6 +359,38 @@ static inline bool memwell_help_peer(struct memwell_ring *r,
 	return memwell_side_sweep(r, peer);
 }
 
+/*
+ * (G) After publishing side @s's release: if the peer's participants said
+ * they sleep, kick them.  The full barrier orders our release_pos store
+ * before the load of waiters; it pairs with (H) in memwell_arm().
+ */
+static inline void memwell_wake_peer(struct memwell_ring *r,
+				     enum memwell_side_id s)
+{
+	enum memwell_side_id peer = s == MEMWELL_PROD ? MEMWELL_CONS : MEMWELL_PROD;
+
+	if (!r->kick)
+		return;
+	memwell_smp_mb();
+	if (memwell_read_once(&r->side[peer]->waiters))
+		r->kick(r, peer);
+}
+
+/*
+ * (H) Side @s found nothing to do and may sleep: announce it before the
+ * caller looks once more.  The exchange is a full barrier, so either that
+ * last look sees the peer's new release_pos, or the peer's (G) sees the
+ * announcement and kicks.  Returns true when the caller must look again.
+ */
+static inline bool memwell_arm(struct memwell_ring *r, enum memwell_side_id s)
+{
+	if (!r->kick || !(r->access & (1U << s)))
+		return false;
+	memwell_store_mb(&r->side[s]->waiters, 1U);
+	memwell_smp_mb();
+	return true;
+}
+
 static inline int memwell_reserve_single(struct memwell_ring *r,
 					 enum memwell_side_id s,
 					 __u64 min, __u64 max,
@@ -361,17 +402,24 @@ static inline int memwell_reserve_single(struct memwell_ring *r,
 	__u64 avail = lim - pos;
 
 	if (unlikely(avail < min || avail > r->count)) {
-		lim = memwell_side_fetch_limit(r, s);
-		avail = lim - pos;
-		if (avail < min && memwell_help_peer(r, s)) {
+		bool armed = false;
+
+		for (;;) {
 			lim = memwell_side_fetch_limit(r, s);
 			avail = lim - pos;
+			if (avail < min && memwell_help_peer(r, s)) {
+				lim = memwell_side_fetch_limit(r, s);
+				avail = lim - pos;
+			}
+			if (unlikely(avail > r->count))
+				return -EIO;
+			memwell_write_once(&self->limit_cache, lim);
+			if (avail >= min)
+				break;
+			if (armed || !memwell_arm(r, s))
+				return -EAGAIN;
+			armed = true;	/* look once more, announced */
 		}
-		if (unlikely(avail > r->count))
-			return -EIO;
-		memwell_write_once(&self->limit_cache, lim);
-		if (avail < min)
-			return -EAGAIN;
 	}
 	if (avail > max)
 		avail = max;
@@ -388,7 +436,7 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 {
 	struct memwell_side *self = r->side[s];
 	__u64 pos = memwell_read_once(&self->reserve_pos);
-	bool helped = false;
+	bool helped = false, armed = false;
 	unsigned int tries;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
@@ -419,8 +467,12 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 			}
 			if ((__s64)(lim - cached) > 0)
 				memwell_store_release(&self->limit_cache, lim);
-			if (avail < min)
-				return -EAGAIN;
+			if (avail < min) {
+				if (armed || !memwell_arm(r, s))
+					return -EAGAIN;
+				armed = true;	/* look once more, announced */
+				continue;
+			}
 		}
 		if (avail > max)
 			avail = max;
@@ -488,6 +540,7 @@ static inline int memwell_release(struct memwell_ring *r, enum memwell_side_id s
 			return -EINVAL;
 		/* (C) pairs with the peer's acquire (B)/(D): our accesses first. */
 		memwell_store_release(&self->release_pos, rel + sp->n);
+		memwell_wake_peer(r, s);
 		return 0;
 	}
 	/*
@@ -497,6 +550,7 @@ static inline int memwell_release(struct memwell_ring *r, enum memwell_side_id s
 	 */
 	memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
 	memwell_side_sweep(r, s);
+	memwell_wake_peer(r, s);
 	return 0;
 }
 
@@ -731,6 +785,7 @@ static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
 {
 	struct memwell_side *self = r->side[MEMWELL_CONS];
 	bool multi = memwell_side_multi(r, MEMWELL_CONS);
+	bool armed = false;
 	unsigned int tries;
 
 	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
@@ -762,8 +817,12 @@ static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
 				memwell_store_release(&self->limit_cache, lim);
 			else
 				memwell_write_once(&self->limit_cache, lim);
-			if (!room)
-				return -EAGAIN;
+			if (!room) {
+				if (armed || !memwell_arm(r, MEMWELL_CONS))
+					return -EAGAIN;
+				armed = true;	/* look once more, announced */
+				continue;
+			}
 		}
 		if (room > max_blocks)
 			room = max_blocks;

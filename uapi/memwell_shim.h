@@ -30,6 +30,7 @@
 /* Fully ordered compare-and-swap; on failure *(oldp) gets the current value. */
 #define memwell_cmpxchg(p, oldp, v)	try_cmpxchg((p), (oldp), (v))
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+#define memwell_smp_mb()		smp_mb()
 
 #else /* user space */
 
@@ -58,6 +59,7 @@
 	__atomic_compare_exchange_n((p), (oldp), (v), false, \
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+#define memwell_smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 #endif /* __KERNEL__ */
 #endif /* _MEMWELL_SHIM_H */
