@@ -11,9 +11,8 @@ CC       ?= gcc
 CFLAGS_WARN := -Wall -Wextra -Werror
 CFLAGS_LIB  := -std=gnu11 -O2 -g $(CFLAGS_WARN) -fPIC \
                -Iuapi -Iuserlib
-USER_HDRS   := uapi/memwell.h uapi/memwell_ring.h uapi/memwell_shim.h \
-               userlib/libmemwell.h userlib/memwell_handle.h
-LIB_SRCS    := userlib/memwell_local.c userlib/memwell_fdpass.c
+USER_HDRS   := $(wildcard uapi/*.h userlib/*.h)
+LIB_SRCS    := $(wildcard userlib/memwell_*.c)
 LIB_OBJS    := $(LIB_SRCS:userlib/%.c=$(BUILD)/lib/%.o)
 
 .PHONY: all lib module check bench clean

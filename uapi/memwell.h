@@ -44,11 +44,13 @@
 #define MEMWELL_DATA_SHIFT_MAX	36U	/* 64 GiB */
 
 /* Ring flags (struct memwell_ring_hdr.flags, struct memwell_create.flags) */
-#define MEMWELL_F_PROD_MULTI	(1U << 0)	/* many producers may reserve */
-#define MEMWELL_F_CONS_MULTI	(1U << 1)	/* many consumers may reserve */
-#define MEMWELL_F_RECORDS	(1U << 2)	/* data holds records, not raw blocks */
+#define MEMWELL_F_PROD_MULTI	0x1U	/* many producers may reserve */
+#define MEMWELL_F_CONS_MULTI	0x2U	/* many consumers may reserve */
+#define MEMWELL_F_RECORDS	0x4U	/* data holds records, not raw blocks */
 #define MEMWELL_F_ALL		(MEMWELL_F_PROD_MULTI | MEMWELL_F_CONS_MULTI | \
 				 MEMWELL_F_RECORDS)
+
+#define MEMWELL_HDR_RESERVED	10
 
 /*
  * Read-only header, written once when the ring is formatted.  Readers keep
@@ -65,7 +67,7 @@ struct memwell_ring_hdr {
 	__u64 cons_offset;	/* struct memwell_side of the consumers */
 	__u64 data_offset;	/* first of the two data mappings */
 	__u64 total_size;	/* header..end of the second data mapping */
-	__u64 reserved[10];	/* zero */
+	__u64 reserved[MEMWELL_HDR_RESERVED];	/* zero */
 };
 
 /*
@@ -103,8 +105,8 @@ struct memwell_rec_hdr {
 	__u32 flags;		/* MEMWELL_REC_* */
 };
 
-#define MEMWELL_REC_DISCARD	(1U << 0)	/* consumers skip this record */
-#define MEMWELL_REC_PAD		(1U << 1)	/* filler (unused batch tail) */
+#define MEMWELL_REC_DISCARD	0x1U	/* consumers skip this record */
+#define MEMWELL_REC_PAD		0x2U	/* filler (unused batch tail) */
 #define MEMWELL_REC_FLAGS	(MEMWELL_REC_DISCARD | MEMWELL_REC_PAD)
 
 /* ---- /dev/memwell ---- */

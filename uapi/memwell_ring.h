@@ -45,8 +45,8 @@ enum memwell_side_id {
 };
 
 /* Which control pages this participant may write (struct memwell_ring.access). */
-#define MEMWELL_ACCESS_PROD	(1U << MEMWELL_PROD)
-#define MEMWELL_ACCESS_CONS	(1U << MEMWELL_CONS)
+#define MEMWELL_ACCESS_PROD	0x1U	/* 1 << MEMWELL_PROD */
+#define MEMWELL_ACCESS_CONS	0x2U	/* 1 << MEMWELL_CONS */
 
 /* Where each region lies in a mapping; computed, never read from a header. */
 struct memwell_layout {
@@ -255,7 +255,7 @@ static inline int memwell_ring_attach(struct memwell_ring *r, void *base,
 	if (memwell_read_once(&h->magic) != MEMWELL_MAGIC ||
 	    memwell_read_once(&h->abi_version) != MEMWELL_ABI_VERSION)
 		return -EINVAL;
-	for (i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
+	for (i = 0; i < MEMWELL_HDR_RESERVED; i++)
 		if (memwell_read_once(&h->reserved[i]))
 			return -EINVAL;
 	err = memwell_layout_compute(memwell_read_once(&h->flags),
@@ -291,7 +291,7 @@ static inline void *memwell_block(const struct memwell_ring *r, __u64 pos)
 static inline int memwell_side_multi(const struct memwell_ring *r,
 				     enum memwell_side_id s)
 {
-	return r->marks[s] != NULL;
+	return !!r->marks[s];
 }
 
 /*

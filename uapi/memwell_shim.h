@@ -21,15 +21,18 @@
 
 #define memwell_read_once(p)		READ_ONCE(*(p))
 #define memwell_write_once(p, v)	WRITE_ONCE(*(p), (v))
+/* Acquire/release pairs are documented at each use in memwell_ring.h. */
 #define memwell_load_acquire(p)		smp_load_acquire(p)
+/* Release: see memwell_ring.h, (C) and the limit cache. */
 #define memwell_store_release(p, v)	smp_store_release((p), (v))
 /* Store, then a full barrier: the store is ordered before any later load. */
-#define memwell_store_mb(p, v)		smp_store_mb(*(p), (v))
+#define memwell_store_mb(p, v)		smp_store_mb(*(p), (v)) /* (E), (H) */
 /* A load that follows a full barrier (store_mb or cmpxchg) in program order. */
 #define memwell_load_sc(p)		READ_ONCE(*(p))
 /* Fully ordered compare-and-swap; on failure *(oldp) gets the current value. */
 #define memwell_cmpxchg(p, oldp, v)	try_cmpxchg((p), (oldp), (v))
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+/* Full barrier of the wake protocol: (G) in memwell_ring.h. */
 #define memwell_smp_mb()		smp_mb()
 
 #else /* user space */

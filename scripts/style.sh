@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel style gates as TAP: checkpatch --strict on kernel and uapi code,
+# sparse on the module (make C=2), and the uapi header compiled alone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+KVER=$(scripts/kver.sh)
+KDIR=${KDIR:-/lib/modules/$KVER/build}
+cache=${MEMWELL_CACHE:-$HOME/.cache/memwell}/checkpatch
+tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -n 1)
+n=0 bad=0
+
+result() {	# result OK DESC [OUTPUT]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 30 | sed 's/^/#   /'
+		bad=1
+	fi
+}
+
+echo "1..4"
+
+# checkpatch ships in the kernel source package; extract just what it needs.
+top=$(basename "$tarball" .tar.xz)
+if [ ! -f "$cache/$top/scripts/checkpatch.pl" ]; then
+	mkdir -p "$cache"
+	tar -xJf "$tarball" -C "$cache" "$top/scripts/checkpatch.pl" \
+		"$top/scripts/spelling.txt" "$top/scripts/const_structs.checkpatch"
+fi
+files=$(ls kmod/*.c kmod/*.h uapi/*.h)
+# shellcheck disable=SC2086
+out=$(perl "$cache/$top/scripts/checkpatch.pl" --no-tree --strict --terse \
+	--show-types -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
+result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/ and uapi/" "$out"
+
+# sparse: rebuild every object so each one is checked.
+out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
+	grep -E 'warning:|error:')
+result $([ -z "$out" ]; echo $?) "sparse (make C=2): kmod/" "$out"
+
+# The uapi header must stand alone in both worlds.
+out=$(echo '#include "memwell.h"' | gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
+result $? "uapi/memwell.h compiles alone in user space" "$out"
+out=$(printf '#include "memwell_ring.h"\nint main(void){return 0;}\n' |
+	g++ -x c++ -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
+result $? "uapi/memwell_ring.h compiles as C++" "$out"
+exit $bad
