@@ -1,16 +1,207 @@
 // SPDX-License-Identifier: GPL-2.0
-/* memwell: lock-free zero-copy rings shared by processes and the kernel. */
+/*
+ * memwell: lock-free zero-copy rings shared by processes and the kernel.
+ *
+ * /dev/memwell: open() gives a file with no ring; MEMWELL_IOC_CREATE
+ * gives it one (once); MEMWELL_IOC_INFO says where its regions are for
+ * mmap(); poll() sleeps on it; MEMWELL_IOC_WAKE wakes the sleepers of one
+ * side.  The file holds one reference on its ring, dropped when the file
+ * is released, which is after the last mapping is gone (a mapping holds
+ * the file) and which keeps the module loaded until then (fops.owner).
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 
-#include "memwell_core.h"
+#include "memwell_kring.h"
+
+/* The file's ring, or NULL; set once by MEMWELL_IOC_CREATE (a cmpxchg). */
+static struct memwell_kring *memwell_file_ring(struct file *file)
+{
+	/* Pairs with the cmpxchg() publishing a formatted ring. */
+	return smp_load_acquire(&file->private_data);
+}
+
+static int memwell_fop_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() left the struct miscdevice here: no ring yet. */
+	file->private_data = NULL;
+	return nonseekable_open(inode, file);
+}
+
+static int memwell_fop_release(struct inode *inode, struct file *file)
+{
+	struct memwell_kring *kr = file->private_data;
+
+	if (kr)
+		memwell_kring_put(kr);
+	return 0;
+}
+
+/*
+ * Like copy_struct_from_user() callers: the struct says its own size, at
+ * least the known one (-EINVAL), at most a page (-E2BIG); bytes beyond the
+ * known struct must be zero (-E2BIG).
+ */
+static long memwell_ioctl_create(struct file *file, void __user *uarg)
+{
+	struct memwell_create c;
+	struct memwell_kring *kr;
+	u32 usize;
+	int err;
+
+	if (READ_ONCE(file->private_data))
+		return -EBUSY;
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < sizeof(c))
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	err = copy_struct_from_user(&c, sizeof(c), uarg, usize);
+	if (err)
+		return err;
+	kr = memwell_kring_create(&c);
+	if (IS_ERR(kr))
+		return PTR_ERR(kr);
+	/* A concurrent CREATE on the same file may have won. */
+	if (cmpxchg(&file->private_data, NULL, kr)) {
+		memwell_kring_put(kr);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static long memwell_ioctl_info(struct file *file, void __user *uarg)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+	struct memwell_ring_info info;
+	const struct memwell_layout *l;
+
+	if (!kr)
+		return -ENXIO;
+	l = &kr->layout;
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = l->flags;
+	info.block_shift = l->block_shift;
+	info.count_shift = l->count_shift;
+	info.hdr_offset = 0;
+	info.hdr_size = l->prod_offset;
+	info.prod_offset = l->prod_offset;
+	info.prod_size = l->prod_size;
+	info.cons_offset = l->cons_offset;
+	info.cons_size = l->cons_size;
+	info.data_offset = l->data_offset;
+	info.data_size = l->data_size;
+	info.total_size = l->total_size;
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long memwell_ioctl_wake(struct file *file, unsigned long side)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+
+	if (!kr)
+		return -ENXIO;
+	if (side == MEMWELL_SIDE_PROD)
+		memwell_kring_wake(kr, MEMWELL_PROD);
+	else if (side == MEMWELL_SIDE_CONS)
+		memwell_kring_wake(kr, MEMWELL_CONS);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static long memwell_ioctl_recover(struct file *file, unsigned long side)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+
+	if (!kr)
+		return -ENXIO;
+	if (side != MEMWELL_SIDE_PROD && side != MEMWELL_SIDE_CONS)
+		return -EINVAL;
+	return memwell_kring_recover(kr, side == MEMWELL_SIDE_PROD ?
+				     MEMWELL_PROD : MEMWELL_CONS);
+}
+
+static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	switch (cmd) {
+	case MEMWELL_IOC_CREATE:
+		return memwell_ioctl_create(file, (void __user *)arg);
+	case MEMWELL_IOC_INFO:
+		return memwell_ioctl_info(file, (void __user *)arg);
+	case MEMWELL_IOC_WAKE:
+		return memwell_ioctl_wake(file, arg);
+	case MEMWELL_IOC_RECOVER:
+		return memwell_ioctl_recover(file, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int memwell_fop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+
+	if (!kr)
+		return -ENXIO;
+	return memwell_kring_mmap(kr, vma);
+}
+
+/*
+ * No ring: EPOLLERR at once, without a wait queue, so that registering
+ * the file with epoll before MEMWELL_IOC_CREATE fails loudly instead of
+ * never waking.
+ */
+static __poll_t memwell_fop_poll(struct file *file, poll_table *wait)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+
+	if (!kr)
+		return EPOLLERR;
+	poll_wait(file, &kr->wq, wait);
+	return memwell_kring_poll(kr, poll_requested_events(wait));
+}
+
+static const struct file_operations memwell_fops = {
+	.owner = THIS_MODULE,
+	.open = memwell_fop_open,
+	.release = memwell_fop_release,
+	.unlocked_ioctl = memwell_fop_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = memwell_fop_mmap,
+	.poll = memwell_fop_poll,
+	.llseek = no_llseek,
+};
+
+/*
+ * Mode 0666: this is a test device, and opening it grants nothing shared.
+ * A ring exists only behind the file that created it (no global names; it
+ * reaches other processes only by passing or inheriting that file), its
+ * memory is charged to its creator's memory cgroup, and max_ring_kib caps
+ * each ring.
+ */
+static struct miscdevice memwell_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "memwell",
+	.fops = &memwell_fops,
+	.mode = 0666,
+};
 
 static int __init memwell_init(void)
 {
-	return memwell_core_selftest();
+	return misc_register(&memwell_misc);
 }
 
 static void __exit memwell_exit(void)
 {
+	misc_deregister(&memwell_misc);
 }
 
 module_init(memwell_init);

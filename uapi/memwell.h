@@ -155,6 +155,14 @@ struct memwell_ring_info {
  */
 #define MEMWELL_IOC_WAKE	_IO(MEMWELL_IOC_MAGIC, 3)
 
+/*
+ * Release everything one side holds reserved (argument: the side), for a
+ * survivor that knows every other owner of that side is dead: their
+ * reservations would otherwise stop the side forever.  A producer gap on a
+ * records ring becomes a padding record.  Returns the blocks recovered.
+ */
+#define MEMWELL_IOC_RECOVER	_IO(MEMWELL_IOC_MAGIC, 4)
+
 #define MEMWELL_SIDE_PROD	0U
 #define MEMWELL_SIDE_CONS	1U
 

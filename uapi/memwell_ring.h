@@ -117,7 +117,7 @@ struct memwell_batch {
 
 /* ---- geometry ---- */
 
-static inline __u64 memwell_round_up(__u64 x, __u64 align)
+static memwell_hot __u64 memwell_round_up(__u64 x, __u64 align)
 {
 	return (x + align - 1) & ~(align - 1);
 }
@@ -275,21 +275,21 @@ static inline int memwell_ring_attach(struct memwell_ring *r, void *base,
 	return 0;
 }
 
-static inline __u64 memwell_block_size(const struct memwell_ring *r)
+static memwell_hot __u64 memwell_block_size(const struct memwell_ring *r)
 {
 	return 1ULL << r->block_shift;
 }
 
 /* Address of the block at @pos; up to count blocks from it are contiguous. */
-static inline void *memwell_block(const struct memwell_ring *r, __u64 pos)
+static memwell_hot void *memwell_block(const struct memwell_ring *r, __u64 pos)
 {
 	return r->data + ((pos & r->mask) << r->block_shift);
 }
 
 /* ---- reservation and release (any mode) ---- */
 
-static inline int memwell_side_multi(const struct memwell_ring *r,
-				     enum memwell_side_id s)
+static memwell_hot int memwell_side_multi(const struct memwell_ring *r,
+					  enum memwell_side_id s)
 {
 	return !!r->marks[s];
 }
@@ -300,8 +300,8 @@ static inline int memwell_side_multi(const struct memwell_ring *r,
  * position.  (B)/(D): the acquire pairs with the peer's release store, so
  * the peer's accesses to those blocks happen before ours.
  */
-static inline __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
-					     enum memwell_side_id s)
+static memwell_hot __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
+						  enum memwell_side_id s)
 {
 	__u64 peer_release = memwell_load_acquire(&r->side[!s]->release_pos);
 
@@ -364,8 +364,8 @@ static inline bool memwell_help_peer(struct memwell_ring *r,
  * they sleep, kick them.  The full barrier orders our release_pos store
  * before the load of waiters; it pairs with (H) in memwell_arm().
  */
-static inline void memwell_wake_peer(struct memwell_ring *r,
-				     enum memwell_side_id s)
+static memwell_hot void memwell_wake_peer(struct memwell_ring *r,
+					  enum memwell_side_id s)
 {
 	enum memwell_side_id peer = s == MEMWELL_PROD ? MEMWELL_CONS : MEMWELL_PROD;
 
@@ -391,8 +391,8 @@ static inline bool memwell_arm(struct memwell_ring *r, enum memwell_side_id s)
 	return true;
 }
 
-static inline int memwell_reserve_single(struct memwell_ring *r,
-					 enum memwell_side_id s,
+static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
+					      enum memwell_side_id s,
 					 __u64 min, __u64 max,
 					 struct memwell_span *sp)
 {
@@ -498,8 +498,8 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
  *
  * Return: blocks reserved (>= @min), or -EAGAIN, -EBUSY, -EMSGSIZE, -EINVAL, -EIO.
  */
-static inline int memwell_reserve(struct memwell_ring *r, enum memwell_side_id s,
-				  __u64 min, __u64 max, struct memwell_span *sp)
+static memwell_hot int memwell_reserve(struct memwell_ring *r, enum memwell_side_id s,
+				       __u64 min, __u64 max, struct memwell_span *sp)
 {
 	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_CONS))
 		return -EINVAL;
@@ -524,16 +524,17 @@ static inline int memwell_reserve(struct memwell_ring *r, enum memwell_side_id s
  *
  * Return: 0, or -EINVAL if @sp is not held.
  */
-static inline int memwell_release(struct memwell_ring *r, enum memwell_side_id s,
-				  const struct memwell_span *sp)
+static memwell_hot int memwell_release(struct memwell_ring *r, enum memwell_side_id s,
+				       const struct memwell_span *sp)
 {
 	struct memwell_side *self;
+	__u64 rel;
 
 	if (unlikely((unsigned int)s > MEMWELL_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
 	self = r->side[s];
 	if (!memwell_side_multi(r, s)) {
-		__u64 rel = memwell_read_once(&self->release_pos);
+		rel = memwell_read_once(&self->release_pos);
 
 		if (unlikely(sp->pos != rel ||
 			     sp->n > memwell_read_once(&self->reserve_pos) - rel))
@@ -544,11 +545,21 @@ static inline int memwell_release(struct memwell_ring *r, enum memwell_side_id s
 		return 0;
 	}
 	/*
-	 * (E) Mark the span released.  The full barrier orders the mark before
-	 * the sweep's load of release_pos: either we see a sweeper's cmpxchg
-	 * that reached sp->pos, or that sweeper sees our mark.
+	 * (F) In order (the common case): nothing before the span is pending,
+	 * so publish it at once with no mark, then sweep what later spans
+	 * marked meanwhile.  Nobody else can move release_pos past sp->pos
+	 * without our mark, so the cmpxchg fails exactly when we are not first.
 	 */
-	memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
+	rel = sp->pos;
+	if (!memwell_cmpxchg(&self->release_pos, &rel, sp->pos + sp->n)) {
+		/*
+		 * (E) Out of order: mark the span released.  The full barrier
+		 * orders the mark before the sweep's load of release_pos: either
+		 * we see the cmpxchg that reached sp->pos, or its sweeper sees
+		 * our mark.
+		 */
+		memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
+	}
 	memwell_side_sweep(r, s);
 	memwell_wake_peer(r, s);
 	return 0;
@@ -617,7 +628,7 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 /* ---- readiness (for poll) ---- */
 
 /* Blocks the consumers may reserve now (0 when empty or corrupt). */
-static inline __u64 memwell_ready_blocks(const struct memwell_ring *r)
+static memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 {
 	__u64 n = memwell_load_acquire(&r->side[MEMWELL_PROD]->release_pos) -
 		  memwell_read_once(&r->side[MEMWELL_CONS]->reserve_pos);
@@ -626,7 +637,7 @@ static inline __u64 memwell_ready_blocks(const struct memwell_ring *r)
 }
 
 /* Blocks the producers may reserve now (0 when full or corrupt). */
-static inline __u64 memwell_free_blocks(const struct memwell_ring *r)
+static memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
 {
 	__u64 n = memwell_load_acquire(&r->side[MEMWELL_CONS]->release_pos) +
 		  r->count - memwell_read_once(&r->side[MEMWELL_PROD]->reserve_pos);
@@ -636,14 +647,14 @@ static inline __u64 memwell_free_blocks(const struct memwell_ring *r)
 
 /* ---- records ---- */
 
-static inline __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
+static memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
 {
 	return (MEMWELL_REC_HDR_SIZE + len + (1ULL << r->block_shift) - 1) >>
 		r->block_shift;
 }
 
-static inline void memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
-				       __u32 len, __u32 flags)
+static memwell_hot void memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
+					    __u32 len, __u32 flags)
 {
 	struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)memwell_block(r, pos);
 
@@ -659,8 +670,8 @@ static inline void memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
  *
  * Return: 0, -EAGAIN (full), -EBUSY, -EMSGSIZE, -EINVAL or -EIO.
  */
-static inline int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
-				      struct memwell_rec *rec)
+static memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
+					   struct memwell_rec *rec)
 {
 	__u64 blocks;
 	int n;
@@ -681,24 +692,24 @@ static inline int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
 }
 
 /* Publish a reserved record. */
-static inline int memwell_rec_commit(struct memwell_ring *r,
-				     const struct memwell_rec *rec)
+static memwell_hot int memwell_rec_commit(struct memwell_ring *r,
+					  const struct memwell_rec *rec)
 {
 	memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
 	return memwell_release(r, MEMWELL_PROD, &rec->span);
 }
 
 /* Give a reserved record back unpublished: consumers skip it. */
-static inline int memwell_rec_discard(struct memwell_ring *r,
-				      const struct memwell_rec *rec)
+static memwell_hot int memwell_rec_discard(struct memwell_ring *r,
+					   const struct memwell_rec *rec)
 {
 	memwell_rec_set_hdr(r, rec->span.pos, rec->len, MEMWELL_REC_DISCARD);
 	return memwell_release(r, MEMWELL_PROD, &rec->span);
 }
 
 /* Copy @len bytes in as one record. */
-static inline int memwell_rec_write(struct memwell_ring *r, const void *buf,
-				    __u64 len)
+static memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *buf,
+					 __u64 len)
 {
 	struct memwell_rec rec;
 	int err = memwell_rec_reserve(r, len, &rec);
@@ -714,8 +725,8 @@ static inline int memwell_rec_write(struct memwell_ring *r, const void *buf,
  * from @pos on.  Returns the record's blocks, or 0 if the header is not a
  * record that fits.
  */
-static inline __u64 memwell_rec_check(const struct memwell_ring *r, __u64 pos,
-				      __u64 room, __u32 *len, __u32 *flags)
+static memwell_hot __u64 memwell_rec_check(const struct memwell_ring *r, __u64 pos,
+					   __u64 room, __u32 *len, __u32 *flags)
 {
 	const struct memwell_rec_hdr *h =
 		(const struct memwell_rec_hdr *)memwell_block(r, pos);
@@ -735,11 +746,12 @@ static inline __u64 memwell_rec_check(const struct memwell_ring *r, __u64 pos,
  * Walk the published records from @pos: up to @max_recs records that are
  * not skipped, within @max_blocks, none longer than @max_len.  Skipped
  * records are taken along with the records after them.  Sets *real to the
- * records found; returns the blocks they span, or -EIO / -EMSGSIZE.
+ * records found and *first to where the first of them starts (blocks from
+ * @pos) and its length; returns the blocks they span, or -EIO / -EMSGSIZE.
  */
-static inline long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
-				    __u64 room, __u32 max_recs, __u64 max_len,
-				    __u32 *real)
+static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
+					 __u64 room, __u32 max_recs, __u64 max_len,
+					 __u32 *real, struct memwell_span *first)
 {
 	__u64 used = 0, taken = 0;
 	__u32 found = 0;
@@ -759,7 +771,10 @@ static inline long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
 				return -EMSGSIZE;
 			break;
 		}
-		found++;
+		if (!found++) {
+			first->pos = used - b;
+			first->n = len;
+		}
 		taken = used;
 	}
 	*real = found;
@@ -767,21 +782,15 @@ static inline long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
 	return found ? (long)taken : (long)used;
 }
 
-/**
- * memwell_batch_take() - reserve up to @max_recs published records at once
- * @r: a records ring
- * @max_recs: records wanted (>= 1)
- * @max_blocks: blocks the batch may span at most
- * @max_len: largest record the caller accepts; a larger first record
- *           gives -EMSGSIZE and stays in the ring
- * @b: the batch, walked with memwell_batch_next()
- *
- * Return: records taken (>= 1), or -EAGAIN (empty), -EBUSY, -EMSGSIZE,
- * -EINVAL, -EIO.
+/*
+ * memwell_batch_take() that also tells where the first record is: first->pos
+ * in blocks from the batch's start, first->n its length in bytes.
  */
-static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
-				     __u64 max_blocks, __u64 max_len,
-				     struct memwell_batch *b)
+static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
+						__u32 max_recs, __u64 max_blocks,
+						 __u64 max_len,
+						 struct memwell_batch *b,
+						 struct memwell_span *first)
 {
 	struct memwell_side *self = r->side[MEMWELL_CONS];
 	bool multi = memwell_side_multi(r, MEMWELL_CONS);
@@ -826,7 +835,8 @@ static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
 		}
 		if (room > max_blocks)
 			room = max_blocks;
-		blocks = memwell_rec_scan(r, pos, room, max_recs, max_len, &real);
+		blocks = memwell_rec_scan(r, pos, room, max_recs, max_len, &real,
+					  first);
 		if (blocks < 0) {
 			/* A stale pos reads recycled blocks: only then retry. */
 			if (multi && memwell_read_once(&self->reserve_pos) != pos)
@@ -855,6 +865,28 @@ static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
 }
 
 /**
+ * memwell_batch_take() - reserve up to @max_recs published records at once
+ * @r: a records ring
+ * @max_recs: records wanted (>= 1)
+ * @max_blocks: blocks the batch may span at most
+ * @max_len: largest record the caller accepts; a larger first record
+ *           gives -EMSGSIZE and stays in the ring
+ * @b: the batch, walked with memwell_batch_next()
+ *
+ * Return: records taken (>= 1), or -EAGAIN (empty), -EBUSY, -EMSGSIZE,
+ * -EINVAL, -EIO.
+ */
+static memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
+					  __u64 max_blocks, __u64 max_len,
+					  struct memwell_batch *b)
+{
+	struct memwell_span first;
+
+	return memwell_batch_take_first(r, max_recs, max_blocks, max_len, b,
+					&first);
+}
+
+/**
  * memwell_batch_next() - the next record of a taken batch
  * @r: the ring
  * @b: a batch from memwell_batch_take()
@@ -862,8 +894,8 @@ static inline int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
  *
  * Return: 0, -ENOENT at the end of the batch, -EIO if a header changed.
  */
-static inline int memwell_batch_next(const struct memwell_ring *r,
-				     struct memwell_batch *b,
+static memwell_hot int memwell_batch_next(const struct memwell_ring *r,
+					  struct memwell_batch *b,
 				     struct memwell_rec *rec)
 {
 	while (b->used < b->span.n) {
@@ -889,10 +921,31 @@ static inline int memwell_batch_next(const struct memwell_ring *r,
 }
 
 /* Give a taken batch's blocks back to the producers. */
-static inline int memwell_batch_release(struct memwell_ring *r,
-					const struct memwell_batch *b)
+static memwell_hot int memwell_batch_release(struct memwell_ring *r,
+					     const struct memwell_batch *b)
 {
 	return memwell_release(r, MEMWELL_CONS, &b->span);
+}
+
+/*
+ * Take one record: rec describes it, rec->span covers it and the skipped
+ * records before it.  The header was checked by the scan; not read again.
+ */
+static memwell_hot int memwell_rec_take(struct memwell_ring *r, __u64 max_len,
+					struct memwell_rec *rec)
+{
+	struct memwell_batch b;
+	struct memwell_span first = { 0, 0 };
+	int n = memwell_batch_take_first(r, 1, r->count, max_len, &b, &first);
+
+	if (n < 0)
+		return n;
+	rec->data = (unsigned char *)memwell_block(r, b.span.pos + first.pos) +
+		    MEMWELL_REC_HDR_SIZE;
+	rec->len = (__u32)first.n;
+	rec->flags = 0;
+	rec->span = b.span;
+	return 0;
 }
 
 /**
@@ -902,27 +955,15 @@ static inline int memwell_batch_release(struct memwell_ring *r,
  *
  * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL, -EIO.
  */
-static inline int memwell_rec_peek(struct memwell_ring *r, struct memwell_rec *rec)
+static memwell_hot int memwell_rec_peek(struct memwell_ring *r,
+					struct memwell_rec *rec)
 {
-	struct memwell_batch b = { { 0, 0 }, 0, 0, 0 };
-	struct memwell_span all;
-	int n = memwell_batch_take(r, 1, r->count, ~0ULL, &b);
-
-	if (n < 0)
-		return n;
-	all = b.span;
-	n = memwell_batch_next(r, &b, rec);
-	if (n) {
-		memwell_batch_release(r, &b);
-		return n;
-	}
-	rec->span = all;
-	return 0;
+	return memwell_rec_take(r, ~0ULL, rec);
 }
 
 /* Give a peeked record's blocks back to the producers. */
-static inline int memwell_rec_release(struct memwell_ring *r,
-				      const struct memwell_rec *rec)
+static memwell_hot int memwell_rec_release(struct memwell_ring *r,
+					   const struct memwell_rec *rec)
 {
 	return memwell_release(r, MEMWELL_CONS, &rec->span);
 }
@@ -935,19 +976,17 @@ static inline int memwell_rec_release(struct memwell_ring *r,
  *
  * Return: the record's length, or a negative errno as memwell_rec_peek().
  */
-static inline long memwell_rec_read(struct memwell_ring *r, void *buf, __u64 size)
+static memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
+					 __u64 size)
 {
-	struct memwell_batch b = { { 0, 0 }, 0, 0, 0 };
 	struct memwell_rec rec;
-	int n = memwell_batch_take(r, 1, r->count, size, &b);
+	int err = memwell_rec_take(r, size, &rec);
 
-	if (n < 0)
-		return n;
-	n = memwell_batch_next(r, &b, &rec);
-	if (!n)
-		memwell_memcpy(buf, rec.data, rec.len);
-	memwell_batch_release(r, &b);
-	return n ? n : (long)rec.len;
+	if (err)
+		return err;
+	memwell_memcpy(buf, rec.data, rec.len);
+	err = memwell_rec_release(r, &rec);
+	return err ? err : (long)rec.len;
 }
 
 /**
@@ -959,8 +998,8 @@ static inline long memwell_rec_read(struct memwell_ring *r, void *buf, __u64 siz
  *
  * Return: blocks reserved, or an errno as memwell_reserve().
  */
-static inline int memwell_batch_reserve(struct memwell_ring *r, __u64 min_blocks,
-					__u64 max_blocks, struct memwell_batch *b)
+static memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min_blocks,
+					     __u64 max_blocks, struct memwell_batch *b)
 {
 	int n;
 
@@ -978,8 +1017,8 @@ static inline int memwell_batch_reserve(struct memwell_ring *r, __u64 min_blocks
  * Room for one more record of @len bytes in a reserved batch: returns the
  * payload to fill, or NULL when the batch has no room for it.
  */
-static inline void *memwell_batch_put(struct memwell_ring *r,
-				      struct memwell_batch *b, __u64 len)
+static memwell_hot void *memwell_batch_put(struct memwell_ring *r,
+					   struct memwell_batch *b, __u64 len)
 {
 	__u64 blocks = memwell_rec_blocks(r, len);
 	__u64 pos = b->span.pos + b->used;
@@ -1002,8 +1041,8 @@ static inline void *memwell_batch_put(struct memwell_ring *r,
  *
  * Return: records published, or -EINVAL.
  */
-static inline int memwell_batch_commit(struct memwell_ring *r,
-				       struct memwell_batch *b)
+static memwell_hot int memwell_batch_commit(struct memwell_ring *r,
+					    struct memwell_batch *b)
 {
 	struct memwell_side *self = r->side[MEMWELL_PROD];
 	__u64 end = b->span.pos + b->span.n;

@@ -34,12 +34,15 @@
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
 /* Full barrier of the wake protocol: (G) in memwell_ring.h. */
 #define memwell_smp_mb()		smp_mb()
+/* The fast path is inlined whole: calls cost more than the work. */
+#define memwell_hot			__always_inline
 
 #else /* user space */
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/cdefs.h>
 #include <linux/types.h>
 
 #ifndef likely
@@ -63,6 +66,8 @@
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
 #define memwell_smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+/* glibc's <sys/cdefs.h> provides __always_inline, as the kernel does. */
+#define memwell_hot			__always_inline
 
 #endif /* __KERNEL__ */
 #endif /* _MEMWELL_SHIM_H */

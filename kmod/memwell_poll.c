@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readiness of a ring for poll()/select()/epoll, computed from the ring on
+ * every call, and the sleeper's half of the wake protocol:
+ *
+ *   poller about to sleep                     peer releasing blocks
+ *   poll_wait(): on kr->wq                    (C)/(F) publish release_pos
+ *   (H) waiters = 1; smp_mb()                 (G) smp_mb(); if (waiters)
+ *   look at the ring once more                      MEMWELL_IOC_WAKE or kick:
+ *                                                   waiters = 0; wake kr->wq
+ *
+ * (H) here pairs with (G) in memwell_wake_peer(), the store-buffering
+ * pattern with a full barrier on both sides: either the second look sees
+ * the peer's new release_pos, or the peer sees waiters != 0 and wakes the
+ * queue this poller is already on.  The pollers of one side share one
+ * waiters word; a wake clears it and wakes them all, and each one that
+ * still finds nothing announces itself again before it sleeps again.
+ *
+ * Everything read here is user-writable: positions go only through the
+ * core's checked helpers (a corrupt difference reads as "not ready"), and
+ * the only loop, the sweep, is bounded by MEMWELL_SWEEP_MAX.
+ */
+#include "memwell_kring.h"
+
+#define MEMWELL_POLL_IN		(EPOLLIN | EPOLLRDNORM)
+#define MEMWELL_POLL_OUT	(EPOLLOUT | EPOLLWRNORM)
+
+/*
+ * Can side @s reserve anything?  On a multi-owner peer, spans may be
+ * released but not yet published (their releaser's sweep stopped at an
+ * earlier span, or at MEMWELL_SWEEP_MAX): publish them first, as
+ * memwell_help_peer() does for a reserver.
+ */
+static bool memwell_kring_can(struct memwell_kring *kr, enum memwell_side_id s)
+{
+	struct memwell_ring *r = &kr->view;
+	enum memwell_side_id peer = s == MEMWELL_CONS ? MEMWELL_PROD : MEMWELL_CONS;
+
+	if (s == MEMWELL_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r))
+		return true;
+	if (!memwell_side_multi(r, peer))
+		return false;
+	memwell_side_sweep(r, peer);
+	return s == MEMWELL_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
+}
+
+static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
+{
+	__poll_t mask = 0;
+
+	if ((want & MEMWELL_POLL_IN) && memwell_kring_can(kr, MEMWELL_CONS))
+		mask |= MEMWELL_POLL_IN;
+	if ((want & MEMWELL_POLL_OUT) && memwell_kring_can(kr, MEMWELL_PROD))
+		mask |= MEMWELL_POLL_OUT;
+	return mask;
+}
+
+/**
+ * memwell_kring_poll() - readiness of a ring, arming the wake protocol
+ * @kr: the ring
+ * @want: events asked for (poll_requested_events())
+ *
+ * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block,
+ * EPOLLOUT | EPOLLWRNORM when the producers can (on a records ring a
+ * record may need more blocks than are free).  For each direction asked
+ * for but not ready, the side that would wait (consumers for EPOLLIN,
+ * producers for EPOLLOUT) is marked as having sleepers (H), and readiness
+ * is computed once more.  The caller must be on kr->wq already
+ * (poll_wait()) for a wake after that to reach it.
+ *
+ * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM.
+ */
+__poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
+{
+	__poll_t mask = memwell_kring_mask(kr, want);
+	__poll_t armed = 0;
+
+	if ((want & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN)) {
+		/* (H) for the consumers; pairs with (G) after a producer release. */
+		smp_store_mb(kr->view.side[MEMWELL_CONS]->waiters, 1U);
+		armed |= MEMWELL_POLL_IN;
+	}
+	if ((want & MEMWELL_POLL_OUT) && !(mask & MEMWELL_POLL_OUT)) {
+		/* (H) for the producers; pairs with (G) after a consumer release. */
+		smp_store_mb(kr->view.side[MEMWELL_PROD]->waiters, 1U);
+		armed |= MEMWELL_POLL_OUT;
+	}
+	if (armed)
+		mask |= memwell_kring_mask(kr, armed);
+	return mask;
+}
+EXPORT_SYMBOL_GPL(memwell_kring_poll);
