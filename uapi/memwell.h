@@ -47,8 +47,16 @@
 #define MEMWELL_F_PROD_MULTI	0x1U	/* many producers may reserve */
 #define MEMWELL_F_CONS_MULTI	0x2U	/* many consumers may reserve */
 #define MEMWELL_F_RECORDS	0x4U	/* data holds records, not raw blocks */
+/*
+ * Only kernel code produces (kernel-to-user streaming): processes map the
+ * producer control and the data read-only and may only consume.
+ */
+#define MEMWELL_F_KERNEL_PROD	0x8U
+/* Only kernel code consumes: processes map the consumer control read-only. */
+#define MEMWELL_F_KERNEL_CONS	0x10U
 #define MEMWELL_F_ALL		(MEMWELL_F_PROD_MULTI | MEMWELL_F_CONS_MULTI | \
-				 MEMWELL_F_RECORDS)
+				 MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD | \
+				 MEMWELL_F_KERNEL_CONS)
 
 #define MEMWELL_HDR_RESERVED	10
 
@@ -107,9 +115,41 @@ struct memwell_rec_hdr {
 
 #define MEMWELL_REC_DISCARD	0x1U	/* consumers skip this record */
 #define MEMWELL_REC_PAD		0x2U	/* filler (unused batch tail) */
-#define MEMWELL_REC_FLAGS	(MEMWELL_REC_DISCARD | MEMWELL_REC_PAD)
+/*
+ * Records were lost before this one: a kernel producer found the ring full.
+ * The payload is a struct memwell_lost; consumers are handed it.
+ */
+#define MEMWELL_REC_LOST	0x4U
+#define MEMWELL_REC_SKIP	(MEMWELL_REC_DISCARD | MEMWELL_REC_PAD)
+#define MEMWELL_REC_FLAGS	(MEMWELL_REC_SKIP | MEMWELL_REC_LOST)
+
+/* Payload of a MEMWELL_REC_LOST record: what was dropped right before it. */
+struct memwell_lost {
+	__u64 records;
+	__u64 bytes;
+};
+
+/*
+ * Counters the kernel keeps, in the read-only header page at
+ * MEMWELL_STATS_OFFSET (also returned by MEMWELL_IOC_STATS).
+ */
+struct memwell_ring_stats {
+	__u64 produced;		/* records committed by kernel producers */
+	__u64 consumed;		/* records released by kernel consumers */
+	__u64 dropped;		/* records kernel producers dropped: ring full */
+	__u64 dropped_bytes;	/* their payload bytes */
+	__u64 wakeups;		/* wake-ups of sleeping processes */
+	__u64 wake_ioctls;	/* MEMWELL_IOC_WAKE calls (user-space kicks) */
+	__u64 producers;	/* kernel producers attached now */
+	__u64 consumers;	/* kernel consumers attached now */
+	__u64 reserved[8];
+};
+
+#define MEMWELL_STATS_OFFSET	2048U
 
 /* ---- /dev/memwell ---- */
+
+#define MEMWELL_NAME_LEN	32
 
 /* Argument of MEMWELL_IOC_CREATE. */
 struct memwell_create {
@@ -117,6 +157,11 @@ struct memwell_create {
 	__u32 flags;		/* MEMWELL_F_* */
 	__u32 block_shift;
 	__u32 count_shift;
+	/*
+	 * Empty, or a unique NUL-terminated name ([A-Za-z0-9_.-]) by which
+	 * kernel code may attach to the ring; zero-filled after the NUL.
+	 */
+	char name[MEMWELL_NAME_LEN];
 	__u64 reserved[4];	/* zero */
 };
 
@@ -165,5 +210,69 @@ struct memwell_ring_info {
 
 #define MEMWELL_SIDE_PROD	0U
 #define MEMWELL_SIDE_CONS	1U
+
+/* Copy of the ring's struct memwell_ring_stats. */
+#define MEMWELL_IOC_STATS	_IOR(MEMWELL_IOC_MAGIC, 5, struct memwell_ring_stats)
+
+/*
+ * When kernel producers wake sleeping consumers (kernel-to-user rings).
+ * By default a consumer is woken as soon as it sleeps and a record is ready.
+ */
+struct memwell_wake_policy {
+	__u32 size;		/* sizeof(struct memwell_wake_policy) */
+	__u32 flags;		/* MEMWELL_WAKE_* */
+	__u64 watermark;	/* wake once this many bytes are ready (0: any) */
+	__u64 latency_ns;	/* but never later than this after a commit (0: no bound) */
+	__u64 reserved[4];	/* zero */
+};
+
+#define MEMWELL_WAKE_NEVER	0x1U	/* consumers busy-poll: never wake */
+
+#define MEMWELL_IOC_SET_WAKE	_IOW(MEMWELL_IOC_MAGIC, 6, struct memwell_wake_policy)
+
+/* Built-in kernel sources and sinks (MEMWELL_IOC_ATTACH). */
+#define MEMWELL_SRC_GEN		1U	/* synthetic records: struct memwell_gen_rec */
+#define MEMWELL_SRC_SCHED	2U	/* context switches: struct memwell_sched_rec */
+#define MEMWELL_SRC_SINK	3U	/* consumes and verifies gen records */
+
+/* Where a gen source produces from. */
+#define MEMWELL_CTX_KTHREAD	0U
+#define MEMWELL_CTX_SOFTIRQ	1U	/* a timer */
+#define MEMWELL_CTX_HARDIRQ	2U	/* an hrtimer */
+
+struct memwell_source {
+	__u32 size;		/* sizeof(struct memwell_source) */
+	__u32 kind;		/* MEMWELL_SRC_* */
+	__u32 context;		/* gen: MEMWELL_CTX_* */
+	__u32 producers;	/* gen: how many (kthreads or timers), >= 1 */
+	__u32 record_size;	/* gen: payload bytes, >= sizeof(struct memwell_gen_rec) */
+	__u32 flags;		/* zero */
+	__u64 count;		/* gen: records per producer (0: until detached) */
+	__u64 rate;		/* gen: records per second per producer (0: flat out) */
+	__u64 reserved[4];	/* zero */
+};
+
+/* Start a built-in source or sink on this file's ring. */
+#define MEMWELL_IOC_ATTACH	_IOW(MEMWELL_IOC_MAGIC, 7, struct memwell_source)
+/* Stop every built-in source and sink of this file's ring. */
+#define MEMWELL_IOC_DETACH	_IO(MEMWELL_IOC_MAGIC, 8)
+
+/* Head of every gen record; the payload after it is a byte pattern. */
+struct memwell_gen_rec {
+	__u64 seq;		/* per producer, from 0 */
+	__u32 producer;		/* index of the producer */
+	__u32 check;		/* checksum of the whole payload after this header */
+};
+
+/* One context switch. */
+struct memwell_sched_rec {
+	__u64 time_ns;		/* ktime_get_ns() */
+	__u32 cpu;
+	__u32 prev_pid;
+	__u32 next_pid;
+	__u32 prev_state;
+	char prev_comm[16];
+	char next_comm[16];
+};
 
 #endif /* _UAPI_LINUX_MEMWELL_H */

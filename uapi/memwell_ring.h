@@ -764,7 +764,7 @@ static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos
 		if (!b)
 			return -EIO;
 		used += b;
-		if (flags & MEMWELL_REC_FLAGS)
+		if (flags & MEMWELL_REC_SKIP)
 			continue;
 		if (len > max_len) {
 			if (!found)
@@ -907,7 +907,7 @@ static memwell_hot int memwell_batch_next(const struct memwell_ring *r,
 		if (!blocks)
 			return -EIO;
 		b->used += blocks;
-		if (flags & MEMWELL_REC_FLAGS)
+		if (flags & MEMWELL_REC_SKIP)
 			continue;
 		rec->data = (unsigned char *)memwell_block(r, pos) +
 			    MEMWELL_REC_HDR_SIZE;
@@ -934,16 +934,18 @@ static memwell_hot int memwell_batch_release(struct memwell_ring *r,
 static memwell_hot int memwell_rec_take(struct memwell_ring *r, __u64 max_len,
 					struct memwell_rec *rec)
 {
+	const struct memwell_rec_hdr *hdr;
 	struct memwell_batch b;
 	struct memwell_span first = { 0, 0 };
 	int n = memwell_batch_take_first(r, 1, r->count, max_len, &b, &first);
 
 	if (n < 0)
 		return n;
-	rec->data = (unsigned char *)memwell_block(r, b.span.pos + first.pos) +
-		    MEMWELL_REC_HDR_SIZE;
+	hdr = (const struct memwell_rec_hdr *)memwell_block(r, b.span.pos + first.pos);
+	rec->data = (unsigned char *)hdr + MEMWELL_REC_HDR_SIZE;
 	rec->len = (__u32)first.n;
-	rec->flags = 0;
+	/* Informational (MEMWELL_REC_LOST): the scan checked len, which matters. */
+	rec->flags = memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
 	rec->span = b.span;
 	return 0;
 }
