@@ -142,7 +142,8 @@ struct memwell_ring_stats {
 	__u64 wake_ioctls;	/* MEMWELL_IOC_WAKE calls (user-space kicks) */
 	__u64 producers;	/* kernel producers attached now */
 	__u64 consumers;	/* kernel consumers attached now */
-	__u64 reserved[8];
+	__u64 errors;		/* bad records a kernel sink found */
+	__u64 reserved[7];
 };
 
 #define MEMWELL_STATS_OFFSET	2048U
@@ -261,8 +262,30 @@ struct memwell_source {
 struct memwell_gen_rec {
 	__u64 seq;		/* per producer, from 0 */
 	__u32 producer;		/* index of the producer */
-	__u32 check;		/* checksum of the whole payload after this header */
+	__u32 check;		/* memwell_gen_check() of the bytes after this header */
 };
+
+/*
+ * The payload after a gen record's header: byte i is memwell_gen_byte(seq,
+ * producer, i); check is memwell_gen_check() over those bytes (FNV-1a).
+ */
+static inline __u8 memwell_gen_byte(__u64 seq, __u32 producer, __u32 i)
+{
+	return (__u8)(seq * 7 + producer * 131 + i);
+}
+
+static inline __u32 memwell_gen_check(const void *p, __u32 len)
+{
+	const __u8 *b = (const __u8 *)p;
+	__u32 h = 2166136261U;
+	__u32 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 16777619U;
+	}
+	return h;
+}
 
 /* One context switch. */
 struct memwell_sched_rec {

@@ -334,8 +334,14 @@ static inline bool memwell_side_sweep(struct memwell_ring *r,
 	unsigned int i;
 
 	for (i = 0; i < MEMWELL_SWEEP_MAX; i++) {
-		/* (E') pairs with the releaser's store of the mark (E). */
-		__u64 end = memwell_load_acquire(&marks[rel & r->mask]);
+		/*
+		 * (E') reads the releaser's mark (E).  A sequentially consistent
+		 * load: with the cmpxchg before it, the other half of the
+		 * store-buffering pair with (E) (in the kernel the cmpxchg's
+		 * full barrier orders it, and the next cmpxchg publishes what
+		 * it observed).
+		 */
+		__u64 end = memwell_load_sc(&marks[rel & r->mask]);
 
 		if (end - rel - 1 >= r->count)
 			break;		/* not released yet (or an old lap) */
@@ -401,7 +407,8 @@ static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
 	__u64 lim = memwell_read_once(&self->limit_cache);
 	__u64 avail = lim - pos;
 
-	if (unlikely(avail < min || avail > r->count)) {
+	/* Fewer than asked for: look whether the peer released more. */
+	if (unlikely(avail < max || avail > r->count)) {
 		bool armed = false;
 
 		for (;;) {
@@ -444,7 +451,7 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 		__u64 lim = memwell_load_acquire(&self->limit_cache);
 		__u64 avail = lim - pos;
 
-		if (avail < min || avail > r->count) {
+		if (avail < max || avail > r->count) {
 			__u64 cached = lim;
 
 			lim = memwell_side_fetch_limit(r, s);
@@ -743,14 +750,17 @@ static memwell_hot __u64 memwell_rec_check(const struct memwell_ring *r, __u64 p
 }
 
 /*
- * Walk the published records from @pos: up to @max_recs records that are
- * not skipped, within @max_blocks, none longer than @max_len.  Skipped
- * records are taken along with the records after them.  Sets *real to the
- * records found and *first to where the first of them starts (blocks from
- * @pos) and its length; returns the blocks they span, or -EIO / -EMSGSIZE.
+ * Walk the records published from @pos (@room blocks): up to @max_recs
+ * records that are not skipped, within @max_blocks, none longer than
+ * @max_len.  Skipped records are taken along with the records after them.
+ * Sets *real to the records found and *first to where the first of them
+ * starts (blocks from @pos) and its length; returns the blocks they span,
+ * -EIO for a header that does not fit what is published, or -EMSGSIZE if
+ * the first record is longer than @max_len or spans more than @max_blocks.
  */
 static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
-					 __u64 room, __u32 max_recs, __u64 max_len,
+					 __u64 room, __u64 max_blocks,
+					 __u32 max_recs, __u64 max_len,
 					 __u32 *real, struct memwell_span *first)
 {
 	__u64 used = 0, taken = 0;
@@ -763,6 +773,11 @@ static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos
 
 		if (!b)
 			return -EIO;
+		if (used + b > max_blocks) {
+			if (!used)
+				return -EMSGSIZE;
+			break;
+		}
 		used += b;
 		if (flags & MEMWELL_REC_SKIP)
 			continue;
@@ -797,10 +812,12 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 	bool armed = false;
 	unsigned int tries;
 
+	b->span.pos = 0;
+	b->span.n = 0;
+	b->used = 0;
+	b->records = 0;
 	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
 		return -EINVAL;
-	if (max_blocks > r->count)
-		max_blocks = r->count;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
 		__u64 pos = memwell_read_once(&self->reserve_pos);
@@ -833,10 +850,8 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 				continue;
 			}
 		}
-		if (room > max_blocks)
-			room = max_blocks;
-		blocks = memwell_rec_scan(r, pos, room, max_recs, max_len, &real,
-					  first);
+		blocks = memwell_rec_scan(r, pos, room, max_blocks, max_recs,
+					  max_len, &real, first);
 		if (blocks < 0) {
 			/* A stale pos reads recycled blocks: only then retry. */
 			if (multi && memwell_read_once(&self->reserve_pos) != pos)
@@ -851,9 +866,23 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 			/* (A) on the consumer side. */
 			if (!memwell_cmpxchg(&self->reserve_pos, &pos, pos + b->span.n))
 				continue;
+		} else if (!real && memwell_read_once(&self->release_pos) != pos) {
+			/*
+			 * Only skipped records, behind records we hold: they
+			 * go with the next real record.  Is one published past
+			 * what the cache said?
+			 */
+			lim = memwell_side_fetch_limit(r, MEMWELL_CONS);
+			if (lim - pos > room && lim - pos <= r->count &&
+			    room < max_blocks) {
+				memwell_write_once(&self->limit_cache, lim);
+				continue;
+			}
+			if (armed || !memwell_arm(r, MEMWELL_CONS))
+				return -EAGAIN;
+			armed = true;	/* look once more, announced */
+			continue;
 		} else {
-			if (!real && memwell_read_once(&self->release_pos) != pos)
-				return -EAGAIN;	/* skipped ones wait behind held ones */
 			memwell_write_once(&self->reserve_pos, pos + b->span.n);
 		}
 		if (real)

@@ -65,7 +65,25 @@
 	__atomic_compare_exchange_n((p), (oldp), (v), false, \
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 #define memwell_memcpy(d, s, n)		memcpy((d), (s), (n))
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define __SANITIZE_THREAD__ 1	/* clang's spelling of gcc's macro */
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+/*
+ * ThreadSanitizer does not support fences (gcc warns under -Werror): a
+ * sequentially consistent read-modify-write is a full barrier as well.
+ */
+static inline void memwell_smp_mb(void)
+{
+	int word = 0;
+
+	__atomic_fetch_add(&word, 0, __ATOMIC_SEQ_CST);
+}
+#else
 #define memwell_smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 /* glibc's <sys/cdefs.h> provides __always_inline, as the kernel does. */
 #define memwell_hot			__always_inline
 
