@@ -62,11 +62,19 @@ KDIR=/lib/modules/$KVER/build
 run_suite build-lib tap_one "libmemwell builds with -Wall -Wextra -Werror" make -s lib
 run_suite kbuild tap_one "memwell.ko builds against $KVER (ring core as kernel code)" \
 	make -s module KDIR="$KDIR"
+run_suite example tap_one "docs/example/memwell_example.c builds against memwell.ko" \
+	bash docs/example/build.sh
 run_suite style bash scripts/style.sh
 run_suite host tests/host/run.sh
 run_suite host-asan tests/host/run.sh --quick --san asan
 run_suite host-tsan tests/host/run.sh --quick --san tsan
 run_suite spin tests/spin/run.sh
+run_suite cli-host bash tests/host/cli_run.sh
+# In the test VMs: Debian's stock kernel (what users run), then the debug
+# kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built once and cached.
+run_suite vm-stock tests/vm/run.sh --kernel stock
+run_suite vm-cli bash tests/vm/cli_run.sh
+run_suite vm-debug tests/vm/run.sh --kernel debug
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

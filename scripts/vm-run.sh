@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $0 --kernel stock|debug --run SCRIPT [--files "PATH..."] [--log FILE]
-          [--tap FILE] [--timeout SEC] [--append "KERNEL ARGS"]
+          [--tap FILE] [--timeout SEC] [--append "KERNEL ARGS"] [--mem SIZE]
        $0 --kernel stock|debug --print-kdir
 
   --kernel K     stock: Debian's installed linux-image-amd64; debug: the
@@ -23,6 +23,8 @@ usage: $0 --kernel stock|debug --run SCRIPT [--files "PATH..."] [--log FILE]
                  from kunit_check goes to the log with .ktap
   --timeout SEC  whole-VM timeout (default 300)
   --append ARGS  extra kernel command line arguments
+  --mem SIZE     guest memory (default 2G stock, 512M debug: every kmemleak
+                 scan walks all struct pages, ~15 s per GB under TCG)
   --print-kdir   print the kernel build dir for 'make -C <dir> M=...' and exit
 
 Prints the TAP stream, then one verdict line 'vm(K): PASS' or
@@ -32,7 +34,7 @@ EOF
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-kernel="" run="" files=() log="" tap="" timeout=300 append="" print_kdir=0
+kernel="" run="" files=() log="" tap="" timeout=300 append="" mem="" print_kdir=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2:?}; shift ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--tap) tap=${2:?}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--append) append=${2:?}; shift ;;
+	--mem) mem=${2:?}; shift ;;
 	--print-kdir) print_kdir=1 ;;
 	*) usage ;;
 	esac
@@ -59,11 +62,13 @@ stock)
 	[ -n "$rel" ] || die "linux-image-amd64 is not installed (scripts/deps.sh)"
 	image=/boot/vmlinuz-$rel
 	kdir=/lib/modules/$rel/build
+	mem=${mem:-2G}
 	;;
 debug)
 	kdir=$("$root/scripts/debug-kernel.sh") || die "debug kernel build failed"
 	image=$kdir/arch/x86/boot/bzImage
 	rel=$(cat "$kdir/include/config/kernel.release")
+	mem=${mem:-512M}
 	;;
 *) usage ;;
 esac
@@ -120,7 +125,7 @@ echo "vm($kernel): booting $rel, log $log" >&2
 start=$(date +%s.%N)
 rc=0
 # KVM does not work on this host (see test-vm.md): TCG only.
-timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
+timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
 	-nodefaults -nographic -no-reboot \
 	-serial "file:$log" -serial "file:$work/ttyS1" \
 	-kernel "$image" -initrd "$work/initramfs.cpio" -append "$cmdline" \
@@ -150,11 +155,11 @@ guest=$(cat "$work/verdict")
 # Anything the kernel (or a TAP/KTAP producer) reports as a problem fails the
 # run, whatever the guest concluded. The first such line is the reason.
 # "not ok ... # TODO" is an expected failure in TAP, not a failure.
-anomaly=$(tr -d '\r' <"$log" | grep -v 'not ok.*# TODO' | grep -m1 -E \
+anomaly=$(tr -d '\r' <"$log" | grep -av 'not ok.*# TODO' | grep -a -m1 -E \
 	-e 'BUG:|WARNING:|KASAN|UBSAN|Kernel panic|Oops|Call Trace|INFO: ' \
 	-e 'possible recursive locking|inconsistent lock state|circular locking' \
 	-e 'unreferenced object' \
-	-e '^[[:space:]]*not ok [0-9]' || true)
+	-e '^(\[ *[0-9.]+\] )?[[:space:]]*not ok [0-9]' || true)
 
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	reason="timeout after ${timeout}s"

@@ -11,15 +11,18 @@
 #
 # kunit_check [suite...]: print the results of the given suites (default: all
 # present) as one KTAP document between markers that vm-run.sh strips from the
-# TAP stream into its .ktap file. Returns 1 if any case failed or a named
-# suite is missing, 0 otherwise (also when there are no suites at all).
+# TAP stream into its .ktap file. Returns 1 if any case failed, a named suite
+# is missing, or there are no suites at all (KUnit disabled or not built in).
 kunit_check() {
 	_kd=/sys/kernel/debug/kunit
 	if [ $# -eq 0 ]; then
 		for _d in "$_kd"/*; do
 			[ -d "$_d" ] && set -- "$@" "${_d##*/}"
 		done
-		[ $# -gt 0 ] || return 0
+		if [ $# -eq 0 ]; then
+			echo "kunit_check: no KUnit suites in $_kd" >&2
+			return 1
+		fi
 	fi
 	_rc=0
 	_i=0
