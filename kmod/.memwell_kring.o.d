@@ -87,13 +87,12 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic/atomic-instrumented.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instrumented.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kmsan-checks.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/gfp.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/gfp_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mmzone.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/typecheck.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cred.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/capability.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/capability.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uidgid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/highuid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/key.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/err.h \
@@ -101,7 +100,23 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/errno-base.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/poison.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rcupdate.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irqflags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/typecheck.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irqflags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kernel.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/align.h \
@@ -133,8 +148,36 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/threads.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-defs.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/GEN-for-each-reg.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cpumask.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/bitmap.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/find.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/string.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/errno.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/errno.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/overflow.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/string.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/fortify-string.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/gfp_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/numa.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/frame.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/restart_block.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/time64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/math64.h \
@@ -142,17 +185,9 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/vdso/time64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/errno.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/errno.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/current.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/thread_info.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/range.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/memory_model.h \
@@ -160,41 +195,16 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/getorder.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeature.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/math_emu.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ptrace.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace-abi.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/GEN-for-each-reg.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/proto.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ldt.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sigcontext.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpumask.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cpumask.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/bitmap.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/find.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/string.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/overflow.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/string.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string_64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/fortify-string.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/numa.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ioctl.h \
  arch/x86/include/generated/uapi/asm/ioctl.h \
@@ -202,11 +212,7 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/ioctl.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/shared/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/tracepoint-defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/frame.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/special_insns.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/irqflags.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irqflags.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fpu/types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vmxfeatures.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vdso/processor.h \
@@ -219,6 +225,11 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/smp_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/llist.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/smp.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/context_tracking_irq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rcutree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sysctl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/wait.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock.h \
  arch/x86/include/generated/asm/mmiowb.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/mmiowb.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock_types.h \
@@ -231,46 +242,22 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwlock.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock_api_smp.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwlock_api_smp.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/wait.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/wait.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/seqlock.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mutex.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/osq_lock.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/debug_locks.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/nodemask.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/random.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/once.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/random.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/irqnr.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/irqnr.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/prandom.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mmdebug.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/archrandom.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/pageblock-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/page-flags-layout.h \
- include/generated/bounds.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types_task.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tlbbatch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kref.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/refcount.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rcupdate.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/context_tracking_irq.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rcutree.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/maple_tree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysctl.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwsem.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/completion.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/swait.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/uprobes.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uprobes.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/notifier.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/srcu.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/osq_lock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/assoc_array.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/refcount.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sched.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rculist.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sem.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sem.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ipc.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rhashtable-types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mutex.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/debug_locks.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/workqueue.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/timer.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/ktime.h \
@@ -289,6 +276,88 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/timekeeping.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/clocksource_ids.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/debugobjects.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ipc.h \
+ arch/x86/include/generated/uapi/asm/ipcbuf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/ipcbuf.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sembuf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/shm.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/shm.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/hugetlb_encode.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/shmbuf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/shmbuf.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/shmparam.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kmsan_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/plist.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hrtimer.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hrtimer_defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mmdebug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/seqlock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/timerqueue.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/seccomp.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/seccomp.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/seccomp.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unistd.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/unistd.h \
+ arch/x86/include/generated/uapi/asm/unistd_64.h \
+ arch/x86/include/generated/asm/unistd_64_x32.h \
+ arch/x86/include/generated/asm/unistd_32_ia32.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ia32_unistd.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/seccomp.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/unistd.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/nodemask.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/random.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/once.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/random.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irqnr.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/irqnr.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/prandom.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/archrandom.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/resource.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/resource.h \
+ arch/x86/include/generated/uapi/asm/resource.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/resource.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/resource.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/latencytop.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/prio.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/signal_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/signal.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/signal.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/signal.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/signal-defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/siginfo.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/siginfo.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/syscall_user_dispatch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types_task.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tlbbatch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/task_io_accounting.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/posix-timers.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/alarmtimer.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/rseq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kcsan.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rv.h \
+ arch/x86/include/generated/asm/kmap_size.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/kmap_size.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/user.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu_counter.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/gfp.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mmzone.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pageblock-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/page-flags-layout.h \
+ include/generated/bounds.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kref.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/maple_tree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/completion.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/swait.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uprobes.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uprobes.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/notifier.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/srcu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rcu_segcblist.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/srcutree.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rcu_node_tree.h \
@@ -318,76 +387,18 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/video/edid.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/apicdef.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/topology.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ratelimit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ctype.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/mm.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/mmap_lock.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-refcount.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bit_spinlock.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/shrinker.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/resource.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/resource.h \
- arch/x86/include/generated/uapi/asm/resource.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/resource.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/resource.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/page_ext.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/stacktrace.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/stackdepot.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/page_ref.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/sizes.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sched.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sched.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/pid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rculist.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sem.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sem.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/ipc.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/uidgid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/highuid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rhashtable-types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ipc.h \
- arch/x86/include/generated/uapi/asm/ipcbuf.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/ipcbuf.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sembuf.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/shm.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/shm.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/hugetlb_encode.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/shmbuf.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/shmbuf.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/shmparam.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kmsan_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/plist.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/hrtimer.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/hrtimer_defs.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/timerqueue.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/seccomp.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/seccomp.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/seccomp.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unistd.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/unistd.h \
- arch/x86/include/generated/uapi/asm/unistd_64.h \
- arch/x86/include/generated/asm/unistd_64_x32.h \
- arch/x86/include/generated/asm/unistd_32_ia32.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ia32_unistd.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/seccomp.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/unistd.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/latencytop.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/prio.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/signal_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/signal.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/signal.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/signal.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/signal-defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/siginfo.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/siginfo.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/syscall_user_dispatch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/task_io_accounting.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/posix-timers.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/alarmtimer.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/rseq.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kcsan.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/rv.h \
- arch/x86/include/generated/asm/kmap_size.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/kmap_size.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/pgtable.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pkru.h \
@@ -428,8 +439,6 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sync_core.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/ioasid.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/radix-tree.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/capability.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/capability.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/semaphore.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/fcntl.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/fcntl.h \
@@ -450,14 +459,6 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/extable.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/access_ok.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uaccess_64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cred.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/key.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sysctl.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysctl.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/assoc_array.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/user.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu_counter.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/ratelimit.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rcu_sync.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/delayed_call.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/uuid.h \
@@ -486,11 +487,13 @@ memwell_kring.o: /work/main/kmod/memwell_kring.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/vmalloc.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vmalloc.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_areas.h \
+ /work/main/kmod/memwell_kernel.h /work/main/uapi/memwell_ring.h \
+ /work/main/uapi/memwell.h /work/main/uapi/memwell_shim.h \
  /work/main/kmod/memwell_kring.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irq_work.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irq_work.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/poll.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/poll.h \
  arch/x86/include/generated/uapi/asm/poll.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/poll.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/eventpoll.h \
- /work/main/uapi/memwell_ring.h /work/main/uapi/memwell.h \
- /work/main/uapi/memwell_shim.h
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/eventpoll.h

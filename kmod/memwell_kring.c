@@ -13,6 +13,8 @@
  * a mapping does.
  */
 #include <linux/atomic.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -22,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "memwell_kernel.h"
 #include "memwell_kring.h"
 
 /*
@@ -40,13 +43,102 @@ MODULE_PARM_DESC(max_ring_kib,
 static atomic_long_t memwell_kring_rings = ATOMIC_LONG_INIT(0);
 static atomic_long_t memwell_kring_pages = ATOMIC_LONG_INIT(0);
 
+/* Named rings; a ring leaves the list when it is freed. */
+static DEFINE_MUTEX(memwell_names_lock);
+static LIST_HEAD(memwell_names);
+
+/**
+ * memwell_name_check() - validate a ring name from struct memwell_create
+ * @name: MEMWELL_NAME_LEN bytes
+ *
+ * Return: 0 for an empty name (all zero) or for 1 to MEMWELL_NAME_LEN - 1
+ * characters of [A-Za-z0-9_.-] followed by a NUL and only zero bytes after
+ * it; -EINVAL otherwise.
+ */
+int memwell_name_check(const char *name)
+{
+	unsigned int i, len = 0;
+
+	while (len < MEMWELL_NAME_LEN && name[len]) {
+		char ch = name[len];
+
+		if (!isalnum(ch) && ch != '_' && ch != '.' && ch != '-')
+			return -EINVAL;
+		len++;
+	}
+	if (len == MEMWELL_NAME_LEN)
+		return -EINVAL;		/* not NUL-terminated */
+	for (i = len; i < MEMWELL_NAME_LEN; i++)
+		if (name[i])
+			return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memwell_name_check);
+
+static int memwell_name_add(struct memwell_kring *kr)
+{
+	struct memwell_kring *o;
+	int err = 0;
+
+	if (!kr->name[0])
+		return 0;
+	mutex_lock(&memwell_names_lock);
+	list_for_each_entry(o, &memwell_names, name_node) {
+		if (!strcmp(o->name, kr->name)) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	list_add(&kr->name_node, &memwell_names);
+out:
+	mutex_unlock(&memwell_names_lock);
+	return err;
+}
+
+static void memwell_name_del(struct memwell_kring *kr)
+{
+	if (list_empty(&kr->name_node))
+		return;
+	mutex_lock(&memwell_names_lock);
+	list_del_init(&kr->name_node);
+	mutex_unlock(&memwell_names_lock);
+}
+
+/**
+ * memwell_kring_find() - look a ring up by name
+ * @name: a NUL-terminated name
+ *
+ * May sleep.  A ring whose last reference is being dropped is not found.
+ *
+ * Return: the ring with a new reference, or NULL.
+ */
+struct memwell_kring *memwell_kring_find(const char *name)
+{
+	struct memwell_kring *kr, *found = NULL;
+
+	if (!name || !name[0])
+		return NULL;
+	mutex_lock(&memwell_names_lock);
+	list_for_each_entry(kr, &memwell_names, name_node) {
+		if (!strncmp(kr->name, name, MEMWELL_NAME_LEN) &&
+		    kref_get_unless_zero(&kr->ref)) {
+			found = kr;
+			break;
+		}
+	}
+	mutex_unlock(&memwell_names_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(memwell_kring_find);
+
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
  * @c: the request (its @size field is the caller's business)
  * @l: the layout, computed for PAGE_SHIFT, filled on success
  *
- * Return: 0; -EINVAL for a non-zero reserved field, unknown flags or a
- * geometry memwell_layout_compute() refuses; -E2BIG if the ring would
+ * Return: 0; -EINVAL for a non-zero reserved field, unknown flags, both
+ * MEMWELL_F_KERNEL_PROD and MEMWELL_F_KERNEL_CONS, a bad name (see
+ * memwell_name_check()) or a geometry memwell_layout_compute() refuses; -E2BIG if the ring would
  * allocate more than the max_ring_kib module parameter allows.
  */
 int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l)
@@ -57,6 +149,12 @@ int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
 			return -EINVAL;
+	/* One side belongs to the kernel, not both. */
+	if ((c->flags & MEMWELL_F_KERNEL_PROD) && (c->flags & MEMWELL_F_KERNEL_CONS))
+		return -EINVAL;
+	err = memwell_name_check(c->name);
+	if (err)
+		return err;
 	err = memwell_layout_compute(c->flags, c->block_shift, c->count_shift,
 				     PAGE_SHIFT, l);
 	if (err)
@@ -110,6 +208,36 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	return 0;
 }
 
+/* The irq_work: wake what kernel participants asked for, in hardirq context. */
+static void memwell_kring_wake_work(struct irq_work *w)
+{
+	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake_work);
+	int s;
+
+	for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++) {
+		if (test_and_clear_bit(s, &kr->wake_sides)) {
+			memwell_stat_add(kr, MEMWELL_STAT_WAKEUPS, 1);
+			memwell_kring_wake(kr, s);
+		}
+	}
+}
+
+/**
+ * memwell_kring_kick_side() - wake the sleepers of one side, from any context
+ * @kr: the ring
+ * @side: the side whose poll() sleepers to wake
+ *
+ * Queues the ring's irq_work, which does the wake-up: callers may hold
+ * scheduler locks (a sched_switch probe) or run in hardirq context.
+ * Callable from any context but NMI; never sleeps, never waits.
+ */
+void memwell_kring_kick_side(struct memwell_kring *kr, enum memwell_side_id side)
+{
+	set_bit(side, &kr->wake_sides);
+	irq_work_queue(&kr->wake_work);
+}
+EXPORT_SYMBOL_GPL(memwell_kring_kick_side);
+
 /*
  * The view's kick (G): a kernel participant released blocks and saw that
  * side @sleepers announced sleepers.  Never sleeps.
@@ -117,8 +245,100 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 static void memwell_kring_kick(struct memwell_ring *r,
 			       enum memwell_side_id sleepers)
 {
-	memwell_kring_wake(r->owner, sleepers);
+	memwell_kring_kick_side(r->owner, sleepers);
 }
+
+/* The latency bound expired: wake consumers if records wait for them. */
+static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
+{
+	struct memwell_kring *kr = container_of(t, struct memwell_kring, lat_timer);
+
+	atomic_set(&kr->lat_armed, 0);
+	/* Pairs with the (H) of a sleeping consumer, as (G) does. */
+	smp_mb();
+	if (READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters) &&
+	    memwell_ready_blocks(&kr->view))
+		memwell_kring_kick_side(kr, MEMWELL_CONS);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * memwell_kring_produced() - a kernel producer committed: wake per policy
+ * @kr: the ring
+ * @kflags: MEMWELL_KF_* of the call
+ *
+ * Adaptive: consumers are woken only when they announced they sleep (the
+ * waiters word, (G) of the wake protocol), and then only as the ring's
+ * policy (MEMWELL_IOC_SET_WAKE) allows: never, or once watermark bytes are
+ * ready; a commit that did not wake starts the latency timer, which wakes
+ * at most latency_ns later.  MEMWELL_KF_FORCE_WAKEUP wakes regardless,
+ * MEMWELL_KF_NO_WAKEUP defers to the latency timer only.  Any context but
+ * NMI.
+ */
+void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
+{
+	u64 lat, wm;
+
+	if (kflags & MEMWELL_KF_FORCE_WAKEUP) {
+		memwell_kring_kick_side(kr, MEMWELL_CONS);
+		return;
+	}
+	if (READ_ONCE(kr->wake_never))
+		return;
+	/* (G): our release_pos store before the load of waiters. */
+	smp_mb();
+	if (!READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters))
+		return;
+	wm = READ_ONCE(kr->watermark);
+	if (!(kflags & MEMWELL_KF_NO_WAKEUP) &&
+	    (!wm || (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm)) {
+		memwell_kring_kick_side(kr, MEMWELL_CONS);
+		return;
+	}
+	lat = READ_ONCE(kr->latency_ns);
+	if (lat && !atomic_xchg(&kr->lat_armed, 1))
+		hrtimer_start(&kr->lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
+}
+EXPORT_SYMBOL_GPL(memwell_kring_produced);
+
+/**
+ * memwell_kring_set_wake() - set the ring's wake policy
+ * @kr: the ring
+ * @p: the policy, checked by the caller (size, flags, reserved)
+ *
+ * Return: 0.
+ */
+int memwell_kring_set_wake(struct memwell_kring *kr,
+			   const struct memwell_wake_policy *p)
+{
+	WRITE_ONCE(kr->watermark, p->watermark);
+	WRITE_ONCE(kr->latency_ns, p->latency_ns);
+	WRITE_ONCE(kr->wake_never, !!(p->flags & MEMWELL_WAKE_NEVER));
+	/* Whoever sleeps now must re-evaluate under the new policy. */
+	memwell_kring_kick_side(kr, MEMWELL_CONS);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memwell_kring_set_wake);
+
+/**
+ * memwell_kring_stats() - a copy of the ring's counters
+ * @kr: the ring
+ * @st: filled
+ */
+void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->produced = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_PRODUCED));
+	st->consumed = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_CONSUMED));
+	st->dropped = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_DROPPED));
+	st->dropped_bytes = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_DROPPED_BYTES));
+	st->wakeups = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_WAKEUPS));
+	st->wake_ioctls = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_WAKE_IOCTLS));
+	st->producers = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_PRODUCERS));
+	st->consumers = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_CONSUMERS));
+	st->errors = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_ERRORS));
+}
+EXPORT_SYMBOL_GPL(memwell_kring_stats);
 
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 					       unsigned long fail_at)
@@ -134,6 +354,7 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	if (!kr)
 		return ERR_PTR(-ENOMEM);
 	kr->layout = l;
+	INIT_LIST_HEAD(&kr->name_node);
 	err = memwell_kring_alloc_pages(kr, fail_at);
 	if (err)
 		goto err_free_pages;
@@ -150,13 +371,31 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 			  MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS);
 	kr->view.kick = memwell_kring_kick;
 	kr->view.owner = kr;
+	/* memwell_stat_ptr() indexes the counters as an array of atomic64_t. */
+	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
+	BUILD_BUG_ON(offsetof(struct memwell_ring_stats, errors) !=
+		     MEMWELL_STAT_ERRORS * sizeof(u64));
+	BUILD_BUG_ON(MEMWELL_STATS_OFFSET + sizeof(struct memwell_ring_stats) >
+		     PAGE_SIZE);
+	kr->stats = kr->base + MEMWELL_STATS_OFFSET;
 	init_waitqueue_head(&kr->wq);
 	mutex_init(&kr->recover_lock);
+	mutex_init(&kr->src_lock);
+	init_irq_work(&kr->wake_work, memwell_kring_wake_work);
+	hrtimer_init(&kr->lat_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	kr->lat_timer.function = memwell_kring_lat_fn;
+	kr->creator = current_euid();
+	memcpy(kr->name, c->name, sizeof(kr->name));
+	err = memwell_name_add(kr);
+	if (err)
+		goto err_vunmap;
 	kref_init(&kr->ref);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->nr_pages, &memwell_kring_pages);
 	return kr;
 
+err_vunmap:
+	vunmap(kr->base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
 	kfree(kr);
@@ -212,6 +451,10 @@ static void memwell_kring_release(struct kref *ref)
 {
 	struct memwell_kring *kr = container_of(ref, struct memwell_kring, ref);
 
+	memwell_name_del(kr);
+	/* Nothing can queue them any more: no participant holds the ring. */
+	hrtimer_cancel(&kr->lat_timer);
+	irq_work_sync(&kr->wake_work);
 	atomic_long_sub(kr->nr_pages, &memwell_kring_pages);
 	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->base);
@@ -272,7 +515,8 @@ void memwell_kring_wake(struct memwell_kring *kr, enum memwell_side_id side)
 {
 	xchg(&kr->view.side[side]->waiters, 0U);
 	if (side == MEMWELL_CONS)
-		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM);
+		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM |
+					   (READ_ONCE(kr->hup) ? EPOLLHUP : 0));
 	else
 		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM);
 }

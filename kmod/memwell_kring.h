@@ -7,10 +7,15 @@
 #ifndef _MEMWELL_KRING_H
 #define _MEMWELL_KRING_H
 
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 
 #include "memwell_ring.h"
@@ -28,6 +33,25 @@
  * @nr_pages: distinct pages allocated (the first @nr_pages entries)
  * @map_pages: entries of @pages (layout.total_size >> PAGE_SHIFT)
  * @base: vmap() of all of @pages: header, control areas, data twice
+ * @stats: the counters, in the header page at MEMWELL_STATS_OFFSET (user
+ *         space maps it read-only); updated with atomic64 operations
+ * @name: the name given at creation, or empty
+ * @name_node: in the name registry while @name is not empty
+ * @creator: effective uid of the creating process
+ * @wake_work: the irq_work that wakes sleepers for kernel participants
+ * @wake_sides: bit per enum memwell_side_id that @wake_work must wake
+ * @lat_timer: the latency bound of the wake policy
+ * @lat_armed: @lat_timer is queued (or about to be)
+ * @wake_never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
+ * @watermark: wake consumers only once this many bytes are ready
+ * @latency_ns: but at most this long after a commit that did not wake
+ * @kprod: kernel producers attached now; @kcons likewise consumers
+ * @kcons: kernel consumers attached now
+ * @hup: the last kernel producer detached: poll() reports EPOLLHUP
+ * @lost_recs: records dropped since the last MEMWELL_REC_LOST record
+ * @lost_bytes: and their payload bytes
+ * @src_lock: serialises attaching and detaching built-in sources
+ * @src: the attached built-in source or sink, or NULL
  */
 struct memwell_kring {
 	struct kref ref;
@@ -39,7 +63,55 @@ struct memwell_kring {
 	unsigned long nr_pages;
 	unsigned long map_pages;
 	void *base;
+	struct memwell_ring_stats *stats;
+	char name[MEMWELL_NAME_LEN];
+	struct list_head name_node;
+	kuid_t creator;
+	struct irq_work wake_work;
+	unsigned long wake_sides;
+	struct hrtimer lat_timer;
+	atomic_t lat_armed;
+	bool wake_never;
+	u64 watermark;
+	u64 latency_ns;
+	atomic_t kprod;
+	atomic_t kcons;
+	bool hup;
+	atomic64_t lost_recs;
+	atomic64_t lost_bytes;
+	struct mutex src_lock;		/* serialises @src */
+	struct memwell_src *src;
 };
+
+struct memwell_src;
+
+/* Counters of struct memwell_ring_stats, updated in the header page. */
+enum memwell_stat {
+	MEMWELL_STAT_PRODUCED,
+	MEMWELL_STAT_CONSUMED,
+	MEMWELL_STAT_DROPPED,
+	MEMWELL_STAT_DROPPED_BYTES,
+	MEMWELL_STAT_WAKEUPS,
+	MEMWELL_STAT_WAKE_IOCTLS,
+	MEMWELL_STAT_PRODUCERS,
+	MEMWELL_STAT_CONSUMERS,
+	MEMWELL_STAT_ERRORS,
+};
+
+/* The counter @i of @kr, as an atomic64_t (the header page is ours alone). */
+static inline atomic64_t *memwell_stat_ptr(struct memwell_kring *kr,
+					   enum memwell_stat i)
+{
+	u64 *base = &kr->stats->produced;
+
+	return (atomic64_t *)(base + i);
+}
+
+static inline void memwell_stat_add(struct memwell_kring *kr,
+				    enum memwell_stat i, s64 v)
+{
+	atomic64_add(v, memwell_stat_ptr(kr, i));
+}
 
 int memwell_kring_check(const struct memwell_create *c,
 			struct memwell_layout *l);
@@ -49,10 +121,28 @@ struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *
 void memwell_kring_get(struct memwell_kring *kr);
 void memwell_kring_put(struct memwell_kring *kr);
 void memwell_kring_wake(struct memwell_kring *kr, enum memwell_side_id side);
+void memwell_kring_kick_side(struct memwell_kring *kr, enum memwell_side_id side);
+void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags);
+int memwell_kring_set_wake(struct memwell_kring *kr,
+			   const struct memwell_wake_policy *p);
+void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);
+struct memwell_kring *memwell_kring_find(const char *name);
+int memwell_name_check(const char *name);
 long memwell_kring_recover(struct memwell_kring *kr, enum memwell_side_id side);
 void memwell_kring_counts(long *rings, long *pages);
 
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
 int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
+
+/* memwell_main.c: the ring of a /dev/memwell file, or NULL. */
+struct memwell_kring *memwell_file_kring(struct file *file);
+
+/* memwell_kapi.c */
+struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
+					unsigned int role);
+
+/* Built-in sources and sinks (memwell_src*.c, memwell_sink.c). */
+int memwell_src_attach(struct memwell_kring *kr, const struct memwell_source *s);
+void memwell_src_detach(struct memwell_kring *kr);
 
 #endif /* _MEMWELL_KRING_H */

@@ -23,6 +23,22 @@ static struct memwell_kring *memwell_file_ring(struct file *file)
 	return smp_load_acquire(&file->private_data);
 }
 
+static const struct file_operations memwell_fops;
+
+/**
+ * memwell_file_kring() - the ring of a /dev/memwell file
+ * @file: any file
+ *
+ * Return: the ring (the file's reference: valid while the file is), or
+ * NULL for another kind of file or a file without a ring.
+ */
+struct memwell_kring *memwell_file_kring(struct file *file)
+{
+	if (file->f_op != &memwell_fops)
+		return NULL;
+	return memwell_file_ring(file);
+}
+
 static int memwell_fop_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left the struct miscdevice here: no ring yet. */
@@ -34,8 +50,11 @@ static int memwell_fop_release(struct inode *inode, struct file *file)
 {
 	struct memwell_kring *kr = file->private_data;
 
-	if (kr)
+	if (kr) {
+		/* Built-in sources and sinks live as long as the file. */
+		memwell_src_detach(kr);
 		memwell_kring_put(kr);
+	}
 	return 0;
 }
 
@@ -107,6 +126,7 @@ static long memwell_ioctl_wake(struct file *file, unsigned long side)
 
 	if (!kr)
 		return -ENXIO;
+	memwell_stat_add(kr, MEMWELL_STAT_WAKE_IOCTLS, 1);
 	if (side == MEMWELL_SIDE_PROD)
 		memwell_kring_wake(kr, MEMWELL_PROD);
 	else if (side == MEMWELL_SIDE_CONS)
@@ -124,8 +144,86 @@ static long memwell_ioctl_recover(struct file *file, unsigned long side)
 		return -ENXIO;
 	if (side != MEMWELL_SIDE_PROD && side != MEMWELL_SIDE_CONS)
 		return -EINVAL;
+	/* A side the kernel owns is never recovered from user space. */
+	if (kr->layout.flags & (side == MEMWELL_SIDE_PROD ? MEMWELL_F_KERNEL_PROD :
+				MEMWELL_F_KERNEL_CONS))
+		return -EPERM;
 	return memwell_kring_recover(kr, side == MEMWELL_SIDE_PROD ?
 				     MEMWELL_PROD : MEMWELL_CONS);
+}
+
+/*
+ * Copy a struct that starts with its own __u32 size: at least @known bytes
+ * (-EINVAL), at most a page (-E2BIG), zero beyond what we know (-E2BIG).
+ */
+static int memwell_copy_sized(void *dst, size_t known, void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < known)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, known, uarg, usize);
+}
+
+static long memwell_ioctl_stats(struct file *file, void __user *uarg)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+	struct memwell_ring_stats st;
+
+	if (!kr)
+		return -ENXIO;
+	memwell_kring_stats(kr, &st);
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
+static long memwell_ioctl_set_wake(struct file *file, void __user *uarg)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+	struct memwell_wake_policy p;
+	unsigned int i;
+	int err;
+
+	if (!kr)
+		return -ENXIO;
+	err = memwell_copy_sized(&p, sizeof(p), uarg);
+	if (err)
+		return err;
+	if (p.flags & ~MEMWELL_WAKE_NEVER)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(p.reserved); i++)
+		if (p.reserved[i])
+			return -EINVAL;
+	return memwell_kring_set_wake(kr, &p);
+}
+
+static long memwell_ioctl_attach(struct file *file, void __user *uarg)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+	struct memwell_source s;
+	int err;
+
+	if (!kr)
+		return -ENXIO;
+	err = memwell_copy_sized(&s, sizeof(s), uarg);
+	if (err)
+		return err;
+	return memwell_src_attach(kr, &s);
+}
+
+static long memwell_ioctl_detach(struct file *file)
+{
+	struct memwell_kring *kr = memwell_file_ring(file);
+
+	if (!kr)
+		return -ENXIO;
+	memwell_src_detach(kr);
+	return 0;
 }
 
 static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
@@ -140,6 +238,14 @@ static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
 		return memwell_ioctl_wake(file, arg);
 	case MEMWELL_IOC_RECOVER:
 		return memwell_ioctl_recover(file, arg);
+	case MEMWELL_IOC_STATS:
+		return memwell_ioctl_stats(file, (void __user *)arg);
+	case MEMWELL_IOC_SET_WAKE:
+		return memwell_ioctl_set_wake(file, (void __user *)arg);
+	case MEMWELL_IOC_ATTACH:
+		return memwell_ioctl_attach(file, (void __user *)arg);
+	case MEMWELL_IOC_DETACH:
+		return memwell_ioctl_detach(file);
 	default:
 		return -ENOTTY;
 	}
@@ -182,8 +288,9 @@ static const struct file_operations memwell_fops = {
 
 /*
  * Mode 0666: this is a test device, and opening it grants nothing shared.
- * A ring exists only behind the file that created it (no global names; it
- * reaches other processes only by passing or inheriting that file), its
+ * A ring exists only behind the file that created it (it reaches other
+ * processes only by passing or inheriting that file; its optional name is
+ * for kernel code, which checks the creator's credentials), its
  * memory is charged to its creator's memory cgroup, and max_ring_kib caps
  * each ring.
  */

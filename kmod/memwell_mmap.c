@@ -46,8 +46,10 @@ static bool memwell_region_is(unsigned long pgoff, unsigned long len,
  * Return: 0; -EINVAL if the mapping is not MAP_SHARED or is not exactly
  * one region (header: offset 0, hdr_size; producer or consumer control:
  * its offset and size; data: data_offset, 2 * data_size); -EPERM for an
- * executable mapping or a writable mapping of the header; or the error of
- * vm_insert_pages().
+ * executable mapping or a writable mapping of a region user space may not
+ * write (the header; on MEMWELL_F_KERNEL_PROD rings the producer control
+ * and the data; on MEMWELL_F_KERNEL_CONS rings the consumer control); or
+ * the error of vm_insert_pages().
  */
 int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 {
@@ -55,7 +57,7 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 	unsigned long len = vma->vm_end - vma->vm_start;
 	unsigned long pgoff = vma->vm_pgoff;
 	unsigned long num = len >> PAGE_SHIFT;
-	bool header;
+	bool header, ro;
 
 	/* MAP_SHARED of a read-only file has VM_MAYSHARE without VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -66,14 +68,21 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 	    !memwell_region_is(pgoff, len, l->cons_offset, l->cons_size) &&
 	    !memwell_region_is(pgoff, len, l->data_offset, 2 * l->data_size))
 		return -EINVAL;
+	/* What the kernel alone writes is read-only for processes. */
+	ro = header;
+	if (l->flags & MEMWELL_F_KERNEL_PROD)
+		ro |= memwell_region_is(pgoff, len, l->prod_offset, l->prod_size) ||
+		      memwell_region_is(pgoff, len, l->data_offset, 2 * l->data_size);
+	if (l->flags & MEMWELL_F_KERNEL_CONS)
+		ro |= memwell_region_is(pgoff, len, l->cons_offset, l->cons_size);
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
-	if (header && (vma->vm_flags & VM_WRITE))
+	if (ro && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
 
 	/* mprotect() can never add what was refused here. */
 	vma->vm_flags &= ~VM_MAYEXEC;
-	if (header)
+	if (ro)
 		vma->vm_flags &= ~VM_MAYWRITE;
 	/* mremap() cannot grow it; core dumps leave it out. */
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;

@@ -68,7 +68,11 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
  * is computed once more.  The caller must be on kr->wq already
  * (poll_wait()) for a wake after that to reach it.
  *
- * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM.
+ * EPOLLHUP once the last kernel producer of the ring detached (records
+ * still queued are EPOLLIN as well).
+ *
+ * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM,
+ * and EPOLLHUP.
  */
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 {
@@ -87,6 +91,9 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 	}
 	if (armed)
 		mask |= memwell_kring_mask(kr, armed);
+	/* The last kernel producer detached: nothing more will come. */
+	if (READ_ONCE(kr->hup))
+		mask |= EPOLLHUP;
 	return mask;
 }
 EXPORT_SYMBOL_GPL(memwell_kring_poll);

@@ -18,6 +18,9 @@
 #include "memwell_kring.h"
 
 #define MEMWELL_TEST_RINGS	8
+/* Every flag of a ring processes share both sides of. */
+#define MEMWELL_TEST_F_USER	(MEMWELL_F_ALL & ~(MEMWELL_F_KERNEL_PROD | \
+						   MEMWELL_F_KERNEL_CONS))
 
 struct memwell_test_ctx {
 	struct memwell_kring *rings[MEMWELL_TEST_RINGS];
@@ -299,7 +302,7 @@ static void memwell_test_geometry(struct kunit *test)
 		int reserved;	/* index of a non-zero reserved field, or -1 */
 		int err;
 	} cases[] = {
-		{ 0x8, 3, 9, -1, -EINVAL },			/* unknown flag */
+		{ 0x20, 3, 9, -1, -EINVAL },			/* unknown flag */
 		{ 0x80000000, 3, 9, -1, -EINVAL },
 		{ 0, 3, 9, 0, -EINVAL },			/* reserved */
 		{ 0, 3, 9, 3, -EINVAL },
@@ -312,7 +315,8 @@ static void memwell_test_geometry(struct kunit *test)
 		{ 0, 16, 21, -1, -EINVAL },			/* data > 64 GiB */
 		{ 0, 16, 20, -1, -E2BIG },			/* > max_ring_kib */
 		{ 0, 12, 17, -1, -E2BIG },
-		{ MEMWELL_F_ALL, 3, 9, -1, 0 },
+		{ MEMWELL_TEST_F_USER, 3, 9, -1, 0 },
+		{ MEMWELL_F_ALL, 3, 9, -1, -EINVAL },		/* both kernel flags */
 		{ 0, 12, 1, -1, 0 },
 		{ MEMWELL_F_PROD_MULTI, 3, 12, -1, 0 },
 	};
@@ -552,7 +556,7 @@ static u64 memwell_test_pos(struct rnd_state *st, u64 near, u64 count)
 
 static void memwell_test_hostile(struct kunit *test)
 {
-	struct memwell_kring *kr = memwell_test_ring(test, MEMWELL_F_ALL, 3, 9);
+	struct memwell_kring *kr = memwell_test_ring(test, MEMWELL_TEST_F_USER, 3, 9);
 	struct memwell_ring *r = &kr->view;
 	unsigned char *end = r->data + 2 * kr->layout.data_size;
 	struct rnd_state st;
@@ -934,7 +938,7 @@ static void memwell_test_stress_spsc(struct kunit *test)
 
 static void memwell_test_stress_mpmc(struct kunit *test)
 {
-	memwell_stress_run(test, MEMWELL_F_ALL, 3, MEMWELL_STRESS_CONS);
+	memwell_stress_run(test, MEMWELL_TEST_F_USER, 3, MEMWELL_STRESS_CONS);
 }
 
 static struct kunit_case memwell_test_cases[] = {

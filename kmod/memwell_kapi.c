@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel API (memwell_kernel.h): kernel producers and consumers of
+ * rings that processes created.  An endpoint holds a reference on its ring
+ * and has its own private view of it, with the access bits of its role: a
+ * producer view writes only the producer control (and the data), a
+ * consumer view only the consumer control.  Everything the kernel reads
+ * from the peer's user-writable control goes through the core, which
+ * checks every position difference against the private block count: a
+ * lying process can corrupt only its own records, never make the kernel
+ * touch memory outside the ring.
+ *
+ * Producer views have no kick: the producer API does (G) itself after a
+ * commit, so that the ring's wake policy and the per-call MEMWELL_KF_*
+ * flags apply; the wake-up itself is an irq_work (memwell_kring.c).
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+
+#include "memwell_kernel.h"
+#include "memwell_kring.h"
+
+/**
+ * struct memwell_ep - one kernel producer or consumer of a ring
+ * @kr: the ring, referenced
+ * @view: this endpoint's private view
+ * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ */
+struct memwell_ep {
+	struct memwell_kring *kr;
+	struct memwell_ring view;
+	unsigned int role;
+};
+
+/**
+ * memwell_attach_kring() - attach to a ring the caller holds
+ * @kr: the ring; the caller keeps its own reference
+ * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ *
+ * May sleep.
+ *
+ * Return: the endpoint, or ERR_PTR() of -EINVAL (bad role, not a records
+ * ring), -EPERM (the ring's flags do not let the kernel take that role:
+ * MEMWELL_F_KERNEL_PROD for producers, MEMWELL_F_KERNEL_CONS for
+ * consumers), -EBUSY (another kernel endpoint of that role is attached and
+ * the side is single-owner) or -ENOMEM.
+ */
+struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
+					unsigned int role)
+{
+	u32 flags = kr->layout.flags;
+	bool prod = role == MEMWELL_ROLE_PROD;
+	atomic_t *count = prod ? &kr->kprod : &kr->kcons;
+	struct memwell_ep *ep;
+
+	if (role != MEMWELL_ROLE_PROD && role != MEMWELL_ROLE_CONS)
+		return ERR_PTR(-EINVAL);
+	if (!(flags & (prod ? MEMWELL_F_KERNEL_PROD : MEMWELL_F_KERNEL_CONS)))
+		return ERR_PTR(-EPERM);
+	if (!(flags & MEMWELL_F_RECORDS))
+		return ERR_PTR(-EINVAL);
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		return ERR_PTR(-ENOMEM);
+	/* A single-owner side has one owner: a second one would corrupt it. */
+	if (atomic_inc_return(count) > 1 &&
+	    !(flags & (prod ? MEMWELL_F_PROD_MULTI : MEMWELL_F_CONS_MULTI))) {
+		atomic_dec(count);
+		kfree(ep);
+		return ERR_PTR(-EBUSY);
+	}
+	memwell_kring_get(kr);
+	ep->kr = kr;
+	ep->role = role;
+	memwell_ring_view(&ep->view, kr->base, &kr->layout,
+			  prod ? MEMWELL_ACCESS_PROD : MEMWELL_ACCESS_CONS);
+	if (!prod) {
+		/* A consumer arms (H) on an empty ring and kicks producers. */
+		ep->view.kick = kr->view.kick;
+		ep->view.owner = kr;
+	}
+	if (prod)
+		WRITE_ONCE(kr->hup, false);
+	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
+	return ep;
+}
+EXPORT_SYMBOL_GPL(memwell_attach_kring);
+
+/**
+ * memwell_attach_fd() - attach to the ring of a /dev/memwell file descriptor
+ * @fd: a descriptor of the calling process, on which MEMWELL_IOC_CREATE
+ *      made a ring
+ * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ *
+ * The endpoint holds its own reference on the ring: closing the descriptor
+ * does not end it.  Process context; may sleep.
+ *
+ * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
+ * -ENXIO (not a /dev/memwell file with a ring), or an error of
+ * memwell_attach_kring().
+ */
+struct memwell_ep *memwell_attach_fd(int fd, unsigned int role)
+{
+	struct memwell_kring *kr;
+	struct memwell_ep *ep;
+	struct fd f = fdget(fd);
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	kr = memwell_file_kring(f.file);
+	ep = kr ? memwell_attach_kring(kr, role) : ERR_PTR(-ENXIO);
+	fdput(f);
+	return ep;
+}
+EXPORT_SYMBOL_GPL(memwell_attach_fd);
+
+/**
+ * memwell_attach_name() - attach to a ring by the name given at creation
+ * @name: the name (struct memwell_create.name)
+ * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ *
+ * The caller's credentials are checked against the ring's creator: the
+ * same effective uid, or CAP_SYS_ADMIN.  Call it from the path of the
+ * process on whose behalf the ring is attached (its ioctl or syscall);
+ * kernel threads run with full capabilities.  Process context; may sleep.
+ *
+ * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
+ * (credentials), or an error of memwell_attach_kring().
+ */
+struct memwell_ep *memwell_attach_name(const char *name, unsigned int role)
+{
+	struct memwell_kring *kr = memwell_kring_find(name);
+	struct memwell_ep *ep;
+
+	if (!kr)
+		return ERR_PTR(-ENOENT);
+	if (!uid_eq(current_euid(), kr->creator) && !capable(CAP_SYS_ADMIN))
+		ep = ERR_PTR(-EACCES);
+	else
+		ep = memwell_attach_kring(kr, role);
+	memwell_kring_put(kr);
+	return ep;
+}
+EXPORT_SYMBOL_GPL(memwell_attach_name);
+
+/**
+ * memwell_detach() - end an endpoint
+ * @ep: the endpoint; nothing may use it any more, and it must hold no
+ *      reserved record
+ *
+ * When the last kernel producer of a ring detaches, its pollers see
+ * EPOLLHUP (after the records still queued).  Drops the endpoint's ring
+ * reference, which may free the ring.  Process context; may sleep.
+ */
+void memwell_detach(struct memwell_ep *ep)
+{
+	struct memwell_kring *kr = ep->kr;
+
+	if (ep->role == MEMWELL_ROLE_PROD) {
+		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
+		if (atomic_dec_and_test(&kr->kprod)) {
+			WRITE_ONCE(kr->hup, true);
+			wake_up_interruptible_poll(&kr->wq, EPOLLHUP | EPOLLIN |
+						   EPOLLRDNORM);
+		}
+	} else {
+		memwell_stat_add(kr, MEMWELL_STAT_CONSUMERS, -1);
+		atomic_dec(&kr->kcons);
+	}
+	memwell_kring_put(kr);
+	kfree(ep);
+}
+EXPORT_SYMBOL_GPL(memwell_detach);
+
+/**
+ * memwell_kdrop() - count a record a producer gave up on
+ * @ep: a producer endpoint
+ * @len: its payload bytes
+ *
+ * memwell_kreserve() counts the records it finds no room for itself; this
+ * is for a caller that gives up after -EBUSY.  The next record produced is
+ * preceded by a MEMWELL_REC_LOST record.  Any context.
+ */
+void memwell_kdrop(struct memwell_ep *ep, u32 len)
+{
+	struct memwell_kring *kr = ep->kr;
+
+	atomic64_inc(&kr->lost_recs);
+	atomic64_add(len, &kr->lost_bytes);
+	memwell_stat_add(kr, MEMWELL_STAT_DROPPED, 1);
+	memwell_stat_add(kr, MEMWELL_STAT_DROPPED_BYTES, len);
+}
+EXPORT_SYMBOL_GPL(memwell_kdrop);
+
+/**
+ * memwell_ep_error() - count a bad record a kernel consumer found
+ * @ep: the endpoint
+ *
+ * struct memwell_ring_stats errors.  Any context.
+ */
+void memwell_ep_error(struct memwell_ep *ep)
+{
+	memwell_stat_add(ep->kr, MEMWELL_STAT_ERRORS, 1);
+}
+EXPORT_SYMBOL_GPL(memwell_ep_error);
+
+/*
+ * Records were dropped since the last MEMWELL_REC_LOST record: write one
+ * first.  With several producers the counts of concurrent drops may land
+ * in the next one instead; none is lost.
+ */
+static int memwell_flush_lost(struct memwell_ep *ep)
+{
+	struct memwell_kring *kr = ep->kr;
+	struct memwell_rec rec;
+	struct memwell_lost *l;
+	u64 recs, bytes;
+	int err;
+
+	if (likely(!atomic64_read(&kr->lost_recs)))
+		return 0;
+	recs = atomic64_xchg(&kr->lost_recs, 0);
+	bytes = atomic64_xchg(&kr->lost_bytes, 0);
+	if (!recs && !bytes)
+		return 0;
+	err = memwell_rec_reserve(&ep->view, sizeof(*l), &rec);
+	if (err) {
+		atomic64_add(recs, &kr->lost_recs);
+		atomic64_add(bytes, &kr->lost_bytes);
+		return err;
+	}
+	/* Payloads start 8 bytes into a block of >= 8 bytes: aligned. */
+	l = rec.data;
+	l->records = recs;
+	l->bytes = bytes;
+	memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
+	return memwell_release(&ep->view, MEMWELL_PROD, &rec.span);
+}
+
+/**
+ * memwell_kreserve() - reserve a record in place
+ * @ep: a producer endpoint
+ * @len: payload bytes, 1 .. memwell_ep_rec_max()
+ * @rec: the record: write @len bytes at rec->data, then memwell_kcommit()
+ *       or memwell_kdiscard() it, from the same context, soon
+ *
+ * If records were dropped before, a MEMWELL_REC_LOST record saying how
+ * many goes first.  A full ring drops the record: it is counted
+ * (struct memwell_ring_stats dropped and dropped_bytes) and reported to
+ * the consumers by the next MEMWELL_REC_LOST record.  Any context but NMI;
+ * never sleeps or waits.
+ *
+ * Return: 0; -EAGAIN (full: dropped and counted), -EBUSY (lost races on a
+ * multi-owner side: retry, or give up with memwell_kdrop()), -EMSGSIZE
+ * (never fits), -EINVAL (not a producer, zero length), -EIO (corrupt
+ * consumer positions: nothing was written).
+ */
+int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
+{
+	int err;
+
+	if (unlikely(ep->role != MEMWELL_ROLE_PROD))
+		return -EINVAL;
+	if (unlikely(!len))
+		return -EINVAL;
+	if (unlikely(len > ep->view.rec_max))
+		return -EMSGSIZE;
+	err = memwell_flush_lost(ep);
+	if (!err)
+		err = memwell_rec_reserve(&ep->view, len, rec);
+	if (err == -EAGAIN)
+		memwell_kdrop(ep, len);
+	return err;
+}
+EXPORT_SYMBOL_GPL(memwell_kreserve);
+
+/**
+ * memwell_kcommit() - publish a reserved record
+ * @ep: the producer endpoint that reserved it
+ * @rec: the record
+ * @flags: MEMWELL_KF_*: NO_WAKEUP or FORCE_WAKEUP, or 0 for the ring's
+ *         wake policy
+ *
+ * Consumers asleep in poll() are woken through an irq_work, if the policy
+ * says so.  Any context but NMI.
+ *
+ * Return: 0, or -EINVAL (bad flags, not a producer, a span not held).
+ */
+int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
+		    unsigned int flags)
+{
+	int err;
+
+	if (unlikely(ep->role != MEMWELL_ROLE_PROD || (flags & ~MEMWELL_KF_ALL)))
+		return -EINVAL;
+	err = memwell_rec_commit(&ep->view, rec);
+	if (err)
+		return err;
+	memwell_stat_add(ep->kr, MEMWELL_STAT_PRODUCED, 1);
+	memwell_kring_produced(ep->kr, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memwell_kcommit);
+
+/**
+ * memwell_kdiscard() - give a reserved record back: consumers skip it
+ * @ep: the producer endpoint that reserved it
+ * @rec: the record
+ * @flags: MEMWELL_KF_* as for memwell_kcommit()
+ *
+ * Any context but NMI.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int memwell_kdiscard(struct memwell_ep *ep, const struct memwell_rec *rec,
+		     unsigned int flags)
+{
+	int err;
+
+	if (unlikely(ep->role != MEMWELL_ROLE_PROD || (flags & ~MEMWELL_KF_ALL)))
+		return -EINVAL;
+	err = memwell_rec_discard(&ep->view, rec);
+	if (!err && (flags & MEMWELL_KF_FORCE_WAKEUP))
+		memwell_kring_produced(ep->kr, flags);
+	return err;
+}
+EXPORT_SYMBOL_GPL(memwell_kdiscard);
+
+/**
+ * memwell_output() - copy @len bytes in as one record
+ * @ep: a producer endpoint
+ * @data: the payload
+ * @len: its bytes
+ * @flags: MEMWELL_KF_* as for memwell_kcommit()
+ *
+ * A record that finds no room (-EAGAIN) or loses every reservation race
+ * (-EBUSY) is dropped and counted.  Any context but NMI.
+ *
+ * Return: 0, or an error of memwell_kreserve() (the record is dropped).
+ */
+int memwell_output(struct memwell_ep *ep, const void *data, u32 len,
+		   unsigned int flags)
+{
+	struct memwell_rec rec;
+	int err;
+
+	if (unlikely(flags & ~MEMWELL_KF_ALL))
+		return -EINVAL;
+	err = memwell_kreserve(ep, len, &rec);
+	if (err == -EBUSY)
+		memwell_kdrop(ep, len);
+	if (err)
+		return err;
+	memcpy(rec.data, data, len);
+	return memwell_kcommit(ep, &rec, flags);
+}
+EXPORT_SYMBOL_GPL(memwell_output);
+
+/**
+ * memwell_kpeek() - take the next record a process produced
+ * @ep: a consumer endpoint
+ * @rec: the record, read in place; give it back with memwell_krelease()
+ *
+ * rec->len was checked against the ring; the payload itself is
+ * user-writable memory: copy what you rely on before checking it.  On an
+ * empty ring the consumer side announces it may sleep (see memwell_kwait()).
+ * Any context but NMI.
+ *
+ * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL or -EIO (corrupt producer
+ * positions or record headers).
+ */
+int memwell_kpeek(struct memwell_ep *ep, struct memwell_rec *rec)
+{
+	if (unlikely(ep->role != MEMWELL_ROLE_CONS))
+		return -EINVAL;
+	return memwell_rec_peek(&ep->view, rec);
+}
+EXPORT_SYMBOL_GPL(memwell_kpeek);
+
+/**
+ * memwell_krelease() - give a peeked record back to the producers
+ * @ep: the consumer endpoint that peeked it
+ * @rec: the record
+ *
+ * Producers asleep in poll() for room are woken through an irq_work.  Any
+ * context but NMI.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec)
+{
+	int err;
+
+	if (unlikely(ep->role != MEMWELL_ROLE_CONS))
+		return -EINVAL;
+	err = memwell_rec_release(&ep->view, rec);
+	if (!err)
+		memwell_stat_add(ep->kr, MEMWELL_STAT_CONSUMED, 1);
+	return err;
+}
+EXPORT_SYMBOL_GPL(memwell_krelease);
+
+/**
+ * memwell_kwait() - sleep until records are ready for a consumer
+ * @ep: a consumer endpoint, whose last memwell_kpeek() gave -EAGAIN (which
+ *      announced it, so producers wake the ring's wait queue)
+ * @timeout: jiffies at most
+ *
+ * Process context.  Returns early for a signal or a kthread_stop() wake-up
+ * only when @timeout expires: keep it short in a kthread.
+ *
+ * Return: as wait_event_interruptible_timeout(): > 0 when ready, 0 on
+ * timeout, -ERESTARTSYS on a signal.
+ */
+long memwell_kwait(struct memwell_ep *ep, long timeout)
+{
+	struct memwell_kring *kr = ep->kr;
+
+	return wait_event_interruptible_timeout(kr->wq,
+			memwell_ready_blocks(&ep->view) != 0, timeout);
+}
+EXPORT_SYMBOL_GPL(memwell_kwait);
+
+/**
+ * memwell_ep_rec_max() - largest record payload of the endpoint's ring
+ * @ep: an endpoint
+ *
+ * Return: bytes.
+ */
+u64 memwell_ep_rec_max(const struct memwell_ep *ep)
+{
+	return ep->view.rec_max;
+}
+EXPORT_SYMBOL_GPL(memwell_ep_rec_max);

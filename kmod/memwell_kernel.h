@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memwell's in-kernel API: kernel code attaches to a ring that a process
+ * created through /dev/memwell, as a producer (kernel-to-user streaming,
+ * MEMWELL_F_KERNEL_PROD rings) or as a consumer (MEMWELL_F_KERNEL_CONS
+ * rings), and moves records through it with the same lock-free core the
+ * processes use.  docs/kernel-api.md describes it with an example module.
+ *
+ * Contexts: memwell_attach_fd(), memwell_attach_name() and memwell_detach()
+ * may sleep (process context only).  Everything else (reserve, commit,
+ * discard, output, peek, release) is callable from process, softirq and
+ * hardirq context (not NMI): it never sleeps, takes no lock and never waits
+ * for another CPU; a full or empty ring gives -EAGAIN, a lost reservation
+ * race on a multi-owner side -EBUSY, at once.  Wake-ups of sleeping
+ * processes go through an irq_work.
+ *
+ * One endpoint (struct memwell_ep) is one owner of its side: use it from
+ * one context at a time unless the side is multi-owner (MEMWELL_F_PROD_MULTI
+ * or MEMWELL_F_CONS_MULTI), in which case any number of CPUs may use it at
+ * once.  A second kernel producer (consumer) may attach only to a ring whose
+ * producer (consumer) side is multi-owner (-EBUSY otherwise).
+ */
+#ifndef _MEMWELL_KERNEL_H
+#define _MEMWELL_KERNEL_H
+
+#include <linux/types.h>
+
+#include "memwell_ring.h"
+
+/* Roles of memwell_attach_fd() and memwell_attach_name(). */
+#define MEMWELL_ROLE_PROD	0U
+#define MEMWELL_ROLE_CONS	1U
+
+/* Per-call flags of memwell_kcommit(), memwell_kdiscard(), memwell_output(). */
+#define MEMWELL_KF_NO_WAKEUP	0x1U	/* do not wake consumers for this one */
+#define MEMWELL_KF_FORCE_WAKEUP	0x2U	/* wake them whatever the policy */
+#define MEMWELL_KF_ALL		(MEMWELL_KF_NO_WAKEUP | MEMWELL_KF_FORCE_WAKEUP)
+
+struct memwell_ep;
+
+struct memwell_ep *memwell_attach_fd(int fd, unsigned int role);
+struct memwell_ep *memwell_attach_name(const char *name, unsigned int role);
+void memwell_detach(struct memwell_ep *ep);
+
+int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec);
+int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
+		    unsigned int flags);
+int memwell_kdiscard(struct memwell_ep *ep, const struct memwell_rec *rec,
+		     unsigned int flags);
+int memwell_output(struct memwell_ep *ep, const void *data, u32 len,
+		   unsigned int flags);
+
+int memwell_kpeek(struct memwell_ep *ep, struct memwell_rec *rec);
+int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec);
+long memwell_kwait(struct memwell_ep *ep, long timeout);
+
+u64 memwell_ep_rec_max(const struct memwell_ep *ep);
+void memwell_kdrop(struct memwell_ep *ep, u32 len);
+void memwell_ep_error(struct memwell_ep *ep);
+
+#endif /* _MEMWELL_KERNEL_H */

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The gen source: synthetic records (struct memwell_gen_rec, then the
+ * memwell_gen_byte() pattern) from kthreads, timers (softirq) or hrtimers
+ * (hardirq), each producer with its own endpoint and sequence.  A record
+ * dropped on a full ring still takes its sequence number, so a consumer
+ * sees the gap and, before the next record, a MEMWELL_REC_LOST record.
+ *
+ * Rates are approximate: a kthread sleeps until each record's due time; a
+ * timer produces DIV_ROUND_UP(rate, HZ) records a jiffy; an hrtimer fires
+ * at most every MEMWELL_GEN_HR_MIN_NS.  Flat out (rate 0) a kthread
+ * produces without pause (backing off briefly on a full ring), a timer
+ * MEMWELL_GEN_BURST records a tick, an hrtimer MEMWELL_GEN_HR_BURST every
+ * MEMWELL_GEN_HR_MIN_NS.  When every producer has made count records, the
+ * source detaches its endpoints (a work item): pollers see EPOLLHUP.
+ */
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+
+#include "memwell_src.h"
+
+#define MEMWELL_GEN_BURST	64U		/* per timer tick, flat out */
+#define MEMWELL_GEN_BURST_MAX	256U		/* per tick, any rate */
+#define MEMWELL_GEN_HR_MIN_NS	(200 * NSEC_PER_USEC)
+#define MEMWELL_GEN_HR_BURST	16U		/* per hrtimer expiry, flat out */
+
+struct memwell_gen;
+
+/**
+ * struct memwell_gen_prod - one producer of a gen source
+ * @gen: its source
+ * @ep: its endpoint; NULL once detached
+ * @idx: its index, struct memwell_gen_rec.producer
+ * @seq: the next sequence number
+ * @task: context MEMWELL_CTX_KTHREAD
+ * @timer: context MEMWELL_CTX_SOFTIRQ
+ * @hrt: context MEMWELL_CTX_HARDIRQ
+ */
+struct memwell_gen_prod {
+	struct memwell_gen *gen;
+	struct memwell_ep *ep;
+	u32 idx;
+	u64 seq;
+	struct task_struct *task;
+	struct timer_list timer;
+	struct hrtimer hrt;
+};
+
+/**
+ * struct memwell_gen - a gen source
+ * @src: the source
+ * @p: its parameters
+ * @stopping: no producer may start another round
+ * @running: producers that have not made their count yet
+ * @done_work: detaches the endpoints once every producer is done
+ * @burst: records a timer or hrtimer makes per expiry
+ * @period_ns: hrtimer period; kthread: time between records (0: no pause)
+ * @started: producers whose kthread, timer or hrtimer was started
+ * @prod: the producers
+ */
+struct memwell_gen {
+	struct memwell_src src;
+	struct memwell_source p;
+	bool stopping;
+	atomic_t running;
+	struct work_struct done_work;
+	u32 burst;
+	u64 period_ns;
+	u32 started;
+	struct memwell_gen_prod prod[];
+};
+
+/* Write one record; a dropped one takes its sequence number too. */
+static int memwell_gen_one(struct memwell_gen_prod *gp)
+{
+	u32 len = gp->gen->p.record_size;
+	struct memwell_gen_rec *h;
+	struct memwell_rec rec;
+	u8 *pay;
+	u32 i, n = len - sizeof(*h);
+	int err;
+
+	err = memwell_kreserve(gp->ep, len, &rec);
+	if (err == -EBUSY)
+		err = memwell_kreserve(gp->ep, len, &rec);
+	if (err == -EBUSY)
+		memwell_kdrop(gp->ep, len);
+	if (err) {
+		gp->seq++;
+		return err;
+	}
+	h = rec.data;
+	pay = (u8 *)(h + 1);
+	for (i = 0; i < n; i++)
+		pay[i] = memwell_gen_byte(gp->seq, gp->idx, i);
+	h->seq = gp->seq;
+	h->producer = gp->idx;
+	h->check = memwell_gen_check(pay, n);
+	gp->seq++;
+	return memwell_kcommit(gp->ep, &rec, 0);
+}
+
+static bool memwell_gen_counted(const struct memwell_gen_prod *gp)
+{
+	return gp->gen->p.count && gp->seq >= gp->gen->p.count;
+}
+
+/* A producer made its count; the last one has the endpoints detached. */
+static void memwell_gen_finished(struct memwell_gen_prod *gp)
+{
+	if (atomic_dec_and_test(&gp->gen->running))
+		schedule_work(&gp->gen->done_work);
+}
+
+static void memwell_gen_detach_all(struct memwell_gen *g)
+{
+	u32 i;
+
+	for (i = 0; i < g->p.producers; i++) {
+		if (g->prod[i].ep) {
+			memwell_detach(g->prod[i].ep);
+			g->prod[i].ep = NULL;
+		}
+	}
+}
+
+static void memwell_gen_done_work(struct work_struct *w)
+{
+	memwell_gen_detach_all(container_of(w, struct memwell_gen, done_work));
+}
+
+static int memwell_gen_thread(void *arg)
+{
+	struct memwell_gen_prod *gp = arg;
+	struct memwell_gen *g = gp->gen;
+	ktime_t due = ktime_get();
+
+	while (!kthread_should_stop() && !memwell_gen_counted(gp)) {
+		int err = memwell_gen_one(gp);
+
+		if (g->period_ns) {
+			due = ktime_add_ns(due, g->period_ns);
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!kthread_should_stop())
+				schedule_hrtimeout_range(&due, 20 * NSEC_PER_USEC,
+							 HRTIMER_MODE_ABS);
+			__set_current_state(TASK_RUNNING);
+		} else if (err == -EAGAIN) {
+			usleep_range(50, 100);
+		} else {
+			cond_resched();
+		}
+	}
+	if (memwell_gen_counted(gp))
+		memwell_gen_finished(gp);
+	/* kthread_stop() expects us alive until it is called. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* One expiry's worth of records; true when the producer made its count. */
+static bool memwell_gen_burst(struct memwell_gen_prod *gp)
+{
+	struct memwell_gen *g = gp->gen;
+	u32 i;
+
+	for (i = 0; i < g->burst && !memwell_gen_counted(gp); i++)
+		if (memwell_gen_one(gp) == -EAGAIN && !g->p.rate)
+			break;		/* flat out: full, try next tick */
+	if (!memwell_gen_counted(gp))
+		return false;
+	memwell_gen_finished(gp);
+	return true;
+}
+
+static void memwell_gen_timer_fn(struct timer_list *t)
+{
+	struct memwell_gen_prod *gp = from_timer(gp, t, timer);
+
+	if (!memwell_gen_burst(gp) && !READ_ONCE(gp->gen->stopping))
+		mod_timer(&gp->timer, jiffies + 1);
+}
+
+static enum hrtimer_restart memwell_gen_hrtimer_fn(struct hrtimer *t)
+{
+	struct memwell_gen_prod *gp = container_of(t, struct memwell_gen_prod, hrt);
+
+	if (memwell_gen_burst(gp) || READ_ONCE(gp->gen->stopping))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(gp->gen->period_ns));
+	return HRTIMER_RESTART;
+}
+
+static void memwell_gen_stop(struct memwell_src *src)
+{
+	struct memwell_gen *g = container_of(src, struct memwell_gen, src);
+	u32 i;
+
+	WRITE_ONCE(g->stopping, true);
+	for (i = 0; i < g->p.producers; i++) {
+		struct memwell_gen_prod *gp = &g->prod[i];
+
+		if (i >= g->started)
+			break;
+		if (g->p.context == MEMWELL_CTX_KTHREAD && gp->task) {
+			kthread_stop(gp->task);
+			put_task_struct(gp->task);
+		} else if (g->p.context == MEMWELL_CTX_SOFTIRQ) {
+			del_timer_sync(&gp->timer);
+		} else if (g->p.context == MEMWELL_CTX_HARDIRQ) {
+			hrtimer_cancel(&gp->hrt);
+		}
+	}
+	/* No producer runs now: nothing schedules done_work any more. */
+	cancel_work_sync(&g->done_work);
+	memwell_gen_detach_all(g);
+	kfree(g);
+}
+
+/**
+ * memwell_gen_start() - start a gen source
+ * @kr: the ring
+ * @p: validated parameters (memwell_src_check())
+ *
+ * May sleep.
+ *
+ * Return: the source, or ERR_PTR() of -ENOMEM, an error of
+ * memwell_attach_kring(), or of kthread_run().
+ */
+struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
+				      const struct memwell_source *p)
+{
+	struct memwell_gen *g;
+	u32 i;
+	int err;
+
+	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	g->src.stop = memwell_gen_stop;
+	g->p = *p;
+	INIT_WORK(&g->done_work, memwell_gen_done_work);
+	atomic_set(&g->running, p->producers);
+	switch (p->context) {
+	case MEMWELL_CTX_KTHREAD:
+		g->period_ns = p->rate ? div64_u64(NSEC_PER_SEC, p->rate) : 0;
+		break;
+	case MEMWELL_CTX_SOFTIRQ:
+		g->burst = p->rate ? (u32)min_t(u64, DIV_ROUND_UP_ULL(p->rate, HZ),
+						MEMWELL_GEN_BURST_MAX) :
+				     MEMWELL_GEN_BURST;
+		break;
+	default:
+		g->period_ns = p->rate ? max_t(u64, div64_u64(NSEC_PER_SEC, p->rate),
+					       MEMWELL_GEN_HR_MIN_NS) :
+					 MEMWELL_GEN_HR_MIN_NS;
+		g->burst = p->rate ? (u32)clamp_t(u64,
+				div64_u64(p->rate * g->period_ns, NSEC_PER_SEC),
+				1, MEMWELL_GEN_BURST_MAX) : MEMWELL_GEN_HR_BURST;
+		break;
+	}
+	for (i = 0; i < p->producers; i++) {
+		struct memwell_gen_prod *gp = &g->prod[i];
+
+		gp->gen = g;
+		gp->idx = i;
+		gp->ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		if (IS_ERR(gp->ep)) {
+			err = PTR_ERR(gp->ep);
+			gp->ep = NULL;
+			goto err_detach;
+		}
+	}
+	/* Every endpoint first: the first producer may finish at once. */
+	for (i = 0; i < p->producers; i++) {
+		struct memwell_gen_prod *gp = &g->prod[i];
+
+		if (p->context == MEMWELL_CTX_KTHREAD) {
+			struct task_struct *t = kthread_create(memwell_gen_thread, gp,
+							       "memwell_gen/%u", i);
+
+			if (IS_ERR(t)) {
+				err = PTR_ERR(t);
+				goto err_stop;
+			}
+			get_task_struct(t);
+			gp->task = t;
+			wake_up_process(t);
+		} else if (p->context == MEMWELL_CTX_SOFTIRQ) {
+			timer_setup(&gp->timer, memwell_gen_timer_fn, 0);
+			mod_timer(&gp->timer, jiffies + 1);
+		} else {
+			hrtimer_init(&gp->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+			gp->hrt.function = memwell_gen_hrtimer_fn;
+			hrtimer_start(&gp->hrt, ns_to_ktime(g->period_ns),
+				      HRTIMER_MODE_REL_HARD);
+		}
+		g->started = i + 1;
+	}
+	return &g->src;
+
+err_stop:
+	/* Stops the @started producers and detaches every endpoint. */
+	memwell_gen_stop(&g->src);
+	return ERR_PTR(err);
+err_detach:
+	g->p.producers = i;
+	memwell_gen_detach_all(g);
+	kfree(g);
+	return ERR_PTR(err);
+}

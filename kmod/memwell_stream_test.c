@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite "memwell_stream": kernel-to-user streaming through the
+ * in-kernel API (memwell_kernel.h).  Producers in a kthread, a timer
+ * (softirq) and an hrtimer (hardirq) write into one ring at once while the
+ * test consumes and verifies every sequence; the built-in gen source in
+ * each context; wake policies (adaptive, watermark, latency bound, never,
+ * per-call flags) counted in the stats; drop accounting and the LOST
+ * record; endpoint lifetimes and EPOLLHUP; names and credentials; source
+ * validation.  The test plays the user-space consumer through the ring's
+ * own kernel view.  Built into memwell_test.ko with the suite "memwell".
+ */
+#include <kunit/test.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/timer.h>
+
+#include "memwell_kernel.h"
+#include "memwell_kring.h"
+
+#define ST_PRODS	3
+#define ST_PAYLOAD	40	/* gen header + 24 pattern bytes */
+
+static struct memwell_kring *st_ring(struct kunit *test, u32 flags, u32 bs,
+				     u32 cs, const char *name)
+{
+	struct memwell_create c = {
+		.size = sizeof(c), .flags = flags, .block_shift = bs,
+		.count_shift = cs,
+	};
+	struct memwell_kring *kr;
+
+	if (name)
+		strscpy(c.name, name, sizeof(c.name));
+	kr = memwell_kring_create(&c);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kr);
+	return kr;
+}
+
+/* ---- a verifying consumer, as user space would be ---- */
+
+#define MEMWELL_GEN_PRODUCERS	16
+
+struct st_check {
+	u64 next[MEMWELL_GEN_PRODUCERS];
+	u64 records, gaps, lost_recs, lost_bytes, bad;
+};
+
+static void st_verify(struct st_check *c, const struct memwell_rec *rec)
+{
+	struct memwell_gen_rec h;
+
+	if (rec->flags & MEMWELL_REC_LOST) {
+		const struct memwell_lost *l = rec->data;
+
+		c->lost_recs += l->records;
+		c->lost_bytes += l->bytes;
+		return;
+	}
+	if (rec->len < sizeof(h)) {
+		c->bad++;
+		return;
+	}
+	memcpy(&h, rec->data, sizeof(h));
+	if (h.producer >= MEMWELL_GEN_PRODUCERS || h.seq < c->next[h.producer] ||
+	    h.check != memwell_gen_check((u8 *)rec->data + sizeof(h),
+					 rec->len - sizeof(h))) {
+		c->bad++;
+		return;
+	}
+	c->gaps += h.seq - c->next[h.producer];
+	c->next[h.producer] = h.seq + 1;
+	c->records++;
+}
+
+/* Consume what is there; returns records taken. */
+static unsigned int st_drain(struct memwell_kring *kr, struct st_check *c)
+{
+	struct memwell_rec rec;
+	unsigned int n = 0;
+	int err;
+
+	while ((err = memwell_rec_peek(&kr->view, &rec)) != -EAGAIN) {
+		if (err == -EBUSY)
+			continue;
+		if (err) {
+			c->bad++;
+			break;
+		}
+		st_verify(c, &rec);
+		memwell_rec_release(&kr->view, &rec);
+		n++;
+	}
+	return n;
+}
+
+/* ---- producers in three contexts ---- */
+
+struct st_prod {
+	struct memwell_ep *ep;
+	u32 idx;
+	u64 seq, count;
+	struct task_struct *task;
+	struct timer_list timer;
+	struct hrtimer hrt;
+	bool done;
+};
+
+static void st_one(struct st_prod *p)
+{
+	struct {
+		struct memwell_gen_rec h;
+		u8 pay[ST_PAYLOAD - sizeof(struct memwell_gen_rec)];
+	} r;
+	u32 i;
+
+	for (i = 0; i < sizeof(r.pay); i++)
+		r.pay[i] = memwell_gen_byte(p->seq, p->idx, i);
+	r.h.seq = p->seq;
+	r.h.producer = p->idx;
+	r.h.check = memwell_gen_check(r.pay, sizeof(r.pay));
+	memwell_output(p->ep, &r, sizeof(r), 0);
+	p->seq++;
+}
+
+static void st_burst(struct st_prod *p, unsigned int n)
+{
+	while (n-- && p->seq < p->count)
+		st_one(p);
+	if (p->seq >= p->count)
+		WRITE_ONCE(p->done, true);
+}
+
+static int st_thread(void *arg)
+{
+	struct st_prod *p = arg;
+
+	while (!kthread_should_stop()) {
+		if (!READ_ONCE(p->done)) {
+			st_burst(p, 4);
+			usleep_range(100, 200);
+		} else {
+			msleep(20);
+		}
+	}
+	return 0;
+}
+
+static void st_timer_fn(struct timer_list *t)
+{
+	struct st_prod *p = from_timer(p, t, timer);
+
+	st_burst(p, 8);
+	if (!READ_ONCE(p->done))
+		mod_timer(&p->timer, jiffies + 1);
+}
+
+static enum hrtimer_restart st_hrtimer_fn(struct hrtimer *t)
+{
+	struct st_prod *p = container_of(t, struct st_prod, hrt);
+
+	st_burst(p, 4);
+	if (READ_ONCE(p->done))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/* A kthread, a timer and an hrtimer produce into one ring at once. */
+static void memwell_stream_test_contexts(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD |
+					   MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	struct st_prod *p = kunit_kzalloc(test, ST_PRODS * sizeof(*p), GFP_KERNEL);
+	struct memwell_ring_stats st;
+	struct st_check c = {};
+	unsigned long end;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < ST_PRODS; i++) {
+		p[i].idx = i;
+		p[i].count = 600;
+		p[i].ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
+	}
+	p[0].task = kthread_run(st_thread, &p[0], "memwell_st");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(p[0].task));
+	get_task_struct(p[0].task);
+	timer_setup(&p[1].timer, st_timer_fn, 0);
+	mod_timer(&p[1].timer, jiffies + 1);
+	hrtimer_init(&p[2].hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	p[2].hrt.function = st_hrtimer_fn;
+	hrtimer_start(&p[2].hrt, ns_to_ktime(500 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+
+	end = jiffies + 30 * HZ;
+	while (time_before(jiffies, end)) {
+		bool all = true;
+
+		for (i = 0; i < ST_PRODS; i++)
+			all &= READ_ONCE(p[i].done);
+		if (!st_drain(kr, &c)) {
+			if (all)
+				break;
+			usleep_range(200, 400);
+		}
+	}
+	kthread_stop(p[0].task);
+	put_task_struct(p[0].task);
+	del_timer_sync(&p[1].timer);
+	hrtimer_cancel(&p[2].hrt);
+	/* A LOST record still pending is flushed by one more record. */
+	st_one(&p[0]);
+	st_drain(kr, &c);
+	memwell_kring_stats(kr, &st);
+	for (i = 0; i < ST_PRODS; i++) {
+		KUNIT_EXPECT_TRUE(test, p[i].done);
+		memwell_detach(p[i].ep);
+	}
+	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.next[0], p[0].seq);
+	KUNIT_EXPECT_EQ(test, c.next[1], p[1].seq);
+	KUNIT_EXPECT_EQ(test, c.next[2], p[2].seq);
+	/* Every gap is a counted drop, reported by a LOST record. */
+	KUNIT_EXPECT_EQ(test, c.gaps, st.dropped);
+	KUNIT_EXPECT_EQ(test, c.lost_recs, st.dropped);
+	KUNIT_EXPECT_EQ(test, c.records + st.dropped, (u64)(3 * 600 + 1));
+	KUNIT_EXPECT_EQ(test, st.produced, c.records);
+	kunit_info(test, "%llu records, %llu dropped\n", c.records, st.dropped);
+	memwell_kring_put(kr);
+}
+
+/* The built-in gen source in each context, two producers, verified. */
+static void memwell_stream_test_gen(struct kunit *test)
+{
+	u32 ctx;
+
+	for (ctx = MEMWELL_CTX_KTHREAD; ctx <= MEMWELL_CTX_HARDIRQ; ctx++) {
+		struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+						   MEMWELL_F_KERNEL_PROD |
+						   MEMWELL_F_PROD_MULTI, 7, 9, NULL);
+		struct memwell_source s = {
+			.size = sizeof(s), .kind = MEMWELL_SRC_GEN, .context = ctx,
+			.producers = 2, .record_size = 100, .count = 400,
+			.rate = 20000,
+		};
+		struct memwell_ring_stats st;
+		struct st_check c = {};
+		unsigned long end = jiffies + 30 * HZ;
+
+		KUNIT_ASSERT_EQ(test, memwell_src_attach(kr, &s), 0);
+		KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &s), -EBUSY);
+		/* Done when the source detached its producers (EPOLLHUP). */
+		while (time_before(jiffies, end)) {
+			if (!st_drain(kr, &c)) {
+				if (memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP)
+					break;
+				usleep_range(500, 1000);
+			}
+		}
+		st_drain(kr, &c);
+		memwell_kring_stats(kr, &st);
+		KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+		KUNIT_EXPECT_EQ(test, st.producers, 0ULL);
+		KUNIT_EXPECT_EQ_MSG(test, c.bad, 0ULL, "context %u", ctx);
+		KUNIT_EXPECT_EQ_MSG(test, c.next[0], 400ULL, "context %u", ctx);
+		KUNIT_EXPECT_EQ_MSG(test, c.next[1], 400ULL, "context %u", ctx);
+		KUNIT_EXPECT_EQ(test, c.gaps, st.dropped);
+		KUNIT_EXPECT_EQ(test, c.records, st.produced);
+		memwell_src_detach(kr);
+		memwell_kring_put(kr);
+	}
+}
+
+/* ---- wake policies ---- */
+
+static u64 st_wakeups(struct memwell_kring *kr)
+{
+	struct memwell_ring_stats st;
+
+	irq_work_sync(&kr->wake_work);
+	memwell_kring_stats(kr, &st);
+	return st.wakeups;
+}
+
+static void st_sleeper(struct memwell_kring *kr)
+{
+	/* A consumer announced it sleeps, as poll() does (H). */
+	smp_store_mb(kr->view.side[MEMWELL_CONS]->waiters, 1U);
+}
+
+static void memwell_stream_test_wake(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
+	struct memwell_wake_policy pol = { .size = sizeof(pol) };
+	struct memwell_ep *ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	u8 buf[56] = {};
+	struct st_check c = {};
+	u64 w;
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	w = st_wakeups(kr);
+
+	/* Adaptive: nobody sleeps, nobody is woken. */
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	st_sleeper(kr);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters), 0U);
+	st_drain(kr, &c);
+
+	/* Per call: NO_WAKEUP keeps a sleeper asleep, FORCE wakes anyway. */
+	st_sleeper(kr);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf),
+					     MEMWELL_KF_NO_WAKEUP), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf),
+					     MEMWELL_KF_FORCE_WAKEUP), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0x80), -EINVAL);
+	st_drain(kr, &c);
+
+	/* Watermark: 4 records of one 64-byte block each. */
+	pol.watermark = 4 * 64;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	st_drain(kr, &c);
+
+	/* Latency bound: below the watermark, woken within latency_ns. */
+	pol.watermark = 1 << 20;
+	pol.latency_ns = 100 * NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	for (i = 0; i < 200 && st_wakeups(kr) == w; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	st_drain(kr, &c);
+
+	/* Never: a busy-polling consumer is never woken. */
+	pol.flags = MEMWELL_WAKE_NEVER;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	st_drain(kr, &c);
+	memwell_detach(ep);
+	memwell_kring_put(kr);
+}
+
+/* ---- drops and the LOST record ---- */
+
+static void memwell_stream_test_drops(struct kunit *test)
+{
+	/* 64 blocks of 64 bytes; a 40-byte payload takes one block. */
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 6, NULL);
+	struct memwell_ep *ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	struct st_prod p = { .count = ~0ULL };
+	struct memwell_ring_stats st;
+	struct memwell_rec rec;
+	struct st_check c = {};
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	p.ep = ep;
+	for (i = 0; i < 64; i++)
+		st_one(&p);
+	memwell_kring_stats(kr, &st);
+	KUNIT_EXPECT_EQ(test, st.produced, 64ULL);
+	KUNIT_EXPECT_EQ(test, st.dropped, 0ULL);
+	for (i = 0; i < 10; i++)
+		st_one(&p);
+	memwell_kring_stats(kr, &st);
+	KUNIT_EXPECT_EQ(test, st.dropped, 10ULL);
+	KUNIT_EXPECT_EQ(test, st.dropped_bytes, 10ULL * ST_PAYLOAD);
+	/* The header page shows the same. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->dropped), 10ULL);
+
+	/* One free block: the LOST record fits, the record not: one more drop. */
+	KUNIT_ASSERT_EQ(test, memwell_rec_peek(&kr->view, &rec), 0);
+	st_verify(&c, &rec);
+	memwell_rec_release(&kr->view, &rec);
+	st_one(&p);
+	memwell_kring_stats(kr, &st);
+	KUNIT_EXPECT_EQ(test, st.dropped, 11ULL);
+	KUNIT_EXPECT_EQ(test, st.produced, 64ULL);
+
+	/* Room again: the next record follows a LOST record with the count. */
+	for (i = 0; i < 4; i++) {
+		KUNIT_ASSERT_EQ(test, memwell_rec_peek(&kr->view, &rec), 0);
+		st_verify(&c, &rec);
+		memwell_rec_release(&kr->view, &rec);
+	}
+	st_one(&p);
+	st_drain(kr, &c);
+	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.lost_recs, 11ULL);
+	KUNIT_EXPECT_EQ(test, c.lost_bytes, 11ULL * ST_PAYLOAD);
+	KUNIT_EXPECT_EQ(test, c.gaps, 11ULL);
+	KUNIT_EXPECT_EQ(test, c.records, 65ULL);
+	KUNIT_EXPECT_EQ(test, c.next[0], p.seq);
+	memwell_detach(ep);
+	memwell_kring_put(kr);
+}
+
+/* ---- lifetimes ---- */
+
+static void memwell_stream_test_lifetime(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD |
+					   MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	struct memwell_ep *a, *b;
+	long rings0, rings, pages;
+	u8 buf[16] = {};
+
+	memwell_kring_counts(&rings0, &pages);
+	a = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	b = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 2ULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_CONS)),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, 7)), -EINVAL);
+	/* The creating file goes away: the producers keep the ring. */
+	memwell_kring_put(kr);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0);
+	KUNIT_EXPECT_EQ(test, memwell_output(a, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+	/* The last producer to detach frees it. */
+	memwell_kring_get(kr);
+	memwell_detach(a);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+	memwell_detach(b);
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 0ULL);
+	memwell_kring_put(kr);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0 - 1);
+
+	/* A single-owner side takes one kernel producer. */
+	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
+	a = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_PROD)),
+			-EBUSY);
+	memwell_detach(a);
+	memwell_kring_put(kr);
+
+	/* No kernel flag, no kernel endpoint. */
+	kr = st_ring(test, MEMWELL_F_RECORDS, 6, 8, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_PROD)),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_CONS)),
+			-EPERM);
+	memwell_kring_put(kr);
+}
+
+/* ---- names ---- */
+
+static int st_create_named(const char *name, size_t n)
+{
+	struct memwell_create c = {
+		.size = sizeof(c), .flags = MEMWELL_F_RECORDS |
+		MEMWELL_F_KERNEL_PROD, .block_shift = 6, .count_shift = 8,
+	};
+	struct memwell_kring *kr;
+
+	memcpy(c.name, name, n);
+	kr = memwell_kring_create(&c);
+	if (IS_ERR(kr))
+		return PTR_ERR(kr);
+	memwell_kring_put(kr);
+	return 0;
+}
+
+static void memwell_stream_test_names(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 8,
+					   "st.ring-1_A");
+	char full[MEMWELL_NAME_LEN];
+	struct memwell_ep *ep;
+	struct cred *cred;
+	const struct cred *old;
+
+	KUNIT_EXPECT_EQ(test, st_create_named("st.ring-1_A", 12), -EEXIST);
+	KUNIT_EXPECT_EQ(test, st_create_named("bad name", 9), -EINVAL);
+	KUNIT_EXPECT_EQ(test, st_create_named("bad/name", 9), -EINVAL);
+	KUNIT_EXPECT_EQ(test, st_create_named("ab\0c", 5), -EINVAL);
+	memset(full, 'x', sizeof(full));
+	KUNIT_EXPECT_EQ(test, st_create_named(full, sizeof(full)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, st_create_named("other", 6), 0);
+
+	ep = memwell_attach_name("st.ring-1_A", MEMWELL_ROLE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	memwell_detach(ep);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("st.ring-1_A",
+							  MEMWELL_ROLE_CONS)), -EPERM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("nope", 0)), -ENOENT);
+
+	/* Another user without CAP_SYS_ADMIN may not attach. */
+	cred = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cred->euid = KUIDT_INIT(4321);
+	cap_clear(cred->cap_effective);
+	old = override_creds(cred);
+	ep = memwell_attach_name("st.ring-1_A", MEMWELL_ROLE_PROD);
+	revert_creds(old);
+	put_cred(cred);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ep), -EACCES);
+	if (!IS_ERR(ep))
+		memwell_detach(ep);
+
+	/* The name goes with the ring. */
+	memwell_kring_put(kr);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("st.ring-1_A", 0)),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, st_create_named("st.ring-1_A", 12), 0);
+}
+
+/* ---- source validation ---- */
+
+static void memwell_stream_test_sources(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
+	struct memwell_kring *kc = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS, 6, 8, NULL);
+	const struct memwell_source ok = {
+		.size = sizeof(ok), .kind = MEMWELL_SRC_GEN, .producers = 1,
+		.record_size = 16, .count = 1,
+	};
+	struct memwell_source s;
+
+#define ST_SRC(field, val, err) do {					\
+		s = ok;							\
+		s.field = val;						\
+		KUNIT_EXPECT_EQ_MSG(test, memwell_src_attach(kr, &s), err, \
+				    #field " = " #val);			\
+	} while (0)
+	ST_SRC(kind, 0, -EINVAL);
+	ST_SRC(kind, 9, -EINVAL);
+	ST_SRC(flags, 1, -EINVAL);
+	ST_SRC(reserved[3], 1, -EINVAL);
+	ST_SRC(context, 3, -EINVAL);
+	ST_SRC(producers, 0, -EINVAL);
+	ST_SRC(producers, 2, -EINVAL);		/* single-owner producer side */
+	ST_SRC(producers, 17, -E2BIG);
+	ST_SRC(record_size, 15, -EINVAL);
+	ST_SRC(record_size, 1 << 20, -E2BIG);
+	ST_SRC(rate, 1ULL << 40, -E2BIG);
+	s = ok;
+	s.kind = MEMWELL_SRC_SINK;
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EINVAL);
+	s.producers = 0;
+	s.record_size = 0;
+	s.count = 0;
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &s), -EPERM);
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &ok), -EPERM);
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), 0);
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EBUSY);
+	memwell_src_detach(kc);
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &ok), 0);
+	memwell_src_detach(kr);
+	memwell_src_detach(kr);
+	memwell_kring_put(kc);
+	memwell_kring_put(kr);
+#undef ST_SRC
+}
+
+static struct kunit_case memwell_stream_test_cases[] = {
+	KUNIT_CASE(memwell_stream_test_contexts),
+	KUNIT_CASE(memwell_stream_test_gen),
+	KUNIT_CASE(memwell_stream_test_wake),
+	KUNIT_CASE(memwell_stream_test_drops),
+	KUNIT_CASE(memwell_stream_test_lifetime),
+	KUNIT_CASE(memwell_stream_test_names),
+	KUNIT_CASE(memwell_stream_test_sources),
+	{}
+};
+
+static struct kunit_suite memwell_stream_test_suite = {
+	.name = "memwell_stream",
+	.test_cases = memwell_stream_test_cases,
+};
+
+kunit_test_suite(memwell_stream_test_suite);

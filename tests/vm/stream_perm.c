@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+/*
+ * What the kernel alone writes, processes map read-only: on a
+ * MEMWELL_F_KERNEL_PROD ring the producer control and the data, on a
+ * MEMWELL_F_KERNEL_CONS ring the consumer control (PROT_WRITE: EPERM;
+ * mprotect() cannot add it later: EACCES).  Both flags: EINVAL.  Plus the
+ * checks of names, MEMWELL_IOC_RECOVER on a kernel side, SET_WAKE and
+ * ATTACH arguments.
+ */
+#include "stream.h"
+
+static int ring_fd(__u32 flags, const char *name, size_t name_len)
+{
+	struct memwell_create c = {
+		.size = sizeof(c), .flags = flags, .block_shift = 6,
+		.count_shift = 8,
+	};
+	int fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (name)
+		memcpy(c.name, name, name_len);
+	if (ioctl(fd, MEMWELL_IOC_CREATE, &c)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int check_map(int fd, __u64 off, __u64 len, int writable)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+
+	if (writable) {
+		REQUIRE(p != MAP_FAILED);
+		munmap(p, len);
+	} else {
+		REQUIRE(p == MAP_FAILED);
+		REQUIRE_ERRNO(mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   fd, (off_t)off), EPERM);
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+		REQUIRE(p != MAP_FAILED);
+		REQUIRE_ERRNO(mprotect(p, len, PROT_READ | PROT_WRITE), EACCES);
+		munmap(p, len);
+	}
+	return MWT_PASS;
+}
+
+static int check_ring(__u32 flags, int prod_w, int cons_w, int data_w)
+{
+	struct memwell_ring_info in = { .size = sizeof(in) };
+	int fd = ring_fd(flags, NULL, 0);
+
+	REQUIRE(fd >= 0);
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_INFO, &in));
+	REQUIRE_EQ(check_map(fd, 0, in.hdr_size, 0), MWT_PASS);
+	REQUIRE_EQ(check_map(fd, in.prod_offset, in.prod_size, prod_w), MWT_PASS);
+	REQUIRE_EQ(check_map(fd, in.cons_offset, in.cons_size, cons_w), MWT_PASS);
+	REQUIRE_EQ(check_map(fd, in.data_offset, 2 * in.data_size, data_w), MWT_PASS);
+	close(fd);
+	return MWT_PASS;
+}
+
+static int case_kernel_prod(void)
+{
+	return check_ring(MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 0, 1, 0);
+}
+
+static int case_kernel_cons(void)
+{
+	return check_ring(MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_CONS, 1, 0, 1);
+}
+
+static int case_plain(void)
+{
+	return check_ring(MEMWELL_F_RECORDS, 1, 1, 1);
+}
+
+static int case_both_flags(void)
+{
+	REQUIRE_ERRNO(ring_fd(MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS, NULL, 0),
+		      EINVAL);
+	return MWT_PASS;
+}
+
+static int case_recover_kernel_side(void)
+{
+	int fd = ring_fd(MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, NULL, 0);
+
+	REQUIRE(fd >= 0);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_PROD), EPERM);
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_CONS));
+	close(fd);
+	return MWT_PASS;
+}
+
+static int case_names(void)
+{
+	char full[MEMWELL_NAME_LEN];
+	int a, b;
+
+	REQUIRE_OK(a = ring_fd(MEMWELL_F_RECORDS, "stream.perm-1", 14));
+	REQUIRE_ERRNO(ring_fd(MEMWELL_F_RECORDS, "stream.perm-1", 14), EEXIST);
+	REQUIRE_ERRNO(ring_fd(MEMWELL_F_RECORDS, "no spaces", 10), EINVAL);
+	REQUIRE_ERRNO(ring_fd(MEMWELL_F_RECORDS, "ab\0cd", 6), EINVAL);
+	memset(full, 'a', sizeof(full));
+	REQUIRE_ERRNO(ring_fd(MEMWELL_F_RECORDS, full, sizeof(full)), EINVAL);
+	close(a);
+	/* The name is free again once the ring is gone. */
+	REQUIRE_OK(b = ring_fd(MEMWELL_F_RECORDS, "stream.perm-1", 14));
+	close(b);
+	return MWT_PASS;
+}
+
+static int case_ioctl_args(void)
+{
+	struct memwell_wake_policy w = { .size = sizeof(w) };
+	struct memwell_source s = {
+		.size = sizeof(s), .kind = MEMWELL_SRC_GEN, .producers = 1,
+		.record_size = 64, .count = 10,
+	};
+	struct memwell_ring_stats st;
+	int fd = ring_fd(MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, NULL, 0);
+	int plain = ring_fd(MEMWELL_F_RECORDS, NULL, 0);
+
+	REQUIRE(fd >= 0 && plain >= 0);
+	w.flags = 2;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w), EINVAL);
+	w.flags = 0;
+	w.reserved[1] = 1;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w), EINVAL);
+	w.reserved[1] = 0;
+	w.size = 8;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w), EINVAL);
+	w.size = sizeof(w);
+	w.watermark = 4096;
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w));
+
+	REQUIRE_ERRNO(ioctl(plain, MEMWELL_IOC_ATTACH, &s), EPERM);
+	s.producers = 2;	/* single-owner producer side */
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
+	s.producers = 1000;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), E2BIG);
+	s.producers = 1;
+	s.record_size = 1 << 20;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), E2BIG);
+	s.record_size = 64;
+	s.reserved[0] = 1;
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
+	s.reserved[0] = 0;
+	s.kind = MEMWELL_SRC_SINK;	/* needs MEMWELL_F_KERNEL_CONS */
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EPERM);
+	s.kind = MEMWELL_SRC_GEN;
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_ATTACH, &s));
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EBUSY);
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_DETACH));
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_DETACH));
+	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_STATS, &st));
+	REQUIRE_EQ(st.producers, 0);
+	close(fd);
+	close(plain);
+	return MWT_PASS;
+}
+
+static const struct mwt_case cases[] = {
+	MWT_CASE(kernel_prod),
+	MWT_CASE(kernel_cons),
+	MWT_CASE(plain),
+	MWT_CASE(both_flags),
+	MWT_CASE(recover_kernel_side),
+	MWT_CASE(names),
+	MWT_CASE(ioctl_args),
+};
+
+int main(int argc, char **argv)
+{
+	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+}
