@@ -43,3 +43,26 @@ bench:
 clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+
+# The memwell CLI (userlib/cli/): build/memwell uses libkmod; the static
+# build/memwell-static for the test VM uses libkmod only if libkmod.a exists,
+# else the module syscalls.
+CLI_SRCS   := $(wildcard userlib/cli/*.c)
+CLI_HDRS   := $(wildcard userlib/cli/*.h)
+CLI_KMOD_A := $(shell f=$$($(CC) -print-file-name=libkmod.a); [ -f "$$f" ] && echo "$$f")
+.PHONY: cli demo
+cli: $(BUILD)/memwell $(BUILD)/memwell-static
+
+$(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Iuserlib -DMEMWELL_CLI_KMOD \
+		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
+
+$(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Iuserlib \
+		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
+		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
+
+demo:
+	bash scripts/demo.sh

@@ -14,11 +14,19 @@
  *   struct memwell_ring *r = memwell_ring(mw);
  *   memwell_rec_write(r, "hi", 2);
  *
+ * Device mode is the same API on a ring the kernel allocates
+ * (memwell_create_dev()): a program switches modes by how it creates the
+ * ring, nothing else.  Only device mode can sleep (memwell_wait(), or
+ * poll/epoll on memwell_fd()); docs/wake-protocol.md explains why no
+ * wakeup is lost and why nothing costs a syscall while nobody sleeps.
+ *
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure; none sets errno as its result.
  */
 #ifndef LIBMEMWELL_H
 #define LIBMEMWELL_H
+
+#include <stddef.h>
 
 #include "memwell_ring.h"
 
@@ -34,6 +42,12 @@ struct memwell_opts {
 	__u32 flags;		/* MEMWELL_F_* */
 	__u32 block_shift;	/* block size = 1 << block_shift */
 	__u32 count_shift;	/* block count = 1 << count_shift */
+	/*
+	 * Optional (NULL or ""): device mode, the unique name kernel code
+	 * finds the ring by (up to 31 of [A-Za-z0-9_.-]; -EEXIST if taken);
+	 * local mode, the memfd's name (/proc/<pid>/fd).
+	 */
+	const char *name;
 };
 
 /*
@@ -42,13 +56,99 @@ struct memwell_opts {
  */
 int memwell_create_local(const struct memwell_opts *opts, struct memwell **out);
 
-/* Attach to a local ring's memfd (e.g. received by memwell_recv_fd()). */
+/*
+ * Attach to a ring's fd (e.g. received by memwell_recv_fd()): a local
+ * ring's memfd, or a /dev/memwell fd (then as memwell_attach_dev_fd()).
+ * On success the handle owns @fd; on failure the caller still does.
+ */
 int memwell_attach_fd(int fd, struct memwell **out);
+
+/* Device mode: /dev/memwell, or the path in the environment variable MEMWELL_DEV. */
+#define MEMWELL_DEV_PATH	"/dev/memwell"
+
+/*
+ * Create a ring in the kernel: open the device, MEMWELL_IOC_CREATE,
+ * MEMWELL_IOC_INFO, and map each region at its place in one range.
+ * -ENOENT: no device (module not loaded); other errors are the device's
+ * (docs/device-abi.md), e.g. -EINVAL for a bad geometry, -E2BIG too large.
+ */
+int memwell_create_dev(const struct memwell_opts *opts, struct memwell **out);
+
+/*
+ * Attach to a device ring through an fd that already holds one (received
+ * with SCM_RIGHTS, or inherited).  On success the handle owns @fd.  After
+ * fork() a child may also keep using the parent's handle as it is.
+ */
+int memwell_attach_dev_fd(int fd, struct memwell **out);
+
+#define MEMWELL_WAIT_READ	(1 << 0)	/* consumers: published data */
+#define MEMWELL_WAIT_WRITE	(1 << 1)	/* producers: free blocks */
+
+/*
+ * Wait until the ring is ready for @events (MEMWELL_WAIT_*), for at most
+ * @timeout_ms (negative: no limit; 0: look without sleeping).
+ *
+ * Return: the ready events (> 0), 0 on timeout, -EINTR if a signal
+ * arrived (call again), -EPIPE when the ring's kernel producers are gone
+ * and nothing is left to read (EPOLLHUP), -EOPNOTSUPP in local mode with a
+ * non-zero timeout (there is no kernel to sleep in), -EINVAL for bad
+ * @events.  Readiness is
+ * a hint: another consumer may take the data first, and WRITE means at
+ * least one free block, maybe too few for a large record; retry the ring
+ * call and wait again on -EAGAIN.
+ */
+int memwell_wait(struct memwell *mw, int events, int timeout_ms);
+
+/*
+ * memwell_wait() for at least @min_blocks ready (READ) or free (WRITE)
+ * blocks, e.g. memwell_rec_blocks(r, len) before writing a record of len
+ * bytes.  The kernel's poll() reports a ring writable from one free block
+ * on, so while some but too few blocks are free this naps (20 us, backing
+ * off to 1 ms) instead of spinning; with none it sleeps in poll().
+ * -EMSGSIZE if @min_blocks exceeds the ring.  Otherwise as memwell_wait().
+ */
+int memwell_wait_blocks(struct memwell *mw, int events, __u64 min_blocks,
+			int timeout_ms);
+
+/*
+ * Syscalls this handle made (this process's copy of the handle; a forked
+ * child starts from the parent's counts).  The kernel's ring-wide counters
+ * are struct memwell_stats of uapi/memwell.h.
+ */
+struct memwell_io_stats {
+	__u64 kicks;		/* MEMWELL_IOC_WAKE sent to wake a sleeping peer */
+	__u64 kick_errors;	/* of which failed */
+	__u64 waits;		/* poll() calls made by memwell_wait*() */
+	__u64 syscalls;		/* kicks + waits: the fast path makes none */
+};
+
+/* Copy up to @size bytes of the handle's syscall counters to @st. */
+int memwell_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
+		     size_t size);
+
+/*
+ * Device mode: the kernel's counters of the ring (records kernel producers
+ * made and dropped, kernel consumers took, wake-ups, ...), read from the
+ * header page without a syscall.  -EOPNOTSUPP in local mode.
+ */
+int memwell_ring_stats(const struct memwell *mw, struct memwell_ring_stats *st);
+
+/*
+ * Device mode: when kernel producers wake sleeping consumers
+ * (MEMWELL_IOC_SET_WAKE): @flags MEMWELL_WAKE_NEVER (consumers busy-poll),
+ * or once @watermark bytes are ready (0: any record), but at most
+ * @latency_ns after a commit (0: no bound).  -EOPNOTSUPP in local mode.
+ */
+int memwell_set_wake(struct memwell *mw, __u32 flags, __u64 watermark,
+		     __u64 latency_ns);
 
 /* The ring for the inline fast path of memwell_ring.h. */
 struct memwell_ring *memwell_ring(struct memwell *mw);
 
-/* The fd backing the ring (a memfd in local mode). */
+/*
+ * The fd backing the ring: a memfd in local mode; in device mode the
+ * /dev/memwell fd, to add to an event loop (POLLIN: data, POLLOUT: room).
+ */
 int memwell_fd(const struct memwell *mw);
 
 /* Unmap and close; accepts NULL. */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -14,13 +15,6 @@
 
 #include "libmemwell.h"
 #include "memwell_handle.h"
-
-static __u32 memwell_page_shift(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	return (__u32)__builtin_ctzl(page > 0 ? (unsigned long)page : 4096UL);
-}
 
 /*
  * Map @l from @fd: reserve the whole range first so the two data mappings
@@ -54,30 +48,11 @@ err_unmap:
 	return err;
 }
 
-static int memwell_handle_new(int fd, void *base, __u64 size,
-			      struct memwell **out)
-{
-	struct memwell *mw = calloc(1, sizeof(*mw));
-	int err;
-
-	if (!mw)
-		return -ENOMEM;
-	err = memwell_ring_attach(&mw->ring, base, size,
-				  MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS);
-	if (err) {
-		free(mw);
-		return err;
-	}
-	mw->fd = fd;
-	mw->map = base;
-	mw->map_size = size;
-	*out = mw;
-	return 0;
-}
-
 int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 {
+	char fdname[64] = "memwell";
 	struct memwell_layout l;
+	const char *name;
 	void *base;
 	int fd, err;
 
@@ -87,8 +62,12 @@ int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 				     opts->count_shift, memwell_page_shift(), &l);
 	if (err)
 		return err;
+	name = memwell_opts_name(opts);
+	if (name && snprintf(fdname, sizeof(fdname), "memwell:%s", name) >=
+	    (int)sizeof(fdname))
+		return -EINVAL;
 
-	fd = memfd_create("memwell", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = memfd_create(fdname, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)(l.data_offset + l.data_size)) ||
@@ -100,7 +79,8 @@ int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 	if (err)
 		goto err_close;
 	memwell_ring_format(base, &l);
-	err = memwell_handle_new(fd, base, l.total_size, out);
+	err = memwell_handle_new(fd, MEMWELL_MODE_LOCAL, base, l.total_size,
+				 MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS, out);
 	if (err)
 		goto err_unmap;
 	return 0;
@@ -122,6 +102,11 @@ int memwell_attach_fd(int fd, struct memwell **out)
 
 	if (fd < 0 || !out)
 		return -EINVAL;
+	if (fstat(fd, &st))
+		return -errno;
+	/* A /dev/memwell fd: the same call attaches either kind of ring. */
+	if (S_ISCHR(st.st_mode))
+		return memwell_dev_attach(fd, out);
 	/*
 	 * A peer that could shrink the file would make our accesses fault
 	 * (SIGBUS): only rings whose size is sealed are accepted.
@@ -131,8 +116,6 @@ int memwell_attach_fd(int fd, struct memwell **out)
 		return -errno;
 	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
 		return -EPERM;
-	if (fstat(fd, &st))
-		return -errno;
 	if ((__u64)st.st_size < sizeof(*h))
 		return -EINVAL;
 
@@ -152,27 +135,9 @@ int memwell_attach_fd(int fd, struct memwell **out)
 	if (err)
 		return err;
 	/* memwell_ring_attach() re-reads and checks the whole header. */
-	err = memwell_handle_new(fd, base, l.total_size, out);
+	err = memwell_handle_new(fd, MEMWELL_MODE_LOCAL, base, l.total_size,
+				 MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS, out);
 	if (err)
 		munmap(base, l.total_size);
 	return err;
-}
-
-struct memwell_ring *memwell_ring(struct memwell *mw)
-{
-	return &mw->ring;
-}
-
-int memwell_fd(const struct memwell *mw)
-{
-	return mw->fd;
-}
-
-void memwell_close(struct memwell *mw)
-{
-	if (!mw)
-		return;
-	munmap(mw->map, mw->map_size);
-	close(mw->fd);
-	free(mw);
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Instructions per record (produce + consume, single-threaded, ring never
+# full) for memwell and its SPSC/MPMC peers, counted by callgrind: the
+# noise-free companion of run.sh.  Needs `make lib` and valgrind.
+#
+#   bash tests/bench/icount.sh [n-records]
+#   CORE=dir bash tests/bench/icount.sh   (dir holds a modified copy of
+#   memwell_ring.h, as for exp.sh: it goes first on the include path)
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+N=${1:-160000}
+mkdir -p "$OUT"
+make -s lib BUILD="$BUILD"
+FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
+inc=()
+[ -n "${CORE:-}" ] && inc=(-I"$CORE" -Wno-maybe-uninitialized -Wno-unused-variable)
+gcc -std=gnu11 $FLAGS "${inc[@]}" -Iuapi -Iuserlib -c tests/bench/icount.c -o "$OUT/icount.o"
+g++ -std=gnu++17 $FLAGS -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
+g++ -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
+
+count() {	# function-name size collect-pattern
+	local f=$OUT/callgrind.$1.$2
+	valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
+		--toggle-collect="$3" "$OUT/icount" "$1" "$2" "$N" >/dev/null 2>&1
+	local ir
+	ir=$(awk '/^summary:/ { print $2 }' "$f")
+	awk -v ir="$ir" -v n="$N" -v name="$1" -v size="$2" \
+		'BEGIN { printf "  %-24s %6s B  %8.1f instructions/record\n", name, size, ir / n }'
+}
+
+echo "instructions per record, produce + consume, N=$N (callgrind), core ${CORE:-uapi}"
+for size in 8 64; do
+	count baseline $size 'ic_baseline'
+	for mode in spsc mpmc; do
+		for b in 3 6; do
+			count memwell-$mode-one-b$b $size 'ic_memwell_one'
+			count memwell-$mode-batch-b$b $size 'ic_memwell_batch'
+		done
+	done
+	count lamport-one $size 'ic_lamport'
+	count lamport-batch $size 'ic_lamport'
+	count boost-one $size 'ic_boost_one'
+	count boost-batch $size 'ic_boost_batch'
+	count ck-spsc $size 'ic_ck_*'
+	count ck-mpmc $size 'ic_ck_*'
+done

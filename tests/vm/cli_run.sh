@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The memwell CLI's tests in a VM (host side): build memwell.ko against the
+# stock kernel in a private copy of its sources, the static CLI (make cli)
+# and tests/vm/cli_asuser.c, boot with scripts/vm-run.sh and run
+# tests/vm/cli_guest.sh.  Prints the TAP stream, then
+# "vm-cli(stock): N passed, N failed"; exits non-zero on any failure.
+#
+#   tests/vm/cli_run.sh [--timeout SEC]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+timeout=600
+[ "${1:-}" != --timeout ] || timeout=${2:?}
+out=$root/build/vm/cli
+rm -rf "$out"
+mkdir -p "$out"
+setup_fail() {
+	echo "not ok 1 - vm-cli setup: $*"
+	echo "vm-cli(stock): 0 passed, 1 failed"
+	exit 1
+}
+
+kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir) || setup_fail "no kernel build tree"
+mod=$out/mod
+mkdir -p "$mod"
+(cd "$root" && find Kbuild kmod uapi -type f \( -name Kbuild -o -name Kconfig -o \
+	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$mod")
+make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1 ||
+	setup_fail "module build failed (log: $out/module.log)"
+make -s -C "$root" cli >"$out/cli.log" 2>&1 || setup_fail "make cli failed (log: $out/cli.log)"
+cp "$root/build/memwell-static" "$out/memwell-static"
+gcc -static -O2 -Wall -Wextra -Werror -o "$out/cli_asuser" "$root/tests/vm/cli_asuser.c" ||
+	setup_fail "building cli_asuser failed"
+
+rc=0
+"$root/scripts/vm-run.sh" --kernel stock --run "$root/tests/vm/cli_guest.sh" \
+	--files "$mod/memwell.ko $out/memwell-static $out/cli_asuser" \
+	--log "$out/console.log" --tap "$out/cli.tap" --timeout "$timeout" \
+	>"$out/vm-run.out" || rc=$?
+cat "$out/vm-run.out"
+passed=$(grep -cE '^ok ' "$out/cli.tap" || true)
+failed=$(grep -cE '^not ok ' "$out/cli.tap" || true)
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "not ok - vm-cli: $(tail -n 1 "$out/vm-run.out") (log: $out/console.log)"
+	failed=1
+fi
+echo "vm-cli(stock): $passed passed, $failed failed"
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
