@@ -15,6 +15,8 @@
  *   -EMSGSIZE the request can never fit (larger than the ring, or a record
  *             larger than the caller's buffer)
  *   -EINVAL   bad argument (zero length, wrong mode, span not held)
+ *   -EPERM    this participant may not act on that side (only the kernel
+ *             produces or consumes on this ring)
  *   -EIO      the shared state is corrupt: a position or record header in
  *             shared memory is out of range.  Nothing outside the ring was
  *             touched.
@@ -510,6 +512,9 @@ static memwell_hot int memwell_reserve(struct memwell_ring *r, enum memwell_side
 {
 	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_CONS))
 		return -EINVAL;
+	/* A side only the kernel may write (its pages are read-only here). */
+	if (unlikely(!(r->access & (1U << s))))
+		return -EPERM;
 	if (unlikely(min > r->count))
 		return -EMSGSIZE;
 	if (max > r->count)
@@ -539,6 +544,8 @@ static memwell_hot int memwell_release(struct memwell_ring *r, enum memwell_side
 
 	if (unlikely((unsigned int)s > MEMWELL_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
+	if (unlikely(!(r->access & (1U << s))))
+		return -EPERM;
 	self = r->side[s];
 	if (!memwell_side_multi(r, s)) {
 		rel = memwell_read_once(&self->release_pos);
@@ -818,6 +825,8 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 	b->records = 0;
 	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
 		return -EINVAL;
+	if (unlikely(!(r->access & MEMWELL_ACCESS_CONS)))
+		return -EPERM;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
 		__u64 pos = memwell_read_once(&self->reserve_pos);

@@ -92,10 +92,11 @@ int memwell_attach_dev_fd(int fd, struct memwell **out);
  * arrived (call again), -EPIPE when the ring's kernel producers are gone
  * and nothing is left to read (EPOLLHUP), -EOPNOTSUPP in local mode with a
  * non-zero timeout (there is no kernel to sleep in), -EINVAL for bad
- * @events.  Readiness is
- * a hint: another consumer may take the data first, and WRITE means at
- * least one free block, maybe too few for a large record; retry the ring
- * call and wait again on -EAGAIN.
+ * @events.  Readiness is a hint: another consumer may take the data
+ * first, and WRITE means at least one free block, maybe too few for a
+ * large record (see memwell_wait_blocks()); retry the ring call and wait
+ * again on -EAGAIN.  With EPOLLET on memwell_fd(), work until -EAGAIN
+ * before waiting (docs/wake-protocol.md).
  */
 int memwell_wait(struct memwell *mw, int events, int timeout_ms);
 
@@ -113,7 +114,7 @@ int memwell_wait_blocks(struct memwell *mw, int events, __u64 min_blocks,
 /*
  * Syscalls this handle made (this process's copy of the handle; a forked
  * child starts from the parent's counts).  The kernel's ring-wide counters
- * are struct memwell_stats of uapi/memwell.h.
+ * are struct memwell_ring_stats (memwell_ring_stats()).
  */
 struct memwell_io_stats {
 	__u64 kicks;		/* MEMWELL_IOC_WAKE sent to wake a sleeping peer */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "libmemwell.h"
 
@@ -34,6 +35,28 @@ int memwell_send_fd(int sock, int fd)
 	return 0;
 }
 
+/* Whatever fds an unexpected message carried must not leak. */
+static void memwell_close_passed_fds(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		const unsigned char *p = CMSG_DATA(c);
+		size_t i, n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, p + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+}
+
 int memwell_recv_fd(int sock)
 {
 	char data;
@@ -57,8 +80,10 @@ int memwell_recv_fd(int sock)
 		return -ECONNRESET;
 	c = CMSG_FIRSTHDR(&msg);
 	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
+	    c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC)) {
+		memwell_close_passed_fds(&msg);
 		return -EPROTO;
+	}
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	return fd;
 }

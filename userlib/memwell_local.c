@@ -58,6 +58,9 @@ int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 
 	if (!opts || !out || opts->size < sizeof(*opts))
 		return -EINVAL;
+	/* No kernel takes part in a memfd ring. */
+	if (opts->flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
+		return -EINVAL;
 	err = memwell_layout_compute(opts->flags, opts->block_shift,
 				     opts->count_shift, memwell_page_shift(), &l);
 	if (err)

@@ -532,7 +532,7 @@ static int case_lib_errors(void)
 
 static int case_names(void)
 {
-	static const char *bad[] = {
+	static const char *const bad[] = {
 		"has space", "slash/", "tab\t", "ü", "0123456789012345678901234567890123",
 	};
 	struct memwell_opts o = {
