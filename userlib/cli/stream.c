@@ -359,9 +359,16 @@ int cmd_stream(int argc, char **argv)
 	if (!(o.flags & MEMWELL_F_RECORDS))
 		cli_usage("kernel sources produce records (not --blocks)");
 	if (src.kind == MEMWELL_SRC_SCHED) {
-		/* The sched source runs until detached. */
+		/*
+		 * The sched source runs until detached, on every CPU (a
+		 * multi-owner producer side); it takes no gen parameters.
+		 */
 		src.count = 0;
-		src.record_size = sizeof(struct memwell_sched_rec);
+		src.record_size = 0;
+		src.producers = 0;
+		src.context = 0;
+		src.rate = 0;
+		o.flags |= MEMWELL_F_PROD_MULTI;
 		if (count_set)
 			cli_usage("--count is for gen; use --records or --duration for sched");
 		if (!max_records && !duration)
@@ -371,8 +378,8 @@ int cmd_stream(int argc, char **argv)
 	if (src.producers > 1)
 		o.flags |= MEMWELL_F_PROD_MULTI;
 	st.kind = src.kind;
-	st.producers = src.producers;
-	st.next_seq = calloc(src.producers, sizeof(*st.next_seq));
+	st.producers = src.producers ? src.producers : 1;
+	st.next_seq = calloc(st.producers, sizeof(*st.next_seq));
 	if (!st.next_seq)
 		cli_fail(ENOMEM, "out of memory");
 	expected = src.count * src.producers;
