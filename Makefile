@@ -66,3 +66,5 @@ $(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefi
 
 demo:
 	bash scripts/demo.sh
+
+bench-vm: ; bash tests/bench-vm/run.sh

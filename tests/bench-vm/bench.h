@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the user programs of `make bench-vm`: the record every
+ * contender produces (struct memwell_gen_rec, then the memwell_gen_byte()
+ * pattern, checked with memwell_gen_check()), a clock, and the one JSON
+ * line each run prints.
+ */
+#ifndef MWB_BENCH_H
+#define MWB_BENCH_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "memwell.h"
+
+static inline double mwb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* What a gen producer writes: header, pattern, checksum of the pattern. */
+static inline void mwb_gen_fill(void *buf, unsigned int size, __u64 seq, __u32 producer)
+{
+	struct memwell_gen_rec *h = buf;
+	__u8 *p = (__u8 *)(h + 1);
+	unsigned int i, n = size - sizeof(*h);
+
+	for (i = 0; i < n; i++)
+		p[i] = memwell_gen_byte(seq, producer, i);
+	h->seq = seq;
+	h->producer = producer;
+	h->check = memwell_gen_check(p, n);
+}
+
+/* What every consumer does with a record: look at its header. */
+struct mwb_touch {
+	__u64 records;
+	__u64 seq_sum;
+	__u64 bad;
+};
+
+static inline void mwb_touch(struct mwb_touch *t, const void *rec, unsigned int len,
+			     unsigned int size)
+{
+	const struct memwell_gen_rec *h = rec;
+
+	t->records++;
+	if (len != size) {
+		t->bad++;
+		return;
+	}
+	t->seq_sum += h->seq;
+}
+
+struct mwb_result {
+	const char *contender;
+	const char *mode;	/* spin or sleep */
+	unsigned int size, producers;
+	__u64 count;		/* records attempted (all producers) */
+	__u64 records;		/* records consumed */
+	__u64 dropped;		/* records the producer dropped (ring full) */
+	__u64 syscalls;		/* consumer syscalls in the measured loop */
+	__u64 wakeups;		/* kernel wake-ups of the consumer (-1: unknown) */
+	__u64 bad;
+	double secs;
+};
+
+static inline void mwb_print(const struct mwb_result *r)
+{
+	double s = r->secs > 0 ? r->secs : 1e-9;
+
+	printf("{\"contender\":\"%s\",\"mode\":\"%s\",\"size\":%u,\"producers\":%u,"
+	       "\"count\":%llu,\"records\":%llu,\"dropped\":%llu,\"secs\":%.6f,"
+	       "\"records_per_s\":%.0f,\"syscalls\":%llu,\"syscalls_per_rec\":%.6f,"
+	       "\"wakeups\":%lld,\"wakeups_per_rec\":%.6f,\"bad\":%llu}\n",
+	       r->contender, r->mode, r->size, r->producers,
+	       (unsigned long long)r->count, (unsigned long long)r->records,
+	       (unsigned long long)r->dropped, r->secs, r->records / s,
+	       (unsigned long long)r->syscalls,
+	       r->records ? (double)r->syscalls / r->records : 0,
+	       (long long)r->wakeups,
+	       r->records && r->wakeups != (__u64)-1 ? (double)r->wakeups / r->records : -1,
+	       (unsigned long long)r->bad);
+	fflush(stdout);
+}
+
+/* argv: SIZE COUNT spin|sleep [PRODUCERS] */
+static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *count,
+			   int *sleep, unsigned int *producers)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s SIZE COUNT spin|sleep [PRODUCERS]\n", argv[0]);
+		return -1;
+	}
+	*size = (unsigned int)strtoul(argv[1], NULL, 0);
+	*count = strtoull(argv[2], NULL, 0);
+	*sleep = !strcmp(argv[3], "sleep");
+	*producers = argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 1;
+	if (*size < sizeof(struct memwell_gen_rec) || *size > 65536 || !*count ||
+	    !*producers || *producers > 64 || (!*sleep && strcmp(argv[3], "spin"))) {
+		fprintf(stderr, "%s: bad arguments\n", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+#endif /* MWB_BENCH_H */

@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/vm/lib.sh
+# loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, SIZES, COUNT_<size>,
+# SCALE_COUNT and PRODUCERS.  Every measured run prints "# bench {json}";
+# the host (run.sh) makes the table.  Runs are interleaved: each round
+# goes through every size x mode x contender once, then the scaling series.
+set +e
+. ./bench-vm.conf
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+
+echo "# bench-vm: $(uname -r), $(nproc) cpus"
+if insmod ./memwell.ko && insmod ./kfifo_bench.ko; then
+	ok "insmod memwell.ko kfifo_bench.ko"
+else
+	notok "insmod"
+	echo "1..$n"
+	exit 1
+fi
+
+# One measured run: name, then the command; $TAG goes into its JSON.
+run() {
+	what=$1
+	shift
+	if timeout 120 "$@" >/tmp/o 2>/tmp/e; then
+		ok "$what"
+		sed -n "s/^{/# bench {$TAG/p" /tmp/o
+	else
+		notok "$what: $(cat /tmp/e | head -n 3)"
+	fi
+}
+
+# The scaling series runs 1 producer on a multi-producer ring too.
+run_multi() {
+	export MWB_MULTI=1
+	run "$@"
+	unset MWB_MULTI
+}
+TAG=
+
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	for size in $SIZES; do
+		eval count=\$COUNT_$size
+		for mode in spin sleep; do
+			for c in memwell bpf kfifo pipe; do
+				case $c in
+				memwell) run "round $r $c $size $mode" ./bin/mwb_memwell "$size" "$count" "$mode" ;;
+				bpf) run "round $r $c $size $mode" ./bin/mwb_bpf "$size" "$count" "$mode" ;;
+				*) run "round $r $c $size $mode" ./bin/mwb_classic "$c" "$size" "$count" "$mode" ;;
+				esac
+			done
+		done
+	done
+	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.
+	TAG='"scaling":true,'
+	for p in $PRODUCERS; do
+		run_multi "round $r memwell-mp $p producers" \
+			./bin/mwb_memwell 64 "$SCALE_COUNT" sleep "$p"
+		run "round $r bpf-mp $p producers" ./bin/mwb_bpf 64 "$SCALE_COUNT" sleep "$p"
+	done
+	TAG=""
+	r=$((r + 1))
+done
+rmmod kfifo_bench
+rmmod memwell
+echo "1..$n"

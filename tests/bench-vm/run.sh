@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench-vm`: kernel-to-user records/s in ONE boot of Debian's stock
+# kernel under QEMU/TCG (scripts/vm-run.sh --kernel stock), for
+#   memwell  a MEMWELL_F_KERNEL_PROD ring fed by the built-in gen source
+#            (kthread), consumed through the mapping (mwb_memwell.c)
+#   bpf      a BPF ringbuf fed by a BPF_PROG_TYPE_SYSCALL program looping
+#            bpf_ringbuf_reserve/submit with bpf_loop (mwb_bpf*.c)
+#   kfifo    a kthread, a kfifo and read() (kfifo_bench.c, mwb_classic.c)
+#   pipe     a user process write()ing each record (mwb_classic.c)
+# with 16 B, 64 B and 1 KiB records, spinning and sleeping consumers, plus
+# 1/2/4 producers into one multi-producer ring (memwell and BPF), over
+# several interleaved rounds.  Prints min/median/max, the ratios and the
+# targets (PASS/MISS) here on the host.  A benchmark: exit 0 unless it
+# could not run.
+#
+# Environment: BENCH_VM_ROUNDS (default 5), BENCH_VM_SCALE (multiplies the
+# record counts, default 1), BENCH_VM_TIMEOUT (VM timeout, default 900 s).
+# Everything is built in build/bench-vm/; logs there too.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here=$root/tests/bench-vm
+out=$root/build/bench-vm
+rounds=${BENCH_VM_ROUNDS:-5}
+scale=${BENCH_VM_SCALE:-1}
+say() { echo "bench-vm: $*" >&2; }
+start=$(date +%s)
+mkdir -p "$out"
+
+kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir)
+
+# memwell.ko, in a private copy of its sources (as tests/vm/run.sh does).
+say "building memwell.ko and kfifo_bench.ko against $kdir"
+rm -rf "$out/mod" "$out/kfifo"
+mkdir -p "$out/mod" "$out/kfifo"
+(cd "$root" && find Kbuild kmod uapi -type f \( -name Kbuild -o -name Kconfig -o \
+	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$out/mod")
+cp "$here/Kbuild" "$here/kfifo_bench.c" "$here/kfifo_bench_uapi.h" "$out/kfifo/"
+for m in mod kfifo; do
+	if ! make -C "$kdir" M="$out/$m" modules >"$out/$m.log" 2>&1; then
+		tail -n 20 "$out/$m.log" >&2
+		say "FAILED: module build in $out/$m (log $out/$m.log)"
+		exit 1
+	fi
+done
+
+# The BPF object and its skeleton, then the static user programs.
+say "building the BPF program and the static user programs"
+mkdir -p "$out/bpf" "$out/bin"
+clang -target bpf -O2 -g -I/usr/include/x86_64-linux-gnu \
+	-c "$here/mwb_bpf.bpf.c" -o "$out/bpf/mwb_bpf.bpf.o"
+bpftool gen skeleton "$out/bpf/mwb_bpf.bpf.o" name mwb_bpf >"$out/bpf/mwb_bpf.skel.h"
+cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/userlib" -I"$here")
+gcc "${cflags[@]}" -static -o "$out/bin/mwb_memwell" "$here/mwb_memwell.c" "$root"/userlib/memwell_*.c
+gcc "${cflags[@]}" -static -o "$out/bin/mwb_classic" "$here/mwb_classic.c"
+# libbpf, libelf and libz are linked statically: the guest is busybox only.
+gcc "${cflags[@]}" -I"$out/bpf" -static -o "$out/bin/mwb_bpf" "$here/mwb_bpf.c" \
+	-lbpf -lelf -lz -lpthread
+
+# Record counts per run (scaled; the scaling series divides its count
+# among the producers).
+n() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
+cat >"$out/bench-vm.conf" <<CONF
+ROUNDS=$rounds
+SIZES="16 64 1024"
+COUNT_16=$(n 600000)
+COUNT_64=$(n 600000)
+COUNT_1024=$(n 100000)
+SCALE_COUNT=$(n 600000)
+PRODUCERS="1 2 4"
+CONF
+
+say "booting the stock kernel under QEMU/TCG ($rounds rounds; several minutes)"
+rc=0
+"$root/scripts/vm-run.sh" --kernel stock --run "$here/guest.sh" \
+	--files "$out/mod/memwell.ko $out/kfifo/kfifo_bench.ko $out/bin $out/bench-vm.conf" \
+	--log "$out/console.log" --tap "$out/bench.tap" \
+	--timeout "${BENCH_VM_TIMEOUT:-900}" >"$out/vm-run.out" || rc=$?
+grep -v '^# bench {' "$out/vm-run.out" | grep -v '^ok ' >&2 || true
+
+python3 - "$out/bench.tap" <<'PY'
+import json, statistics as st, sys
+runs = [json.loads(l[len("# bench "):]) for l in open(sys.argv[1], errors="replace")
+        if l.startswith("# bench {")]
+if not runs:
+    print("bench-vm: no measurements (see build/bench-vm/console.log)")
+    sys.exit(1)
+def pick(c, size, mode, prods=1):
+    return [r for r in runs if r["contender"] == c and r["size"] == size
+            and r["mode"] == mode and r["producers"] == prods]
+def med(v): return st.median(v) if v else float("nan")
+def fmt(x): return f"{x/1e6:.3f}M" if x >= 1e5 else f"{x/1e3:.1f}k"
+
+print()
+print("kernel -> user records/s, stock kernel in QEMU/TCG, 2 vCPUs; medians over rounds")
+hdr = (f"{'size':>5} {'consumer':<6} {'contender':<8} {'n':>2} {'min':>9} {'median':>9} {'max':>9}"
+       f" {'drop%':>6} {'sys/rec':>8} {'wake/rec':>8}")
+print(hdr)
+print("-" * len(hdr))
+sizes = sorted({r["size"] for r in runs})
+table = {}
+for size in sizes:
+    for mode in ("spin", "sleep"):
+        for c in ("memwell", "bpf", "kfifo", "pipe"):
+            v = [r for r in pick(c, size, mode) if not r.get("scaling")]
+            if not v:
+                continue
+            rates = [r["records_per_s"] for r in v]
+            table[(size, mode, c)] = v
+            drop = 100 * sum(r["dropped"] for r in v) / max(1, sum(r["count"] for r in v))
+            sysr = med([r["syscalls_per_rec"] for r in v])
+            wk = [r["wakeups_per_rec"] for r in v if r["wakeups_per_rec"] >= 0]
+            print(f"{size:>5} {mode:<6} {c:<8} {len(v):>2} {fmt(min(rates)):>9} {fmt(med(rates)):>9}"
+                  f" {fmt(max(rates)):>9} {drop:>6.1f} {sysr:>8.4f} {(f'{med(wk):.4f}' if wk else '-'):>8}")
+        print()
+
+verdicts = []
+def ratio(a, b):
+    """Median of the per-round ratios a/b (paired by round), with min and max."""
+    pa, pb = table.get(a), table.get(b)
+    if not pa or not pb:
+        return None
+    rs = [x["records_per_s"] / y["records_per_s"] for x, y in zip(pa, pb) if y["records_per_s"]]
+    return (min(rs), med(rs), max(rs)) if rs else None
+print("ratios memwell / other (median of per-round ratios, [min-max])")
+print(f"{'size':>5} {'consumer':<6} {'/bpf':>18} {'/kfifo':>18} {'/pipe':>18}")
+for size in sizes:
+    for mode in ("spin", "sleep"):
+        cells = []
+        for c in ("bpf", "kfifo", "pipe"):
+            x = ratio((size, mode, "memwell"), (size, mode, c))
+            cells.append(f"{x[1]:5.2f}x [{x[0]:.2f}-{x[2]:.2f}]" if x else "-")
+            if x and c == "bpf":
+                verdicts.append((f"memwell >= 1.0x BPF ringbuf, {size} B, {mode}", x[1] >= 1.0, f"{x[1]:.2f}x"))
+            if x and c == "kfifo":
+                verdicts.append((f"memwell >= 5x kfifo+read, {size} B, {mode}", x[1] >= 5.0, f"{x[1]:.2f}x"))
+        print(f"{size:>5} {mode:<6} " + " ".join(f"{c:>18}" for c in cells))
+for size in sizes:
+    v = table.get((size, "sleep", "memwell"))
+    if v:
+        s = med([r["syscalls_per_rec"] for r in v])
+        verdicts.append((f"memwell syscalls/record <= 0.01 at saturation, {size} B, sleeping consumer", s <= 0.01, f"{s:.4f}"))
+
+mp = [r for r in runs if r.get("scaling")]
+print()
+print("multi-producer scaling, 64 B, sleeping consumer, one MEMWELL_F_PROD_MULTI ring / one BPF ringbuf")
+print(f"{'contender':<8} {'producers':>9} {'n':>2} {'min':>9} {'median':>9} {'max':>9} {'drop%':>6} {'vs 1 producer':>14}")
+for c in ("memwell", "bpf"):
+    base = None
+    for p in sorted({r["producers"] for r in mp}):
+        v = [r["records_per_s"] for r in mp if r["contender"] == c and r["producers"] == p]
+        if not v:
+            continue
+        rr = [r for r in mp if r["contender"] == c and r["producers"] == p]
+        drop = 100 * sum(r["dropped"] for r in rr) / max(1, sum(r["count"] for r in rr))
+        if base is None:
+            base = med(v)
+        print(f"{c:<8} {p:>9} {len(v):>2} {fmt(min(v)):>9} {fmt(med(v)):>9} {fmt(max(v)):>9} {drop:>6.1f} {med(v)/base:>13.2f}x")
+        if c == "memwell" and p == max(r["producers"] for r in mp):
+            verdicts.append((f"memwell {p} producers >= 0.5x 1 producer", med(v) >= 0.5 * base, f"{med(v)/base:.2f}x"))
+print()
+for what, good, val in verdicts:
+    print(f"{'PASS' if good else 'MISS'}  {what}: {val}")
+bad = sum(r["bad"] for r in runs)
+print(f"\n{len(runs)} runs, {bad} bad records")
+PY
+say "$(( $(date +%s) - start )) s in all; logs in build/bench-vm/ (console.log, bench.tap)"
+tail -n 1 "$out/vm-run.out" >&2
+exit "$rc"
