@@ -16,7 +16,8 @@
  *     memwell_side_fetch_limit()  FETCH_LIMIT()
  *     memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
  *     memwell_side_sweep()        SW_*
- *     memwell_release(), multi    the step labelled progress_res, then SW_*
+ *     memwell_release(), multi    step progress_res (in-order cmpxchg (F)),
+ *                                 REL_MARK (out of order: mark (E)), SW_*
  *   A producer reserves spans of exactly `want' blocks (min = max = want,
  *   1 or 2 chosen for each span, as memwell_rec_reserve() does for a
  *   record); a consumer asks for min = 1, max = 2 blocks.  Callers retry
@@ -68,16 +69,20 @@
  *     ends in its end state.
  *   - Non-progress cycles (-DNP, pan -l): label progress_res marks the
  *     state right after a successful reservation (left by the next step,
- *     the release's mark store).  Every step of a participant is always
+ *     the release's first access).  Every step of a participant is always
  *     enabled, so under weak fairness (pan -f) every participant that has
  *     not finished keeps taking steps: no fair non-progress cycle means
  *     that whenever everybody runs, reservations keep succeeding (and,
- *     work being bounded, everybody finishes).  Without fairness there is
- *     one: a participant that holds a span stops while the others spin on
- *     -EAGAIN.  That is inherent in reservations (a held span blocks the
- *     peer like a lock would); the protocol is lock-free in that no
- *     participant that runs waits for one that is in the middle of
- *     reserving, releasing or sweeping.
+ *     work being bounded, everybody finishes).  Fairness is needed: with
+ *     no fairness there are trivial cycles in which the producers never
+ *     get to run while the consumers spin on -EAGAIN (run.sh shows one).
+ *     Each call is bounded by itself (TRIES, SWEEP_MAX), so what the
+ *     protocol promises is lock-freedom: no participant that runs waits
+ *     for one stopped in the middle of a reservation, a release or a
+ *     sweep; only a span that is held (reserved, not released) holds the
+ *     peer up, as a reservation must.  -DCRASH checks exactly that: one
+ *     participant may stop for good anywhere except while it holds a
+ *     span, and under weak fairness the others must still progress.
  *
  * Mutants (-D switches); each must make a check fail:
  *   MUT_CURRENCY  the sweep's currency test weakened to `mark != 0'
@@ -87,6 +92,8 @@
  *                 nobody else until its first cmpxchg or the end of the
  *                 sweep
  *   MUT_NOCAS     a multi-owner claim (A) made with a plain store
+ *   MUT_NOSWEEP   an in-order release (its cmpxchg (F) won) returns without
+ *                 sweeping the spans released after it meanwhile
  * Other switches:
  *   NOHELP  participants may not write the peer's control page, so
  *           memwell_help_peer() returns false: a ring whose other side is
@@ -141,6 +148,7 @@
 #define SW_MARK		9
 #define SW_CAS		10
 #define SB_DRAIN	11	/* MUT_REORDER only */
+#define REL_MARK	12	/* out-of-order release: the mark (E) */
 
 /* where a sweep returns */
 #define RET_REL		0	/* memwell_release() */
@@ -415,6 +423,13 @@ inline final_check()
 	:: else -> REL_DONE \
 	fi
 
+/* a producer's span is done (released) */
+#define COUNT_OP \
+	if \
+	:: S == PROD -> ops++ \
+	:: else \
+	fi
+
 /* consumers' ghost stop test: everything produced has been reserved */
 #define STOP	(pdone == NPROD && reserve_pos[CONS] == reserve_pos[PROD])
 
@@ -472,7 +487,7 @@ proctype participant(byte S)
 		lim = limit_cache[S];		/* load_acquire */
 		avail = lim - pos;
 		if
-		:: avail < rmin || avail > NBLK -> cached = lim; pc = RV_FETCH
+		:: avail < rmax || avail > NBLK -> cached = lim; pc = RV_FETCH
 		:: else -> GO_CAS
 		fi
 	   }
@@ -519,20 +534,43 @@ proctype participant(byte S)
 	   };
 		/*
 		 * [pos, pos + avail) is ours.  The producer writes its data;
-		 * then memwell_release(): (E) memwell_store_mb(&marks[S][pos &
-		 * mask], pos + n), and memwell_side_sweep(r, S).
+		 * then memwell_release(): (F) in order, the cmpxchg of
+		 * release_pos from pos to pos + n publishes it at once; it
+		 * fails when an earlier span is not published yet, and then
+		 * (E) memwell_store_mb(&marks[S][pos & mask], pos + n) marks
+		 * it.  Either way memwell_side_sweep(r, S) follows.
 		 */
 progress_res:	d_step {
-			give(S);
-			MARK_STORE(S);
-			insweep[S]++;
 			if
-			:: S == PROD -> ops++
-			:: else
-			fi;
-			SPAN_DEAD;
-			ss = S; ret = RET_REL; pc = SW_REL
+			:: release_pos[S] == pos ->
+				give(S);
+				srel = pos; send = pos + avail;
+				check_publish(S);
+				srel = 0; send = 0;
+				release_pos[S] = pos + avail;
+				COUNT_OP;
+				pos = 0; avail = 0;
+#ifdef MUT_NOSWEEP
+				insweep[S]++;
+				leave_sweep(S);
+				OP_DONE
+#else
+				insweep[S]++;
+				ss = S; ret = RET_REL; pc = SW_REL
+#endif
+			:: else ->
+				pc = REL_MARK
+			fi
 		}
+	:: d_step {
+		pc == REL_MARK ->		/* (E) out of order */
+		give(S);
+		MARK_STORE(S);
+		insweep[S]++;
+		COUNT_OP;
+		SPAN_DEAD;
+		ss = S; ret = RET_REL; pc = SW_REL
+	   }
 
 	/* ---- memwell_side_sweep(r, ss) ---- */
 	:: d_step {
@@ -547,7 +585,7 @@ progress_res:	d_step {
 	   }
 	:: d_step {
 		pc == SW_MARK ->
-		send = MARK_LOAD(ss, srel);	/* (E') load_acquire */
+		send = MARK_LOAD(ss, srel);	/* (E') memwell_load_sc() */
 		if
 		:: CURRENT(send, srel) -> pc = SW_CAS
 		:: else ->			/* not released (or old lap) */
@@ -580,12 +618,13 @@ progress_res:	d_step {
 #ifdef CRASH
 	/*
 	 * One participant may stop for good anywhere except while it holds
-	 * a span (a dead owner's span needs memwell_side_recover()): in the
-	 * middle of a reservation, of a release or of a sweep, or between
-	 * calls.  The others must still get on (non-progress check).
+	 * a span (at progress_res or REL_MARK; a dead owner's span needs
+	 * memwell_side_recover()): in the middle of a reservation, of a
+	 * release or of a sweep, or between calls.  The others must still
+	 * get on (non-progress check).
 	 */
 	:: d_step {
-		!crashed ->
+		!crashed && pc != REL_MARK ->	/* not holding a span */
 		crashed = true;
 		if
 		:: S == PROD -> pdone++
@@ -610,11 +649,12 @@ progress_res:	d_step {
 }
 
 /*
- * The ring as a sequential history left it: one producer wrote positions
- * 0 .. START + PREFILL - 1 in 1-block spans and one consumer consumed
- * 0 .. START - 1 likewise, so that every mark holds a value from an
- * earlier lap and PREFILL blocks wait for the consumers.  The caches hold
- * old limits (a limit only grows, so any old one is a valid cache).
+ * The ring as earlier laps may have left it: positions 0 .. START +
+ * PREFILL - 1 were produced and 0 .. START - 1 consumed in 1-block spans,
+ * each of them released out of order at some lap (so every mark holds the
+ * value of an earlier lap, the worst case for the currency test), and
+ * PREFILL blocks wait for the consumers.  The caches hold old limits (a
+ * limit only grows, so any old one is a valid cache).
  */
 init {
 	byte q;
