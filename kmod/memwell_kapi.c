@@ -239,6 +239,23 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	return memwell_release(&ep->view, MEMWELL_PROD, &rec.span);
 }
 
+/*
+ * An endpoint may write only its own side, so its own calls cannot publish
+ * what the processes of the other side released but left unswept (a sweep
+ * stopped at MEMWELL_SWEEP_MAX, or a process killed between its mark and
+ * its sweep).  The ring's own view may: sweep the peer's side with it, as
+ * poll() does.  Bounded by the core; any context but NMI.
+ */
+static bool memwell_ep_help_peer(struct memwell_ep *ep)
+{
+	enum memwell_side_id peer = ep->role == MEMWELL_ROLE_PROD ?
+				    MEMWELL_CONS : MEMWELL_PROD;
+
+	if (!memwell_side_multi(&ep->kr->view, peer))
+		return false;
+	return memwell_side_sweep(&ep->kr->view, peer);
+}
+
 /**
  * memwell_kreserve() - reserve a record in place
  * @ep: a producer endpoint
@@ -269,6 +286,8 @@ int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
 		return -EMSGSIZE;
 	err = memwell_flush_lost(ep);
 	if (!err)
+		err = memwell_rec_reserve(&ep->view, len, rec);
+	if (err == -EAGAIN && memwell_ep_help_peer(ep))
 		err = memwell_rec_reserve(&ep->view, len, rec);
 	if (err == -EAGAIN)
 		memwell_kdrop(ep, len);
@@ -373,9 +392,14 @@ EXPORT_SYMBOL_GPL(memwell_output);
  */
 int memwell_kpeek(struct memwell_ep *ep, struct memwell_rec *rec)
 {
+	int err;
+
 	if (unlikely(ep->role != MEMWELL_ROLE_CONS))
 		return -EINVAL;
-	return memwell_rec_peek(&ep->view, rec);
+	err = memwell_rec_peek(&ep->view, rec);
+	if (err == -EAGAIN && memwell_ep_help_peer(ep))
+		err = memwell_rec_peek(&ep->view, rec);
+	return err;
 }
 EXPORT_SYMBOL_GPL(memwell_kpeek);
 
@@ -402,6 +426,14 @@ int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec)
 }
 EXPORT_SYMBOL_GPL(memwell_krelease);
 
+static bool memwell_ep_ready(struct memwell_ep *ep)
+{
+	if (memwell_ready_blocks(&ep->view))
+		return true;
+	memwell_ep_help_peer(ep);
+	return memwell_ready_blocks(&ep->view) != 0;
+}
+
 /**
  * memwell_kwait() - sleep until records are ready for a consumer
  * @ep: a consumer endpoint, whose last memwell_kpeek() gave -EAGAIN (which
@@ -419,7 +451,7 @@ long memwell_kwait(struct memwell_ep *ep, long timeout)
 	struct memwell_kring *kr = ep->kr;
 
 	return wait_event_interruptible_timeout(kr->wq,
-			memwell_ready_blocks(&ep->view) != 0, timeout);
+			memwell_ep_ready(ep), timeout);
 }
 EXPORT_SYMBOL_GPL(memwell_kwait);
 
