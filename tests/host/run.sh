@@ -59,7 +59,7 @@ tsan)
 	# build of the headers is also its own test below.
 	CFLAGS_STRICT=("${WARN[@]}" -O1 -fsanitize=thread)
 	CFLAGS=("${CFLAGS_STRICT[@]}")
-	export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66:suppressions=$root/tests/host/tsan.supp}"
+	export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66:history_size=7:suppressions=$root/tests/host/tsan.supp}"
 	# TSan's shadow layout needs a non-randomised address space on some kernels.
 	if command -v setarch >/dev/null 2>&1 &&
 	   setarch "$(uname -m)" -R true 2>/dev/null; then
