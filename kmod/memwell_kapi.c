@@ -145,34 +145,23 @@ struct memwell_ep *memwell_attach_name(const char *name, unsigned int role)
 }
 EXPORT_SYMBOL_GPL(memwell_attach_name);
 
-/**
- * memwell_detach() - end an endpoint
- * @ep: the endpoint; nothing may use it any more, and it must hold no
- *      reserved record
- *
- * When the last kernel producer of a ring detaches, its pollers see
- * EPOLLHUP (after the records still queued).  Drops the endpoint's ring
- * reference, which may free the ring.  Process context; may sleep.
+/*
+ * Add to the counts the next MEMWELL_REC_LOST record reports.  The two
+ * counters cannot change together, so each addition is bracketed by
+ * @lost_begun and @lost_ended: memwell_flush_lost() takes the pair only when
+ * no addition overlapped its reading.  Any context; never waits.
  */
-void memwell_detach(struct memwell_ep *ep)
+static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
 {
-	struct memwell_kring *kr = ep->kr;
-
-	if (ep->role == MEMWELL_ROLE_PROD) {
-		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
-		if (atomic_dec_and_test(&kr->kprod)) {
-			WRITE_ONCE(kr->hup, true);
-			wake_up_interruptible_poll(&kr->wq, EPOLLHUP | EPOLLIN |
-						   EPOLLRDNORM);
-		}
-	} else {
-		memwell_stat_add(kr, MEMWELL_STAT_CONSUMERS, -1);
-		atomic_dec(&kr->kcons);
-	}
-	memwell_kring_put(kr);
-	kfree(ep);
+	atomic64_inc(&kr->lost_begun);
+	/* Begun before the counts change: pairs with the flusher's xchg. */
+	smp_mb__after_atomic();
+	atomic64_add(recs, &kr->lost_recs);
+	atomic64_add(bytes, &kr->lost_bytes);
+	/* Counts before ended: pairs with the flusher's acquire of ended. */
+	smp_mb__before_atomic();
+	atomic64_inc(&kr->lost_ended);
 }
-EXPORT_SYMBOL_GPL(memwell_detach);
 
 /**
  * memwell_kdrop() - count a record a producer gave up on
@@ -187,8 +176,7 @@ void memwell_kdrop(struct memwell_ep *ep, u32 len)
 {
 	struct memwell_kring *kr = ep->kr;
 
-	atomic64_inc(&kr->lost_recs);
-	atomic64_add(len, &kr->lost_bytes);
+	memwell_lost_add(kr, 1, len);
 	memwell_stat_add(kr, MEMWELL_STAT_DROPPED, 1);
 	memwell_stat_add(kr, MEMWELL_STAT_DROPPED_BYTES, len);
 }
@@ -207,9 +195,32 @@ void memwell_ep_error(struct memwell_ep *ep)
 EXPORT_SYMBOL_GPL(memwell_ep_error);
 
 /*
+ * Take the pair of lost counts if no memwell_lost_add() overlaps: every
+ * addition that had begun had ended (read in that order, so an ended one
+ * is also seen begun), and none began before both were taken (an addition
+ * seen by either xchg has its begin seen by the re-read, the xchg being a
+ * full barrier).  Otherwise the counts stay for a later record: a report
+ * is delayed, never torn or lost.
+ */
+static bool memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
+{
+	s64 ended = atomic64_read_acquire(&kr->lost_ended);
+	s64 begun = atomic64_read(&kr->lost_begun);
+
+	if (begun != ended)
+		return false;
+	*recs = atomic64_xchg(&kr->lost_recs, 0);
+	*bytes = atomic64_xchg(&kr->lost_bytes, 0);
+	if (atomic64_read(&kr->lost_begun) == begun)
+		return *recs != 0;
+	memwell_lost_add(kr, *recs, *bytes);
+	return false;
+}
+
+/*
  * Records were dropped since the last MEMWELL_REC_LOST record: write one
  * first.  With several producers the counts of concurrent drops may land
- * in the next one instead; none is lost.
+ * in a later one instead; none is lost.
  */
 static int memwell_flush_lost(struct memwell_ep *ep)
 {
@@ -221,14 +232,11 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 
 	if (likely(!atomic64_read(&kr->lost_recs)))
 		return 0;
-	recs = atomic64_xchg(&kr->lost_recs, 0);
-	bytes = atomic64_xchg(&kr->lost_bytes, 0);
-	if (!recs && !bytes)
+	if (!memwell_lost_take(kr, &recs, &bytes))
 		return 0;
 	err = memwell_rec_reserve(&ep->view, sizeof(*l), &rec);
 	if (err) {
-		atomic64_add(recs, &kr->lost_recs);
-		atomic64_add(bytes, &kr->lost_bytes);
+		memwell_lost_add(kr, recs, bytes);
 		return err;
 	}
 	/* Payloads start 8 bytes into a block of >= 8 bytes: aligned. */
@@ -238,6 +246,39 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
 	return memwell_release(&ep->view, MEMWELL_PROD, &rec.span);
 }
+
+/**
+ * memwell_detach() - end an endpoint
+ * @ep: the endpoint; nothing may use it any more, and it must hold no
+ *      reserved record
+ *
+ * A producer first reports the records it dropped last, if there is room
+ * for the MEMWELL_REC_LOST record (they are in the stats either way).
+ * When the last kernel producer of a ring detaches, its pollers see
+ * EPOLLHUP (after the records still queued).  Drops the endpoint's ring
+ * reference, which may free the ring.  Process context; may sleep.
+ */
+void memwell_detach(struct memwell_ep *ep)
+{
+	struct memwell_kring *kr = ep->kr;
+
+	if (ep->role == MEMWELL_ROLE_PROD) {
+		if (atomic64_read(&kr->lost_recs) && !memwell_flush_lost(ep))
+			memwell_kring_produced(kr, 0);
+		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
+		if (atomic_dec_and_test(&kr->kprod)) {
+			WRITE_ONCE(kr->hup, true);
+			wake_up_interruptible_poll(&kr->wq, EPOLLHUP | EPOLLIN |
+						   EPOLLRDNORM);
+		}
+	} else {
+		memwell_stat_add(kr, MEMWELL_STAT_CONSUMERS, -1);
+		atomic_dec(&kr->kcons);
+	}
+	memwell_kring_put(kr);
+	kfree(ep);
+}
+EXPORT_SYMBOL_GPL(memwell_detach);
 
 /*
  * An endpoint may write only its own side, so its own calls cannot publish

@@ -50,6 +50,8 @@
  * @hup: the last kernel producer detached: poll() reports EPOLLHUP
  * @lost_recs: records dropped since the last MEMWELL_REC_LOST record
  * @lost_bytes: and their payload bytes
+ * @lost_begun: additions to @lost_recs and @lost_bytes begun
+ * @lost_ended: and ended: a pair is consistent only when nothing is in flight
  * @src_lock: serialises attaching and detaching built-in sources
  * @src: the attached built-in source or sink, or NULL
  */
@@ -79,6 +81,8 @@ struct memwell_kring {
 	bool hup;
 	atomic64_t lost_recs;
 	atomic64_t lost_bytes;
+	atomic64_t lost_begun;
+	atomic64_t lost_ended;
 	struct mutex src_lock;		/* serialises @src */
 	struct memwell_src *src;
 };

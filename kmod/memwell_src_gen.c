@@ -80,8 +80,7 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 	u32 len = gp->gen->p.record_size;
 	struct memwell_gen_rec *h;
 	struct memwell_rec rec;
-	u8 *pay;
-	u32 i, n = len - sizeof(*h);
+	u32 n = len - sizeof(*h);
 	int err;
 
 	err = memwell_kreserve(gp->ep, len, &rec);
@@ -94,12 +93,9 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 		return err;
 	}
 	h = rec.data;
-	pay = (u8 *)(h + 1);
-	for (i = 0; i < n; i++)
-		pay[i] = memwell_gen_byte(gp->seq, gp->idx, i);
 	h->seq = gp->seq;
 	h->producer = gp->idx;
-	h->check = memwell_gen_check(pay, n);
+	h->check = memwell_gen_fill(h + 1, n, gp->seq, gp->idx);
 	gp->seq++;
 	return memwell_kcommit(gp->ep, &rec, 0);
 }

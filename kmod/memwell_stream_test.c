@@ -47,6 +47,7 @@ static struct memwell_kring *st_ring(struct kunit *test, u32 flags, u32 bs,
 struct st_check {
 	u64 next[MEMWELL_GEN_PRODUCERS];
 	u64 records, gaps, lost_recs, lost_bytes, bad;
+	u32 lost_size;		/* if set, each LOST record: bytes = records * it */
 };
 
 static void st_verify(struct st_check *c, const struct memwell_rec *rec)
@@ -58,6 +59,9 @@ static void st_verify(struct st_check *c, const struct memwell_rec *rec)
 
 		c->lost_recs += l->records;
 		c->lost_bytes += l->bytes;
+		if (!l->records || (c->lost_size &&
+				    l->bytes != l->records * c->lost_size))
+			c->bad++;
 		return;
 	}
 	if (rec->len < sizeof(h)) {
@@ -115,13 +119,10 @@ static void st_one(struct st_prod *p)
 		struct memwell_gen_rec h;
 		u8 pay[ST_PAYLOAD - sizeof(struct memwell_gen_rec)];
 	} r;
-	u32 i;
 
-	for (i = 0; i < sizeof(r.pay); i++)
-		r.pay[i] = memwell_gen_byte(p->seq, p->idx, i);
 	r.h.seq = p->seq;
 	r.h.producer = p->idx;
-	r.h.check = memwell_gen_check(r.pay, sizeof(r.pay));
+	r.h.check = memwell_gen_fill(r.pay, sizeof(r.pay), p->seq, p->idx);
 	memwell_output(p->ep, &r, sizeof(r), 0);
 	p->seq++;
 }
@@ -231,6 +232,76 @@ static void memwell_stream_test_contexts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.lost_recs, st.dropped);
 	KUNIT_EXPECT_EQ(test, c.records + st.dropped, (u64)(3 * 600 + 1));
 	KUNIT_EXPECT_EQ(test, st.produced, c.records);
+	kunit_info(test, "%llu records, %llu dropped\n", c.records, st.dropped);
+	memwell_kring_put(kr);
+}
+
+/* Producers flat out into a full ring: drops race with LOST records. */
+static int st_flat_thread(void *arg)
+{
+	struct st_prod *p = arg;
+
+	while (!kthread_should_stop() && !READ_ONCE(p->done)) {
+		st_burst(p, 64);
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+/*
+ * Two kthreads drop and flush LOST records at once: each record must report
+ * a consistent pair (records, bytes), never one drop's count without its
+ * bytes, and together they must report every drop.
+ */
+static void memwell_stream_test_lost_race(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD |
+					   MEMWELL_F_PROD_MULTI, 6, 4, NULL);
+	struct st_prod *p = kunit_kzalloc(test, 2 * sizeof(*p), GFP_KERNEL);
+	struct memwell_ring_stats st;
+	struct st_check c = { .lost_size = ST_PAYLOAD };
+	unsigned long end;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 2; i++) {
+		p[i].idx = i;
+		p[i].count = 20000;
+		p[i].ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
+		p[i].task = kthread_run(st_flat_thread, &p[i], "memwell_st%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].task));
+		get_task_struct(p[i].task);
+	}
+	end = jiffies + 60 * HZ;
+	while (time_before(jiffies, end) &&
+	       !(READ_ONCE(p[0].done) && READ_ONCE(p[1].done))) {
+		st_drain(kr, &c);
+		usleep_range(50, 100);
+	}
+	for (i = 0; i < 2; i++) {
+		kthread_stop(p[i].task);
+		put_task_struct(p[i].task);
+		KUNIT_EXPECT_TRUE(test, p[i].done);
+	}
+	/* Nothing in flight now: one more record flushes what is pending. */
+	st_drain(kr, &c);
+	st_one(&p[0]);
+	st_drain(kr, &c);
+	memwell_kring_stats(kr, &st);
+	for (i = 0; i < 2; i++)
+		memwell_detach(p[i].ep);
+	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_GT(test, st.dropped, 0ULL);
+	/* The last records of a producer may be drops no later record shows. */
+	KUNIT_EXPECT_EQ(test, c.next[0], p[0].seq);
+	KUNIT_EXPECT_EQ(test, c.gaps + p[1].seq - c.next[1], st.dropped);
+	KUNIT_EXPECT_EQ(test, c.lost_recs, st.dropped);
+	KUNIT_EXPECT_EQ(test, c.lost_bytes, st.dropped_bytes);
+	KUNIT_EXPECT_EQ(test, c.records + st.dropped, 2 * 20000ULL + 1);
 	kunit_info(test, "%llu records, %llu dropped\n", c.records, st.dropped);
 	memwell_kring_put(kr);
 }
@@ -594,6 +665,7 @@ static void memwell_stream_test_sources(struct kunit *test)
 
 static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_contexts),
+	KUNIT_CASE(memwell_stream_test_lost_race),
 	KUNIT_CASE(memwell_stream_test_gen),
 	KUNIT_CASE(memwell_stream_test_wake),
 	KUNIT_CASE(memwell_stream_test_drops),

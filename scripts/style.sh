@@ -31,11 +31,13 @@ if [ ! -f "$cache/$top/scripts/checkpatch.pl" ]; then
 	tar -xJf "$tarball" -C "$cache" "$top/scripts/checkpatch.pl" \
 		"$top/scripts/spelling.txt" "$top/scripts/const_structs.checkpatch"
 fi
-files=$(ls kmod/*.c kmod/*.h uapi/*.h)
+# Kernel C everywhere: the module, the ABI, the example, the bench module.
+files=$(ls kmod/*.c kmod/*.h uapi/*.h docs/example/*.c tests/bench-vm/*.c |
+	grep -v '/mwb_')
 # shellcheck disable=SC2086
 out=$(perl "$cache/$top/scripts/checkpatch.pl" --no-tree --strict --terse \
 	--show-types -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
-result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/ and uapi/" "$out"
+result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/, uapi/ and the example and bench modules" "$out"
 
 # sparse: rebuild every object so each one is checked.
 out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |

@@ -287,6 +287,28 @@ static inline __u32 memwell_gen_check(const void *p, __u32 len)
 	return h;
 }
 
+/*
+ * Write the payload of gen record @seq of @producer and return its check:
+ * the pattern and memwell_gen_check() in one pass, as a producer should.
+ */
+static inline __u32 memwell_gen_fill(void *p, __u32 len, __u64 seq,
+				     __u32 producer)
+{
+	__u8 *b = (__u8 *)p;
+	__u8 base = memwell_gen_byte(seq, producer, 0);
+	__u32 h = 2166136261U;
+	__u32 i;
+
+	for (i = 0; i < len; i++) {
+		__u8 v = (__u8)(base + i);
+
+		b[i] = v;
+		h ^= v;
+		h *= 16777619U;
+	}
+	return h;
+}
+
 /* One context switch. */
 struct memwell_sched_rec {
 	__u64 time_ns;		/* ktime_get_ns() */

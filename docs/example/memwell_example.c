@@ -6,6 +6,10 @@
  * timer (softirq context).  docs/kernel-api.md walks through it.
  *
  *   insmod memwell_example.ko ring=demo
+ *
+ * Or by descriptor, the way a driver takes a ring passed to its ioctl: fd=
+ * names a /dev/memwell descriptor that insmod itself holds (module init
+ * runs in insmod's process), e.g. from a shell: insmod ... fd=3 3<>...
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -17,6 +21,10 @@
 static char *ring = "demo";
 module_param(ring, charp, 0444);
 MODULE_PARM_DESC(ring, "name of the ring to stream into");
+
+static int fd = -1;
+module_param(fd, int, 0444);
+MODULE_PARM_DESC(fd, "or a /dev/memwell descriptor of the loading process");
 
 struct memwell_example_rec {
 	u64 time_ns;
@@ -45,7 +53,10 @@ static void memwell_example_tick(struct timer_list *t)
 
 static int __init memwell_example_init(void)
 {
-	memwell_example_ep = memwell_attach_name(ring, MEMWELL_ROLE_PROD);
+	if (fd >= 0)
+		memwell_example_ep = memwell_attach_fd(fd, MEMWELL_ROLE_PROD);
+	else
+		memwell_example_ep = memwell_attach_name(ring, MEMWELL_ROLE_PROD);
 	if (IS_ERR(memwell_example_ep))
 		return PTR_ERR(memwell_example_ep);
 	timer_setup(&memwell_example_timer, memwell_example_tick, 0);

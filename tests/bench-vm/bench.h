@@ -27,14 +27,10 @@ static inline double mwb_now(void)
 static inline void mwb_gen_fill(void *buf, unsigned int size, __u64 seq, __u32 producer)
 {
 	struct memwell_gen_rec *h = buf;
-	__u8 *p = (__u8 *)(h + 1);
-	unsigned int i, n = size - sizeof(*h);
 
-	for (i = 0; i < n; i++)
-		p[i] = memwell_gen_byte(seq, producer, i);
 	h->seq = seq;
 	h->producer = producer;
-	h->check = memwell_gen_check(p, n);
+	h->check = memwell_gen_fill(h + 1, size - sizeof(*h), seq, producer);
 }
 
 /* What every consumer does with a record: look at its header. */

@@ -10,6 +10,7 @@
  * (unless O_NONBLOCK) and returns 0 once the producer is done and the
  * kfifo drained.  One open file at a time.
  */
+#include <linux/bits.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/kfifo.h>
@@ -23,7 +24,7 @@
 
 #include "kfifo_bench_uapi.h"
 
-#define KFB_FIFO_SIZE	(1U << 20)
+#define KFB_FIFO_SIZE	BIT(20)
 
 struct kfb_gen_rec {
 	u64 seq;
@@ -138,7 +139,7 @@ static ssize_t kfb_read(struct file *file, char __user *buf, size_t len, loff_t 
 		return -EINVAL;
 	while (kfifo_is_empty(&kfb.fifo)) {
 		if (READ_ONCE(kfb.done)) {
-			smp_rmb();
+			smp_rmb();	/* pairs with the producer's before done */
 			if (kfifo_is_empty(&kfb.fifo))
 				return 0;
 			break;
@@ -185,7 +186,9 @@ static long kfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		}
 		kfb.size = st.record_size;
 		kfb.count = st.count;
-		kfb.produced = kfb.dropped = kfb.wakeups = 0;
+		kfb.produced = 0;
+		kfb.dropped = 0;
+		kfb.wakeups = 0;
 		kfb.done = false;
 		kfb.task = kthread_create(kfb_thread, NULL, "kfifo_bench");
 		if (IS_ERR(kfb.task)) {

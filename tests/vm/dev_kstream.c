@@ -379,14 +379,13 @@ static struct memwell *g_mw;
 
 static int sink_producer(void *arg)
 {
-	__u32 idx = (__u32)(unsigned long)arg, rsize = 16 + idx * 40, i;
+	__u32 idx = (__u32)(unsigned long)arg, rsize = 16 + idx * 40;
 	__u64 seq, n = mwt_scaled(20000), sleeps = 0;
 	struct memwell_ring *r = memwell_ring(g_mw);
 
 	for (seq = 0; seq < n; ) {
 		struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 		struct memwell_gen_rec h = { .seq = seq, .producer = idx };
-		__u8 *pay;
 		int err = memwell_rec_reserve(r, rsize, &rec);
 
 		if (err == -EBUSY)
@@ -406,10 +405,8 @@ static int sink_producer(void *arg)
 			mwt_diag("producer %u: reserve %d", idx, err);
 			return MWT_FAIL;
 		}
-		pay = (__u8 *)rec.data + sizeof(h);
-		for (i = 0; i < rsize - sizeof(h); i++)
-			pay[i] = memwell_gen_byte(seq, idx, i);
-		h.check = memwell_gen_check(pay, rsize - (__u32)sizeof(h));
+		h.check = memwell_gen_fill((__u8 *)rec.data + sizeof(h),
+					   rsize - (__u32)sizeof(h), seq, idx);
 		memcpy(rec.data, &h, sizeof(h));
 		if (memwell_rec_commit(r, &rec))
 			return MWT_FAIL;

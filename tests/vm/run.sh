@@ -63,15 +63,22 @@ kdir=$("$root/scripts/vm-run.sh" --kernel "$kernel" --print-kdir) ||
 mod=$out/mod
 rm -rf "$mod"
 mkdir -p "$mod"
-(cd "$root" && find Kbuild kmod uapi -type f \( -name Kbuild -o -name Kconfig -o \
-	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$mod")
+(cd "$root" && find Kbuild kmod uapi docs/example -type f \( -name Kbuild -o \
+	-name Kconfig -o -name '*.c' -o -name '*.h' \) -print0 |
+	cpio -pdm0 --quiet "$mod")
 msg "building memwell.ko against $kdir"
 if ! make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1; then
 	tail -n 30 "$out/module.log" | sed 's/^/# /'
 	setup_fail "module build failed (log: $out/module.log)"
 fi
 [ -f "$mod/memwell.ko" ] || setup_fail "no memwell.ko after the build"
-files=("$mod/memwell.ko")
+# The in-kernel API's example module, run by tests/vm/stream_example.c.
+if ! make -C "$kdir" M="$mod/docs/example" KBUILD_EXTRA_SYMBOLS="$mod/Module.symvers" \
+	modules >>"$out/module.log" 2>&1; then
+	tail -n 30 "$out/module.log" | sed 's/^/# /'
+	setup_fail "example module build failed (log: $out/module.log)"
+fi
+files=("$mod/memwell.ko" "$mod/docs/example/memwell_example.ko")
 if [ "$kernel" = debug ]; then
 	if [ -f "$mod/memwell_test.ko" ]; then
 		files+=("$mod/memwell_test.ko")

@@ -193,14 +193,10 @@ static MWT_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
 static MWT_UNUSED void st_gen_fill(void *p, __u32 len, __u64 seq, __u32 producer)
 {
 	struct memwell_gen_rec *h = p;
-	__u8 *pay = (__u8 *)(h + 1);
-	__u32 i, n = len - (__u32)sizeof(*h);
 
-	for (i = 0; i < n; i++)
-		pay[i] = memwell_gen_byte(seq, producer, i);
 	h->seq = seq;
 	h->producer = producer;
-	h->check = memwell_gen_check(pay, n);
+	h->check = memwell_gen_fill(h + 1, len - (__u32)sizeof(*h), seq, producer);
 }
 
 #endif /* MEMWELL_VM_STREAM_H */
