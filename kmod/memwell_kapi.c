@@ -146,6 +146,24 @@ struct memwell_ep *memwell_attach_name(const char *name, unsigned int role)
 EXPORT_SYMBOL_GPL(memwell_attach_name);
 
 /*
+ * Count a record produced or consumed.  The endpoint of a single-owner side
+ * is its only writer (attaching a second one is refused, and processes may
+ * not take the kernel's side), so it needs no locked instruction per record;
+ * the counter stays an atomic64_t for its readers.
+ */
+static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
+{
+	atomic64_t *c = memwell_stat_ptr(ep->kr, i);
+	enum memwell_side_id s = ep->role == MEMWELL_ROLE_PROD ?
+				 MEMWELL_PROD : MEMWELL_CONS;
+
+	if (memwell_side_multi(&ep->view, s))
+		atomic64_inc(c);
+	else
+		atomic64_set(c, atomic64_read(c) + 1);
+}
+
+/*
  * Add to the counts the next MEMWELL_REC_LOST record reports.  The two
  * counters cannot change together, so each addition is bracketed by
  * @lost_begun and @lost_ended: memwell_flush_lost() takes the pair only when
@@ -358,7 +376,7 @@ int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
 	err = memwell_rec_commit(&ep->view, rec);
 	if (err)
 		return err;
-	memwell_stat_add(ep->kr, MEMWELL_STAT_PRODUCED, 1);
+	memwell_ep_count(ep, MEMWELL_STAT_PRODUCED);
 	memwell_kring_produced(ep->kr, flags);
 	return 0;
 }
@@ -462,7 +480,7 @@ int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec)
 		return -EINVAL;
 	err = memwell_rec_release(&ep->view, rec);
 	if (!err)
-		memwell_stat_add(ep->kr, MEMWELL_STAT_CONSUMED, 1);
+		memwell_ep_count(ep, MEMWELL_STAT_CONSUMED);
 	return err;
 }
 EXPORT_SYMBOL_GPL(memwell_krelease);

@@ -4,7 +4,8 @@
  * (SEC("syscall"), run with bpf_prog_test_run_opts()) that bpf_loop()
  * args->count times: bpf_ringbuf_reserve() one gen record (struct
  * memwell_gen_rec, the memwell_gen_byte() pattern, the FNV-1a check),
- * fill it, bpf_ringbuf_submit() it with adaptive wake-up (flags 0).  A full
+ * fill it, bpf_ringbuf_submit() it with adaptive wake-up (flags 0), or
+ * none (BPF_RB_NO_WAKEUP) when the consumer spins and never sleeps.  A full
  * ring drops the record (its sequence number is used, as gen does) and
  * ends the loop, so that the caller backs off 50-100 us before the next
  * chunk, as gen's kthread does (usleep_range(50, 100) on a full ring).
@@ -26,11 +27,13 @@ struct mwb_args {
 	__u64 dropped;		/* out: added to */
 	__u32 producer;
 	__u32 full;		/* out: the loop stopped on a full ring */
+	__u64 submit_flags;	/* in: BPF_RB_NO_WAKEUP for a spinning consumer */
 };
 
 struct mwb_loop {
 	__u64 seq;
 	__u64 dropped;
+	__u64 submit_flags;
 	__u32 producer;
 	__u32 pad;
 };
@@ -66,14 +69,15 @@ static long mwb_cb_##SZ(__u32 i, void *c)				\
 	h->producer = l->producer;					\
 	h->check = ck;							\
 	l->seq++;							\
-	bpf_ringbuf_submit(h, 0);					\
+	bpf_ringbuf_submit(h, l->submit_flags);				\
 	return 0;							\
 }									\
 									\
 SEC("syscall")								\
 int mwb_gen_##SZ(struct mwb_args *a)					\
 {									\
-	struct mwb_loop l = { .seq = a->seq, .producer = a->producer };	\
+	struct mwb_loop l = { .seq = a->seq, .producer = a->producer,	\
+			      .submit_flags = a->submit_flags };	\
 									\
 	long n = bpf_loop(a->count, mwb_cb_##SZ, &l, 0);		\
 									\

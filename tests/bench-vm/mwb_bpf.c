@@ -33,12 +33,14 @@ struct mwb_args {
 	__u64 dropped;
 	__u32 producer;
 	__u32 full;
+	__u64 submit_flags;
 };
 
 struct prod {
 	pthread_t th;
 	int prog_fd;
 	__u32 idx;
+	__u64 submit_flags;
 	__u64 count;
 	__u64 dropped;
 	int err;
@@ -49,7 +51,7 @@ static atomic_int running;
 static void *producer(void *arg)
 {
 	struct prod *p = arg;
-	struct mwb_args a = { .producer = p->idx };
+	struct mwb_args a = { .producer = p->idx, .submit_flags = p->submit_flags };
 	__u64 done = 0;
 
 	while (done < p->count) {
@@ -131,8 +133,10 @@ int main(int argc, char **argv)
 	atomic_store(&running, (int)res.producers);
 	t0 = mwb_now();
 	for (i = 0; i < res.producers; i++) {
+		/* A spinning consumer never sleeps: no wake-ups (memwell: WAKE_NEVER). */
 		prods[i] = (struct prod){ .prog_fd = bpf_program__fd(prog), .idx = i,
-					  .count = res.count / res.producers };
+					  .count = res.count / res.producers,
+					  .submit_flags = sleep_mode ? 0 : BPF_RB_NO_WAKEUP };
 		if (pthread_create(&prods[i].th, NULL, producer, &prods[i])) {
 			perror("pthread_create");
 			return 1;

@@ -6,7 +6,8 @@
  * producer flat out, consumed here through the mapping in batches
  * (memwell_batch_take/next/release), as `memwell stream` does.
  *
- * spin:  the consumer never sleeps (retries memwell_batch_take()).
+ * spin:  the consumer never sleeps (retries memwell_batch_take()) and sets
+ *        MEMWELL_WAKE_NEVER, so the producer never wakes it.
  * sleep: when drained it sleeps in epoll_wait() until the kernel wakes it.
  *
  * usage: mwb_memwell SIZE COUNT spin|sleep [PRODUCERS]
@@ -56,6 +57,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r = memwell_ring(mw);
+	/*
+	 * A spinning consumer never sleeps: it says so, and the kernel
+	 * producer never wakes it (BPF's producer submits with
+	 * BPF_RB_NO_WAKEUP in this mode).
+	 */
+	if (!sleep_mode) {
+		err = memwell_set_wake(mw, MEMWELL_WAKE_NEVER, 0, 0);
+		if (err) {
+			fprintf(stderr, "memwell_set_wake: %s\n", strerror(-err));
+			return 1;
+		}
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ev.events = EPOLLIN;
 	ev.data.u64 = 0;
