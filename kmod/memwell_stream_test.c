@@ -259,7 +259,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 {
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD |
-					   MEMWELL_F_PROD_MULTI, 6, 4, NULL);
+					   MEMWELL_F_PROD_MULTI, 6, 6, NULL);
 	struct st_prod *p = kunit_kzalloc(test, 2 * sizeof(*p), GFP_KERNEL);
 	struct memwell_ring_stats st;
 	struct st_check c = { .lost_size = ST_PAYLOAD };
