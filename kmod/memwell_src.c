@@ -14,7 +14,8 @@
 /*
  * Which kinds a ring can take: kernel producers need MEMWELL_F_KERNEL_PROD,
  * kernel consumers MEMWELL_F_KERNEL_CONS (-EPERM), both a records ring
- * (-EINVAL).  Fields a kind does not use must be zero (-EINVAL).
+ * (-EINVAL).  Fields a kind does not use, and flags it does not know, must
+ * be zero (-EINVAL).
  */
 static int memwell_src_check(const struct memwell_kring *kr,
 			     const struct memwell_source *s)
@@ -22,7 +23,7 @@ static int memwell_src_check(const struct memwell_kring *kr,
 	u32 flags = kr->layout.flags;
 	unsigned int i;
 
-	if (s->flags)
+	if (s->flags & ~(s->kind == MEMWELL_SRC_GEN ? MEMWELL_GEN_F_ALL : 0))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
 		if (s->reserved[i])

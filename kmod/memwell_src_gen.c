@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The gen source: synthetic records (struct memwell_gen_rec, then the
- * memwell_gen_byte() pattern) from kthreads, timers (softirq) or hrtimers
- * (hardirq), each producer with its own endpoint and sequence.  A record
+ * memwell_gen_byte() pattern, or with MEMWELL_GEN_F_HEADER_ONLY the header
+ * alone) from kthreads, timers (softirq) or hrtimers (hardirq), each
+ * producer with its own endpoint and sequence.  A record
  * dropped on a full ring still takes its sequence number, so a consumer
  * sees the gap and, before the next record, a MEMWELL_REC_LOST record.
  *
@@ -95,7 +96,10 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 	h = rec.data;
 	h->seq = gp->seq;
 	h->producer = gp->idx;
-	h->check = memwell_gen_fill(h + 1, n, gp->seq, gp->idx);
+	if (gp->gen->p.flags & MEMWELL_GEN_F_HEADER_ONLY)
+		h->check = 0;
+	else
+		h->check = memwell_gen_fill(h + 1, n, gp->seq, gp->idx);
 	gp->seq++;
 	return memwell_kcommit(gp->ep, &rec, 0);
 }

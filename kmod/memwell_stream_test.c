@@ -348,6 +348,64 @@ static void memwell_stream_test_gen(struct kunit *test)
 	}
 }
 
+/* MEMWELL_GEN_F_HEADER_ONLY: headers in sequence, the payload untouched. */
+static void memwell_stream_test_gen_header_only(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 7, 9, NULL);
+	struct memwell_source s = {
+		.size = sizeof(s), .kind = MEMWELL_SRC_GEN,
+		.context = MEMWELL_CTX_KTHREAD, .producers = 1,
+		.record_size = 200, .count = 300, .rate = 20000,
+		.flags = MEMWELL_GEN_F_HEADER_ONLY,
+	};
+	unsigned long end = jiffies + 30 * HZ;
+	u64 next = 0, bad = 0, dropped = 0;
+	struct memwell_ring_stats st;
+	struct memwell_rec rec;
+	int err;
+
+	/* Whatever the ring held stays: gen must not touch the payload. */
+	memset(kr->view.data, 0x5a, (size_t)kr->view.count << kr->view.block_shift);
+	KUNIT_ASSERT_EQ(test, memwell_src_attach(kr, &s), 0);
+	while (time_before(jiffies, end)) {
+		const struct memwell_gen_rec *h;
+		const u8 *pay;
+		u32 i;
+
+		err = memwell_rec_peek(&kr->view, &rec);
+		if (err == -EAGAIN) {
+			if ((memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP) &&
+			    !memwell_ready_blocks(&kr->view))
+				break;
+			usleep_range(500, 1000);
+			continue;
+		}
+		KUNIT_ASSERT_EQ(test, err, 0);
+		if (rec.flags & MEMWELL_REC_LOST) {
+			dropped += ((const struct memwell_lost *)rec.data)->records;
+		} else {
+			h = rec.data;
+			pay = (const u8 *)(h + 1);
+			if (rec.len != s.record_size || h->seq < next ||
+			    h->producer || h->check)
+				bad++;
+			for (i = 0; i < rec.len - sizeof(*h); i++)
+				if (pay[i] != 0x5a)
+					bad++;
+			next = h->seq + 1;
+		}
+		memwell_rec_release(&kr->view, &rec);
+	}
+	memwell_kring_stats(kr, &st);
+	KUNIT_EXPECT_EQ(test, bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, next, 300ULL);
+	KUNIT_EXPECT_EQ(test, st.produced + st.dropped, 300ULL);
+	KUNIT_EXPECT_EQ(test, dropped, st.dropped);
+	memwell_src_detach(kr);
+	memwell_kring_put(kr);
+}
+
 /* ---- wake policies ---- */
 
 static u64 st_wakeups(struct memwell_kring *kr)
@@ -635,7 +693,8 @@ static void memwell_stream_test_sources(struct kunit *test)
 	} while (0)
 	ST_SRC(kind, 0, -EINVAL);
 	ST_SRC(kind, 9, -EINVAL);
-	ST_SRC(flags, 1, -EINVAL);
+	ST_SRC(flags, 2, -EINVAL);		/* unknown gen flag */
+	ST_SRC(flags, 0x80000000U, -EINVAL);
 	ST_SRC(reserved[3], 1, -EINVAL);
 	ST_SRC(context, 3, -EINVAL);
 	ST_SRC(producers, 0, -EINVAL);
@@ -650,6 +709,10 @@ static void memwell_stream_test_sources(struct kunit *test)
 	s.producers = 0;
 	s.record_size = 0;
 	s.count = 0;
+	/* gen's flags are gen's alone. */
+	s.flags = MEMWELL_GEN_F_HEADER_ONLY;
+	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EINVAL);
+	s.flags = 0;
 	KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &s), -EPERM);
 	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &ok), -EPERM);
 	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), 0);
@@ -667,6 +730,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_contexts),
 	KUNIT_CASE(memwell_stream_test_lost_race),
 	KUNIT_CASE(memwell_stream_test_gen),
+	KUNIT_CASE(memwell_stream_test_gen_header_only),
 	KUNIT_CASE(memwell_stream_test_wake),
 	KUNIT_CASE(memwell_stream_test_drops),
 	KUNIT_CASE(memwell_stream_test_lifetime),

@@ -247,11 +247,19 @@ struct memwell_source {
 	__u32 context;		/* gen: MEMWELL_CTX_* */
 	__u32 producers;	/* gen: how many (kthreads or timers), >= 1 */
 	__u32 record_size;	/* gen: payload bytes, >= sizeof(struct memwell_gen_rec) */
-	__u32 flags;		/* zero */
+	__u32 flags;		/* gen: MEMWELL_GEN_F_*; others: zero */
 	__u64 count;		/* gen: records per producer (0: until detached) */
 	__u64 rate;		/* gen: records per second per producer (0: flat out) */
 	__u64 reserved[4];	/* zero */
 };
+
+/*
+ * gen writes only the header of each record (check is 0) and leaves the
+ * payload as it finds it: the payload stands for data a device put in
+ * place (DMA into the reserved record), so only the transport is measured.
+ */
+#define MEMWELL_GEN_F_HEADER_ONLY	0x1U
+#define MEMWELL_GEN_F_ALL		MEMWELL_GEN_F_HEADER_ONLY
 
 /* Start a built-in source or sink on this file's ring. */
 #define MEMWELL_IOC_ATTACH	_IOW(MEMWELL_IOC_MAGIC, 7, struct memwell_source)
@@ -262,7 +270,7 @@ struct memwell_source {
 struct memwell_gen_rec {
 	__u64 seq;		/* per producer, from 0 */
 	__u32 producer;		/* index of the producer */
-	__u32 check;		/* memwell_gen_check() of the bytes after this header */
+	__u32 check;		/* memwell_gen_check() of the payload (or 0) */
 };
 
 /*

@@ -4,6 +4,10 @@
  * contender produces (struct memwell_gen_rec, then the memwell_gen_byte()
  * pattern, checked with memwell_gen_check()), a clock, and the one JSON
  * line each run prints.
+ *
+ * MWB_FILL=header in the environment: producers write only the header
+ * (gen's MEMWELL_GEN_F_HEADER_ONLY), the payload standing for data a
+ * device put in place; a copying transport still moves the whole record.
  */
 #ifndef MWB_BENCH_H
 #define MWB_BENCH_H
@@ -23,6 +27,9 @@ static inline double mwb_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* MWB_FILL=header: set by mwb_args(). */
+static int mwb_header_only;
+
 /* What a gen producer writes: header, pattern, checksum of the pattern. */
 static inline void mwb_gen_fill(void *buf, unsigned int size, __u64 seq, __u32 producer)
 {
@@ -30,7 +37,8 @@ static inline void mwb_gen_fill(void *buf, unsigned int size, __u64 seq, __u32 p
 
 	h->seq = seq;
 	h->producer = producer;
-	h->check = memwell_gen_fill(h + 1, size - sizeof(*h), seq, producer);
+	h->check = mwb_header_only ? 0 :
+		   memwell_gen_fill(h + 1, size - sizeof(*h), seq, producer);
 }
 
 /* What every consumer does with a record: look at its header. */
@@ -70,11 +78,13 @@ static inline void mwb_print(const struct mwb_result *r)
 {
 	double s = r->secs > 0 ? r->secs : 1e-9;
 
-	printf("{\"contender\":\"%s\",\"mode\":\"%s\",\"size\":%u,\"producers\":%u,"
+	printf("{\"contender\":\"%s\",\"mode\":\"%s\",\"fill\":\"%s\","
+	       "\"size\":%u,\"producers\":%u,"
 	       "\"count\":%llu,\"records\":%llu,\"dropped\":%llu,\"secs\":%.6f,"
 	       "\"records_per_s\":%.0f,\"syscalls\":%llu,\"syscalls_per_rec\":%.6f,"
 	       "\"wakeups\":%lld,\"wakeups_per_rec\":%.6f,\"bad\":%llu}\n",
-	       r->contender, r->mode, r->size, r->producers,
+	       r->contender, r->mode, mwb_header_only ? "header" : "pattern",
+	       r->size, r->producers,
 	       (unsigned long long)r->count, (unsigned long long)r->records,
 	       (unsigned long long)r->dropped, r->secs, r->records / s,
 	       (unsigned long long)r->syscalls,
@@ -89,6 +99,8 @@ static inline void mwb_print(const struct mwb_result *r)
 static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *count,
 			   int *sleep, unsigned int *producers)
 {
+	const char *fill;
+
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s SIZE COUNT spin|sleep [PRODUCERS]\n", argv[0]);
 		return -1;
@@ -97,6 +109,12 @@ static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *cou
 	*count = strtoull(argv[2], NULL, 0);
 	*sleep = !strcmp(argv[3], "sleep");
 	*producers = argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 1;
+	fill = getenv("MWB_FILL");
+	mwb_header_only = fill && !strcmp(fill, "header");
+	if (fill && !mwb_header_only && strcmp(fill, "pattern")) {
+		fprintf(stderr, "%s: MWB_FILL is pattern or header\n", argv[0]);
+		return -1;
+	}
 	if (*size < sizeof(struct memwell_gen_rec) || *size > 65536 || !*count ||
 	    !*producers || *producers > 64 || (!*sleep && strcmp(argv[3], "spin"))) {
 		fprintf(stderr, "%s: bad arguments\n", argv[0]);

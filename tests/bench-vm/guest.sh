@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/vm/lib.sh
-# loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, SIZES, COUNT_<size>,
-# SCALE_COUNT and PRODUCERS.  Every measured run prints "# bench {json}";
-# the host (run.sh) makes the table.  Runs are interleaved: each round
-# goes through every size x mode x contender once, then the scaling series.
+# loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, FILLS, SIZES,
+# COUNT_<size>, SCALE_COUNT and PRODUCERS.  Every measured run prints
+# "# bench {json}"; the host (run.sh) makes the table.  Runs are
+# interleaved: each round goes through every fill x size x mode x contender
+# once, then the scaling series (pattern fill).
 set +e
 . ./bench-vm.conf
 n=0
@@ -42,18 +43,23 @@ TAG=
 
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	for size in $SIZES; do
-		eval count=\$COUNT_$size
-		for mode in spin sleep; do
-			for c in memwell bpf kfifo pipe; do
-				case $c in
-				memwell) run "round $r $c $size $mode" ./bin/mwb_memwell "$size" "$count" "$mode" ;;
-				bpf) run "round $r $c $size $mode" ./bin/mwb_bpf "$size" "$count" "$mode" ;;
-				*) run "round $r $c $size $mode" ./bin/mwb_classic "$c" "$size" "$count" "$mode" ;;
-				esac
+	for fill in $FILLS; do
+		export MWB_FILL=$fill
+		for size in $SIZES; do
+			eval count=\$COUNT_$size
+			for mode in spin sleep; do
+				for c in memwell bpf kfifo pipe; do
+					what="round $r $fill $c $size $mode"
+					case $c in
+					memwell) run "$what" ./bin/mwb_memwell "$size" "$count" "$mode" ;;
+					bpf) run "$what" ./bin/mwb_bpf "$size" "$count" "$mode" ;;
+					*) run "$what" ./bin/mwb_classic "$c" "$size" "$count" "$mode" ;;
+					esac
+				done
 			done
 		done
 	done
+	export MWB_FILL=pattern
 	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.
 	TAG='"scaling":true,'
 	for p in $PRODUCERS; do

@@ -39,21 +39,33 @@ static struct {
 	wait_queue_head_t wq;
 	struct task_struct *task;
 	u32 size;
+	u32 flags;
 	u64 count;
 	u64 produced, dropped, wakeups;
 	bool done;
 	u8 *scratch;
 } kfb;
 
+/*
+ * A gen record, built in the scratch buffer that kfifo_in() copies from;
+ * with KFB_F_HEADER_ONLY the payload is what the buffer holds (data put
+ * there by a device, say): the whole record is still copied twice.
+ */
 static void kfb_fill(u8 *buf, u32 size, u64 seq)
 {
 	struct kfb_gen_rec *h = (struct kfb_gen_rec *)buf;
 	u8 *p = buf + sizeof(*h);
 	u32 i, n = size - sizeof(*h), c = 2166136261U;
 
+	if (kfb.flags & KFB_F_HEADER_ONLY) {
+		c = 0;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
-		p[i] = (u8)(seq * 7 + i);
-		c = (c ^ p[i]) * 16777619U;
+		u8 v = (u8)(seq * 7 + i);
+
+		p[i] = v;
+		c = (c ^ v) * 16777619U;
 	}
 	h->seq = seq;
 	h->producer = 0;
@@ -168,7 +180,8 @@ static long kfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KFB_IOC_START:
 		if (copy_from_user(&st, (void __user *)arg, sizeof(st)))
 			return -EFAULT;
-		if (st.record_size < sizeof(struct kfb_gen_rec) || st.record_size > 4096)
+		if (st.record_size < sizeof(struct kfb_gen_rec) || st.record_size > 4096 ||
+		    (st.flags & ~KFB_F_HEADER_ONLY))
 			return -EINVAL;
 		mutex_lock(&kfb.lock);
 		if (kfb.task) {
@@ -185,6 +198,7 @@ static long kfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			goto out;
 		}
 		kfb.size = st.record_size;
+		kfb.flags = st.flags;
 		kfb.count = st.count;
 		kfb.produced = 0;
 		kfb.dropped = 0;

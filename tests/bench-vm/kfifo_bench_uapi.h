@@ -8,9 +8,12 @@
 
 struct kfb_start {
 	__u32 record_size;	/* >= 16, <= 4096 */
-	__u32 pad;
+	__u32 flags;		/* KFB_F_* */
 	__u64 count;		/* records to attempt */
 };
+
+/* Write only each record's header (gen's MEMWELL_GEN_F_HEADER_ONLY). */
+#define KFB_F_HEADER_ONLY	0x1U
 
 struct kfb_stats {
 	__u64 produced;

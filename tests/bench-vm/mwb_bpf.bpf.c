@@ -4,8 +4,9 @@
  * (SEC("syscall"), run with bpf_prog_test_run_opts()) that bpf_loop()
  * args->count times: bpf_ringbuf_reserve() one gen record (struct
  * memwell_gen_rec, the memwell_gen_byte() pattern, the FNV-1a check),
- * fill it, bpf_ringbuf_submit() it with adaptive wake-up (flags 0), or
- * none (BPF_RB_NO_WAKEUP) when the consumer spins and never sleeps.  A full
+ * fill it (or only its header, MWB_FILL=header), bpf_ringbuf_submit() it
+ * with adaptive wake-up (flags 0), or none (BPF_RB_NO_WAKEUP) when the
+ * consumer spins and never sleeps.  A full
  * ring drops the record (its sequence number is used, as gen does) and
  * ends the loop, so that the caller backs off 50-100 us before the next
  * chunk, as gen's kthread does (usleep_range(50, 100) on a full ring).
@@ -28,6 +29,8 @@ struct mwb_args {
 	__u32 producer;
 	__u32 full;		/* out: the loop stopped on a full ring */
 	__u64 submit_flags;	/* in: BPF_RB_NO_WAKEUP for a spinning consumer */
+	__u32 header_only;	/* in: write the header alone (MWB_FILL=header) */
+	__u32 pad;
 };
 
 struct mwb_loop {
@@ -35,7 +38,7 @@ struct mwb_loop {
 	__u64 dropped;
 	__u64 submit_flags;
 	__u32 producer;
-	__u32 pad;
+	__u32 header_only;
 };
 
 struct mwb_rec {
@@ -59,12 +62,15 @@ static long mwb_cb_##SZ(__u32 i, void *c)				\
 		return 1;						\
 	}								\
 	base = (__u8)(l->seq * 7 + l->producer * 131);			\
-	for (j = 0; j < (SZ) - 16; j++) {				\
-		__u8 b = (__u8)(base + j);				\
+	if (l->header_only)						\
+		ck = 0;							\
+	else								\
+		for (j = 0; j < (SZ) - 16; j++) {			\
+			__u8 b = (__u8)(base + j);			\
 									\
-		h->payload[j] = b;					\
-		ck = (ck ^ b) * 16777619U;				\
-	}								\
+			h->payload[j] = b;				\
+			ck = (ck ^ b) * 16777619U;			\
+		}							\
 	h->seq = l->seq;						\
 	h->producer = l->producer;					\
 	h->check = ck;							\
@@ -77,7 +83,8 @@ SEC("syscall")								\
 int mwb_gen_##SZ(struct mwb_args *a)					\
 {									\
 	struct mwb_loop l = { .seq = a->seq, .producer = a->producer,	\
-			      .submit_flags = a->submit_flags };	\
+			      .submit_flags = a->submit_flags,		\
+			      .header_only = a->header_only };		\
 									\
 	long n = bpf_loop(a->count, mwb_cb_##SZ, &l, 0);		\
 									\

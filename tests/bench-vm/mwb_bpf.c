@@ -34,6 +34,8 @@ struct mwb_args {
 	__u32 producer;
 	__u32 full;
 	__u64 submit_flags;
+	__u32 header_only;
+	__u32 pad;
 };
 
 struct prod {
@@ -51,7 +53,8 @@ static atomic_int running;
 static void *producer(void *arg)
 {
 	struct prod *p = arg;
-	struct mwb_args a = { .producer = p->idx, .submit_flags = p->submit_flags };
+	struct mwb_args a = { .producer = p->idx, .submit_flags = p->submit_flags,
+			      .header_only = (__u32)mwb_header_only };
 	__u64 done = 0;
 
 	while (done < p->count) {

@@ -54,7 +54,8 @@ static int consume(int fd, unsigned int size, struct mwb_touch *t, __u64 *reads)
 
 static int run_kfifo(struct mwb_result *res, int sleep_mode)
 {
-	struct kfb_start st = { .record_size = res->size, .count = res->count };
+	struct kfb_start st = { .record_size = res->size, .count = res->count,
+				.flags = mwb_header_only ? KFB_F_HEADER_ONLY : 0 };
 	struct kfb_stats s;
 	struct mwb_touch t = { 0 };
 	__u64 reads = 0;

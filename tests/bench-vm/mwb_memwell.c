@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 		return 2;
 	res.mode = sleep_mode ? "sleep" : "spin";
 	src.record_size = res.size;
+	src.flags = mwb_header_only ? MEMWELL_GEN_F_HEADER_ONLY : 0;
 	src.count = res.count / res.producers;
 	src.producers = res.producers;
 	expected = src.count * src.producers;

@@ -8,13 +8,17 @@
 #            bpf_ringbuf_reserve/submit with bpf_loop (mwb_bpf*.c)
 #   kfifo    a kthread, a kfifo and read() (kfifo_bench.c, mwb_classic.c)
 #   pipe     a user process write()ing each record (mwb_classic.c)
-# with 16 B, 64 B and 1 KiB records, spinning and sleeping consumers, plus
+# with 16 B, 64 B and 1 KiB records, spinning and sleeping consumers, two
+# fills (pattern: the producer writes the gen pattern and its checksum;
+# header: only the header, the payload standing for data a device put in
+# place, which a copying transport still moves), plus
 # 1/2/4 producers into one multi-producer ring (memwell and BPF), over
 # several interleaved rounds.  Prints min/median/max, the ratios and the
 # targets (PASS/MISS) here on the host.  A benchmark: exit 0 unless it
 # could not run.
 #
-# Environment: BENCH_VM_ROUNDS (default 5), BENCH_VM_SCALE (multiplies the
+# Environment: BENCH_VM_ROUNDS (default 5), BENCH_VM_FILLS (default
+# "pattern header"), BENCH_VM_SCALE (multiplies the
 # record counts, default 1), BENCH_VM_TIMEOUT (VM timeout, default 900 s).
 # Everything is built in build/bench-vm/; logs there too.
 set -euo pipefail
@@ -62,6 +66,7 @@ gcc "${cflags[@]}" -I"$out/bpf" -static -o "$out/bin/mwb_bpf" "$here/mwb_bpf.c" 
 n() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
 cat >"$out/bench-vm.conf" <<CONF
 ROUNDS=$rounds
+FILLS="${BENCH_VM_FILLS:-pattern header}"
 SIZES="16 64 1024"
 COUNT_16=$(n 600000)
 COUNT_64=$(n 600000)
@@ -85,34 +90,38 @@ runs = [json.loads(l[len("# bench "):]) for l in open(sys.argv[1], errors="repla
 if not runs:
     print("bench-vm: no measurements (see build/bench-vm/console.log)")
     sys.exit(1)
-def pick(c, size, mode, prods=1):
+def pick(c, fill, size, mode, prods=1):
     return [r for r in runs if r["contender"] == c and r["size"] == size
-            and r["mode"] == mode and r["producers"] == prods]
+            and r["mode"] == mode and r["producers"] == prods
+            and r.get("fill", "pattern") == fill]
 def med(v): return st.median(v) if v else float("nan")
 def fmt(x): return f"{x/1e6:.3f}M" if x >= 1e5 else f"{x/1e3:.1f}k"
 
-print()
-print("kernel -> user records/s, stock kernel in QEMU/TCG, 2 vCPUs; medians over rounds")
-hdr = (f"{'size':>5} {'consumer':<6} {'contender':<8} {'n':>2} {'min':>9} {'median':>9} {'max':>9}"
-       f" {'drop%':>6} {'sys/rec':>8} {'wake/rec':>8}")
-print(hdr)
-print("-" * len(hdr))
-sizes = sorted({r["size"] for r in runs})
+sizes = sorted({r["size"] for r in runs if not r.get("scaling")})
+fills = [f for f in ("pattern", "header")
+         if any(r.get("fill", "pattern") == f and not r.get("scaling") for r in runs)]
+cases = [(fill, size, mode) for fill in fills for size in sizes for mode in ("spin", "sleep")]
 table = {}
-for size in sizes:
-    for mode in ("spin", "sleep"):
-        for c in ("memwell", "bpf", "kfifo", "pipe"):
-            v = [r for r in pick(c, size, mode) if not r.get("scaling")]
-            if not v:
-                continue
-            rates = [r["records_per_s"] for r in v]
-            table[(size, mode, c)] = v
-            drop = 100 * sum(r["dropped"] for r in v) / max(1, sum(r["count"] for r in v))
-            sysr = med([r["syscalls_per_rec"] for r in v])
-            wk = [r["wakeups_per_rec"] for r in v if r["wakeups_per_rec"] >= 0]
-            print(f"{size:>5} {mode:<6} {c:<8} {len(v):>2} {fmt(min(rates)):>9} {fmt(med(rates)):>9}"
-                  f" {fmt(max(rates)):>9} {drop:>6.1f} {sysr:>8.4f} {(f'{med(wk):.4f}' if wk else '-'):>8}")
+for fill, size, mode in cases:
+    if size == sizes[0] and mode == "spin":
         print()
+        print(f"kernel -> user records/s, {fill} fill, stock kernel in QEMU/TCG, 2 vCPUs; medians over rounds")
+        hdr = (f"{'size':>5} {'consumer':<6} {'contender':<8} {'n':>2} {'min':>9} {'median':>9} {'max':>9}"
+               f" {'drop%':>6} {'sys/rec':>8} {'wake/rec':>8}")
+        print(hdr)
+        print("-" * len(hdr))
+    for c in ("memwell", "bpf", "kfifo", "pipe"):
+        v = [r for r in pick(c, fill, size, mode) if not r.get("scaling")]
+        if not v:
+            continue
+        rates = [r["records_per_s"] for r in v]
+        table[(fill, size, mode, c)] = v
+        drop = 100 * sum(r["dropped"] for r in v) / max(1, sum(r["count"] for r in v))
+        sysr = med([r["syscalls_per_rec"] for r in v])
+        wk = [r["wakeups_per_rec"] for r in v if r["wakeups_per_rec"] >= 0]
+        print(f"{size:>5} {mode:<6} {c:<8} {len(v):>2} {fmt(min(rates)):>9} {fmt(med(rates)):>9}"
+              f" {fmt(max(rates)):>9} {drop:>6.1f} {sysr:>8.4f} {(f'{med(wk):.4f}' if wk else '-'):>8}")
+    print()
 
 verdicts = []
 def ratio(a, b):
@@ -123,23 +132,22 @@ def ratio(a, b):
     rs = [x["records_per_s"] / y["records_per_s"] for x, y in zip(pa, pb) if y["records_per_s"]]
     return (min(rs), med(rs), max(rs)) if rs else None
 print("ratios memwell / other (median of per-round ratios, [min-max])")
-print(f"{'size':>5} {'consumer':<6} {'/bpf':>18} {'/kfifo':>18} {'/pipe':>18}")
-for size in sizes:
-    for mode in ("spin", "sleep"):
-        cells = []
-        for c in ("bpf", "kfifo", "pipe"):
-            x = ratio((size, mode, "memwell"), (size, mode, c))
-            cells.append(f"{x[1]:5.2f}x [{x[0]:.2f}-{x[2]:.2f}]" if x else "-")
-            if x and c == "bpf":
-                verdicts.append((f"memwell >= 1.0x BPF ringbuf, {size} B, {mode}", x[1] >= 1.0, f"{x[1]:.2f}x"))
-            if x and c == "kfifo":
-                verdicts.append((f"memwell >= 5x kfifo+read, {size} B, {mode}", x[1] >= 5.0, f"{x[1]:.2f}x"))
-        print(f"{size:>5} {mode:<6} " + " ".join(f"{c:>18}" for c in cells))
-for size in sizes:
-    v = table.get((size, "sleep", "memwell"))
-    if v:
+print(f"{'fill':<7} {'size':>5} {'consumer':<6} {'/bpf':>18} {'/kfifo':>18} {'/pipe':>18}")
+for fill, size, mode in cases:
+    cells = []
+    for c in ("bpf", "kfifo", "pipe"):
+        x = ratio((fill, size, mode, "memwell"), (fill, size, mode, c))
+        cells.append(f"{x[1]:5.2f}x [{x[0]:.2f}-{x[2]:.2f}]" if x else "-")
+        if x and c == "bpf":
+            verdicts.append((f"memwell >= 1.0x BPF ringbuf, {fill} fill, {size} B, {mode}", x[1] >= 1.0, f"{x[1]:.2f}x"))
+        if x and c == "kfifo":
+            verdicts.append((f"memwell >= 5x kfifo+read, {fill} fill, {size} B, {mode}", x[1] >= 5.0, f"{x[1]:.2f}x"))
+    print(f"{fill:<7} {size:>5} {mode:<6} " + " ".join(f"{c:>18}" for c in cells))
+for fill, size, mode in cases:
+    v = table.get((fill, size, mode, "memwell"))
+    if v and mode == "sleep":
         s = med([r["syscalls_per_rec"] for r in v])
-        verdicts.append((f"memwell syscalls/record <= 0.01 at saturation, {size} B, sleeping consumer", s <= 0.01, f"{s:.4f}"))
+        verdicts.append((f"memwell syscalls/record <= 0.01 at saturation, {fill} fill, {size} B, sleeping consumer", s <= 0.01, f"{s:.4f}"))
 
 mp = [r for r in runs if r.get("scaling")]
 print()

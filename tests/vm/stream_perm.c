@@ -152,9 +152,13 @@ static int case_ioctl_args(void)
 	s.reserved[0] = 1;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
 	s.reserved[0] = 0;
+	s.flags = 2;			/* gen knows MEMWELL_GEN_F_HEADER_ONLY only */
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
+	s.flags = 0;
 	s.kind = MEMWELL_SRC_SINK;	/* needs MEMWELL_F_KERNEL_CONS */
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EPERM);
 	s.kind = MEMWELL_SRC_GEN;
+	s.flags = MEMWELL_GEN_F_HEADER_ONLY;
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_ATTACH, &s));
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EBUSY);
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_DETACH));
