@@ -217,22 +217,30 @@ EXPORT_SYMBOL_GPL(memwell_ep_error);
  * addition that had begun had ended (read in that order, so an ended one
  * is also seen begun), and none began before both were taken (an addition
  * seen by either xchg has its begin seen by the re-read, the xchg being a
- * full barrier).  Otherwise the counts stay for a later record: a report
- * is delayed, never torn or lost.
+ * full barrier).  One taker at a time, or two could each take half of the
+ * pair; a producer that finds another taking leaves it to that one.  So
+ * nothing here waits, and a report may be delayed, never torn or lost.
  */
 static bool memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
 {
-	s64 ended = atomic64_read_acquire(&kr->lost_ended);
-	s64 begun = atomic64_read(&kr->lost_begun);
+	bool taken = false;
+	s64 ended, begun;
 
-	if (begun != ended)
+	/* Full barrier: the reads below come after the claim. */
+	if (atomic_xchg(&kr->lost_taking, 1))
 		return false;
-	*recs = atomic64_xchg(&kr->lost_recs, 0);
-	*bytes = atomic64_xchg(&kr->lost_bytes, 0);
-	if (atomic64_read(&kr->lost_begun) == begun)
-		return *recs != 0;
-	memwell_lost_add(kr, *recs, *bytes);
-	return false;
+	ended = atomic64_read_acquire(&kr->lost_ended);
+	begun = atomic64_read(&kr->lost_begun);
+	if (begun == ended) {
+		*recs = atomic64_xchg(&kr->lost_recs, 0);
+		*bytes = atomic64_xchg(&kr->lost_bytes, 0);
+		taken = atomic64_read(&kr->lost_begun) == begun && *recs;
+		if (!taken && (*recs || *bytes))
+			memwell_lost_add(kr, *recs, *bytes);
+	}
+	/* Our xchgs before the next taker's. */
+	atomic_set_release(&kr->lost_taking, 0);
+	return taken;
 }
 
 /*

@@ -52,6 +52,7 @@
  * @lost_bytes: and their payload bytes
  * @lost_begun: additions to @lost_recs and @lost_bytes begun
  * @lost_ended: and ended: a pair is consistent only when nothing is in flight
+ * @lost_taking: a producer is taking the pair for a MEMWELL_REC_LOST record
  * @src_lock: serialises attaching and detaching built-in sources
  * @src: the attached built-in source or sink, or NULL
  */
@@ -83,6 +84,7 @@ struct memwell_kring {
 	atomic64_t lost_bytes;
 	atomic64_t lost_begun;
 	atomic64_t lost_ended;
+	atomic_t lost_taking;
 	struct mutex src_lock;		/* serialises @src */
 	struct memwell_src *src;
 };
