@@ -96,6 +96,13 @@ else
 	[ $rc -eq 0 ] && grep -q '"ok":true' /tmp/out && pass "stream gen 20k verified: $(cat /tmp/out)" ||
 		fail "stream gen: exit $rc: $(cat /tmp/err /tmp/out | tr '\n' '|')"
 	expect_ok "stream gen verified (hardirq, 2 producers)" $M stream --context hardirq --producers 2 --count 5k
+	$M --json stream --header-only --count 5k --size 256 >/tmp/out 2>/tmp/err
+	rc=$?
+	[ $rc -eq 0 ] && grep -q '"check":"header-only"' /tmp/out && grep -q '"ok":true' /tmp/out &&
+		pass "stream gen --header-only verified: $(cat /tmp/out)" ||
+		fail "stream gen --header-only: exit $rc: $(cat /tmp/err /tmp/out | tr '\n' '|')"
+	expect_err "--header-only is for gen" 2 "header-only is for gen" \
+		$M stream --source sched --header-only
 	expect_ok "stream sched --decode" $M stream --source sched --decode --records 5
 	[ "$(wc -l </tmp/out)" -ge 5 ] && pass "sched: 5 decoded lines" || fail "sched: $(cat /tmp/out)"
 fi

@@ -30,8 +30,10 @@ static const char stream_help[] =
 "  --rate N            gen records/s per producer (default 0: flat out)\n"
 "  --producers N       gen producers (default 1)\n"
 "  --context C         kthread (default), softirq or hardirq\n"
+"  --header-only       gen writes each record's header only (the payload\n"
+"                      stands for data a device put in place)\n"
 "output (one of):\n"
-"  --verify            count, check gen seq per producer and checksums (default)\n"
+"  --verify            count, check gen seq per producer, pattern and check (default)\n"
 "  --hexdump           every record in hex\n"
 "  --decode            every record as one text line (sched, gen, lost)\n"
 "limits:\n"
@@ -56,76 +58,13 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/*
- * The ABI says "check: checksum of the whole payload after this header"
- * without fixing the function; these are the plausible ones.  The first
- * record with a payload picks the one that matches; all later records must
- * match it too.
- */
-static __u32 ck_sum8(const unsigned char *p, size_t n)
-{
-	__u32 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-static __u32 crc32_raw(__u32 crc, const unsigned char *p, size_t n)
-{
-	while (n--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320U & (0U - (crc & 1)));
-	}
-	return crc;
-}
-
-static __u32 ck_crc32(const unsigned char *p, size_t n) { return ~crc32_raw(~0U, p, n); }
-static __u32 ck_crc32_le_ff(const unsigned char *p, size_t n) { return crc32_raw(~0U, p, n); }
-static __u32 ck_crc32_le_0(const unsigned char *p, size_t n) { return crc32_raw(0, p, n); }
-
-static __u32 ck_fnv1a(const unsigned char *p, size_t n)
-{
-	__u32 h = 2166136261U;
-
-	while (n--)
-		h = (h ^ *p++) * 16777619U;
-	return h;
-}
-
-static __u32 ck_xor32(const unsigned char *p, size_t n)
-{
-	__u32 x = 0, w;
-
-	for (; n >= 4; n -= 4, p += 4) {
-		memcpy(&w, p, 4);
-		x ^= w;
-	}
-	for (size_t i = 0; i < n; i++)
-		x ^= (__u32)p[i] << (8 * i);
-	return x;
-}
-
-static const struct {
-	const char *name;
-	__u32 (*fn)(const unsigned char *p, size_t n);
-} checks[] = {
-	{ "crc32", ck_crc32 },
-	{ "crc32_le(~0)", ck_crc32_le_ff },
-	{ "crc32_le(0)", ck_crc32_le_0 },
-	{ "sum8", ck_sum8 },
-	{ "fnv1a32", ck_fnv1a },
-	{ "xor32", ck_xor32 },
-};
-
 struct stream_state {
 	unsigned int producers;
 	__u64 *next_seq;
 	__u64 records, bytes, gen_ok;
 	__u64 lost_recs, lost_bytes, lost_marks;
 	__u64 seq_gaps, seq_errors, check_errors, bad_records;
-	int check_alg;		/* -1: not picked yet, -2: none matched */
+	bool header_only;	/* MEMWELL_GEN_F_HEADER_ONLY: no payload to check */
 	int mode;		/* 0 verify, 1 hexdump, 2 decode */
 	unsigned int kind;
 };
@@ -167,23 +106,20 @@ static const char *task_state(__u32 s)
 	return "?";
 }
 
-static void gen_check(struct stream_state *st, const struct memwell_gen_rec *g,
-		      const unsigned char *payload, size_t n, bool *ck_ok)
+/*
+ * A gen record's payload is the memwell_gen_byte() pattern and its check
+ * memwell_gen_check() (uapi/memwell.h); with MEMWELL_GEN_F_HEADER_ONLY the
+ * kernel writes neither and check is 0.
+ */
+static bool gen_check(const struct stream_state *st, const struct memwell_gen_rec *g,
+		      const unsigned char *payload, __u32 n)
 {
-	*ck_ok = true;
-	if (st->check_alg == -1 && n) {
-		for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-			if (checks[i].fn(payload, n) == g->check) {
-				st->check_alg = (int)i;
-				break;
-			}
-		if (st->check_alg == -1)
-			st->check_alg = -2;
-	}
-	if (st->check_alg >= 0 && checks[st->check_alg].fn(payload, n) != g->check) {
-		st->check_errors++;
-		*ck_ok = false;
-	}
+	if (st->header_only)
+		return g->check == 0;
+	for (__u32 i = 0; i < n; i++)
+		if (payload[i] != memwell_gen_byte(g->seq, g->producer, i))
+			return false;
+	return memwell_gen_check(payload, n) == g->check;
 }
 
 static void on_record(struct stream_state *st, const struct memwell_rec *rec)
@@ -244,7 +180,9 @@ static void on_record(struct stream_state *st, const struct memwell_rec *rec)
 			st->bad_records++;
 			return;
 		}
-		gen_check(st, &g, p + sizeof(g), rec->len - sizeof(g), &ck_ok);
+		ck_ok = gen_check(st, &g, p + sizeof(g), rec->len - (__u32)sizeof(g));
+		if (!ck_ok)
+			st->check_errors++;
 		if (g.seq < st->next_seq[g.producer])
 			st->seq_errors++;
 		else if (g.seq > st->next_seq[g.producer])
@@ -256,7 +194,7 @@ static void on_record(struct stream_state *st, const struct memwell_rec *rec)
 		if (st->mode == 2)
 			printf("gen producer %u seq %llu len %u check %08x %s\n", g.producer,
 			       (unsigned long long)g.seq, rec->len, g.check,
-			       ck_ok ? (st->check_alg >= 0 ? "ok" : "unverified") : "BAD");
+			       ck_ok ? "ok" : "BAD");
 	}
 }
 
@@ -270,6 +208,7 @@ int cmd_stream(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "producers", required_argument, NULL, 'p' },
 		{ "context", required_argument, NULL, 'x' },
+		{ "header-only", no_argument, NULL, 'H' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "hexdump", no_argument, NULL, 'X' },
 		{ "decode", no_argument, NULL, 'D' },
@@ -288,7 +227,7 @@ int cmd_stream(int argc, char **argv)
 				      .context = MEMWELL_CTX_KTHREAD, .producers = 1,
 				      .record_size = 64, .count = 100000 };
 	struct memwell_wake_policy wp = { .size = sizeof(wp) };
-	struct stream_state st = { .check_alg = -1 };
+	struct stream_state st = { .header_only = false };
 	unsigned long long max_records = 0, v;
 	struct memwell_ring_stats ks;
 	struct memwell_io_stats io;
@@ -339,6 +278,10 @@ int cmd_stream(int argc, char **argv)
 			else
 				cli_usage("--context: '%s' is not kthread, softirq or hardirq", optarg);
 			break;
+		case 'H':
+			src.flags |= MEMWELL_GEN_F_HEADER_ONLY;
+			st.header_only = true;
+			break;
 		case 'V': st.mode = 0; break;
 		case 'X': st.mode = 1; break;
 		case 'D': st.mode = 2; break;
@@ -371,6 +314,8 @@ int cmd_stream(int argc, char **argv)
 		o.flags |= MEMWELL_F_PROD_MULTI;
 		if (count_set)
 			cli_usage("--count is for gen; use --records or --duration for sched");
+		if (src.flags)
+			cli_usage("--header-only is for gen");
 		if (!max_records && !duration)
 			max_records = 20;
 	}
@@ -497,8 +442,7 @@ int cmd_stream(int argc, char **argv)
 		double secs = t1 - t0 > 0 ? t1 - t0 : 1e-9;
 		__u64 sys = epolls + io.syscalls;
 		double per1k = st.records ? 1000.0 * (double)sys / (double)st.records : 0;
-		const char *alg = st.check_alg >= 0 ? checks[st.check_alg].name :
-				  st.check_alg == -2 ? "unrecognised" : "none";
+		const char *alg = st.header_only ? "header-only" : "fnv1a32";
 
 		if (cli_json) {
 			printf("{\"cmd\":\"stream\",\"source\":\"%s\",\"context\":\"%s\","
