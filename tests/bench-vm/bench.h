@@ -5,6 +5,11 @@
  * pattern, checked with memwell_gen_check()), a clock, and the one JSON
  * line each run prints.
  *
+ * Placement: the consumer runs on CPU 0 and every producer (kthread, BPF
+ * producer thread, pipe writer) on the other CPUs, so that no contender's
+ * producer shares a CPU with its spinning consumer by the scheduler's
+ * chance.  With one CPU nothing is pinned.
+ *
  * MWB_FILL=header in the environment: producers write only the header
  * (gen's MEMWELL_GEN_F_HEADER_ONLY), the payload standing for data a
  * device put in place; a copying transport still moves the whole record.
@@ -12,10 +17,13 @@
 #ifndef MWB_BENCH_H
 #define MWB_BENCH_H
 
+#include <dirent.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "memwell.h"
 
@@ -25,6 +33,63 @@ static inline double mwb_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU 0 for the consumer (@consumer), the others for producers. */
+static inline int mwb_cpus(cpu_set_t *set, int consumer)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN), i;
+
+	CPU_ZERO(set);
+	if (n < 2)
+		return -1;
+	for (i = consumer ? 0 : 1; i < (consumer ? 1 : n) && i < CPU_SETSIZE; i++)
+		CPU_SET(i, set);
+	return 0;
+}
+
+/* Pin task @pid (0: the caller) to the consumer's or the producers' CPUs. */
+static inline void mwb_pin(pid_t pid, int consumer)
+{
+	cpu_set_t set;
+
+	if (!mwb_cpus(&set, consumer) && sched_setaffinity(pid, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
+
+/*
+ * Pin the kernel threads whose name starts with @prefix (a producer the
+ * kernel started for us: "memwell_gen/", "kfifo_bench") to the producers'
+ * CPUs.  They are younger than we are: only larger pids are looked at, to
+ * keep the time this takes out of the measurement.  Returns how many.
+ */
+static inline int mwb_pin_kthreads(const char *prefix)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[64], comm[64] = "";
+		int pid = atoi(e->d_name);
+		FILE *f;
+
+		if (pid <= getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix))) {
+			mwb_pin(pid, 0);
+			found++;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* MWB_FILL=header: set by mwb_args(). */
@@ -95,7 +160,7 @@ static inline void mwb_print(const struct mwb_result *r)
 	fflush(stdout);
 }
 
-/* argv: SIZE COUNT spin|sleep [PRODUCERS] */
+/* argv: SIZE COUNT spin|sleep|sleep-wm [PRODUCERS] */
 static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *count,
 			   int *sleep, unsigned int *producers)
 {
@@ -107,8 +172,10 @@ static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *cou
 	}
 	*size = (unsigned int)strtoul(argv[1], NULL, 0);
 	*count = strtoull(argv[2], NULL, 0);
-	*sleep = !strcmp(argv[3], "sleep");
+	/* 1: sleep; 2: sleep-wm, memwell's watermark wake policy (mwb_memwell) */
+	*sleep = !strcmp(argv[3], "sleep") ? 1 : !strcmp(argv[3], "sleep-wm") ? 2 : 0;
 	*producers = argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 1;
+	mwb_pin(0, 1);		/* the consumer; producers pin themselves */
 	fill = getenv("MWB_FILL");
 	mwb_header_only = fill && !strcmp(fill, "header");
 	if (fill && !mwb_header_only && strcmp(fill, "pattern")) {

@@ -57,6 +57,9 @@ while [ "$r" -le "$ROUNDS" ]; do
 					esac
 				done
 			done
+			# memwell's watermark wake policy (no peer has one).
+			run "round $r $fill memwell $size sleep-wm" \
+				./bin/mwb_memwell "$size" "$count" sleep-wm
 		done
 	done
 	export MWB_FILL=pattern

@@ -57,6 +57,8 @@ static void *producer(void *arg)
 			      .header_only = (__u32)mwb_header_only };
 	__u64 done = 0;
 
+	mwb_pin(0, 0);		/* this thread: a producer */
+
 	while (done < p->count) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a, .ctx_size_in = sizeof(a));
 
@@ -98,6 +100,10 @@ int main(int argc, char **argv)
 
 	if (mwb_args(argc, argv, &res.size, &res.count, &sleep_mode, &res.producers))
 		return 2;
+	if (sleep_mode > 1) {
+		fprintf(stderr, "%s: sleep-wm is memwell's\n", argv[0]);
+		return 2;
+	}
 	res.mode = sleep_mode ? "sleep" : "spin";
 	rec_size = res.size;
 	switch (res.size) {

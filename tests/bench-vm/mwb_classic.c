@@ -71,6 +71,8 @@ static int run_kfifo(struct mwb_result *res, int sleep_mode)
 		perror("KFB_IOC_START");
 		return 1;
 	}
+	if (mwb_pin_kthreads("kfifo_bench") != 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		fprintf(stderr, "mwb_classic: kfifo_bench kthread not pinned\n");
 	if (consume(fd, res->size, &t, &reads))
 		return 1;
 	res->secs = mwb_now() - t0;
@@ -111,6 +113,7 @@ static int run_pipe(struct mwb_result *res, int sleep_mode)
 		__u64 seq;
 
 		close(p[0]);
+		mwb_pin(0, 0);
 		for (seq = 0; seq < res->count; seq++) {
 			mwb_gen_fill(rec, res->size, seq, 0);
 			if (write(p[1], rec, res->size) != (ssize_t)res->size)
@@ -145,6 +148,10 @@ int main(int argc, char **argv)
 	if (mwb_args(argc - 1, argv + 1, &res.size, &res.count, &sleep_mode, &res.producers))
 		return 2;
 	res.contender = argv[1];
+	if (sleep_mode > 1) {
+		fprintf(stderr, "%s: sleep-wm is memwell's\n", argv[0]);
+		return 2;
+	}
 	res.mode = sleep_mode ? "sleep" : "spin";
 	if (!strcmp(argv[1], "kfifo"))
 		err = run_kfifo(&res, sleep_mode);

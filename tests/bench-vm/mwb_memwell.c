@@ -8,9 +8,13 @@
  *
  * spin:  the consumer never sleeps (retries memwell_batch_take()) and sets
  *        MEMWELL_WAKE_NEVER, so the producer never wakes it.
- * sleep: when drained it sleeps in epoll_wait() until the kernel wakes it.
+ * sleep: when drained it sleeps in epoll_wait() until the kernel wakes it
+ *        (the default adaptive policy: at once, if it sleeps).
+ * sleep-wm: the same, with the ring's wake policy set to wake it once a
+ *        quarter of the ring is ready or at most 1 ms after a record that
+ *        did not wake it (MEMWELL_IOC_SET_WAKE): fewer, larger batches.
  *
- * usage: mwb_memwell SIZE COUNT spin|sleep [PRODUCERS]
+ * usage: mwb_memwell SIZE COUNT spin|sleep|sleep-wm [PRODUCERS]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +45,7 @@ int main(int argc, char **argv)
 
 	if (mwb_args(argc, argv, &res.size, &res.count, &sleep_mode, &res.producers))
 		return 2;
-	res.mode = sleep_mode ? "sleep" : "spin";
+	res.mode = sleep_mode == 2 ? "sleep-wm" : sleep_mode ? "sleep" : "spin";
 	src.record_size = res.size;
 	src.flags = mwb_header_only ? MEMWELL_GEN_F_HEADER_ONLY : 0;
 	src.count = res.count / res.producers;
@@ -61,10 +65,15 @@ int main(int argc, char **argv)
 	/*
 	 * A spinning consumer never sleeps: it says so, and the kernel
 	 * producer never wakes it (BPF's producer submits with
-	 * BPF_RB_NO_WAKEUP in this mode).
+	 * BPF_RB_NO_WAKEUP in this mode).  sleep-wm: a quarter of the ring
+	 * or 1 ms, whichever comes first.
 	 */
-	if (!sleep_mode) {
-		err = memwell_set_wake(mw, MEMWELL_WAKE_NEVER, 0, 0);
+	if (sleep_mode != 1) {
+		if (sleep_mode)
+			err = memwell_set_wake(mw, 0, (1ULL << (o.block_shift + o.count_shift)) / 4,
+					       1000000);
+		else
+			err = memwell_set_wake(mw, MEMWELL_WAKE_NEVER, 0, 0);
 		if (err) {
 			fprintf(stderr, "memwell_set_wake: %s\n", strerror(-err));
 			return 1;
@@ -84,6 +93,9 @@ int main(int argc, char **argv)
 		perror("MEMWELL_IOC_ATTACH");
 		return 1;
 	}
+	if (mwb_pin_kthreads("memwell_gen/") != (int)src.producers &&
+	    sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		fprintf(stderr, "mwb_memwell: not every gen kthread pinned\n");
 	for (;;) {
 		struct memwell_batch b = { { 0, 0 }, 0, 0, 0 };
 		struct memwell_rec rec;
