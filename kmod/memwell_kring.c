@@ -254,12 +254,30 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 	struct memwell_kring *kr = container_of(t, struct memwell_kring, lat_timer);
 
 	atomic_set(&kr->lat_armed, 0);
+	if (!memwell_ready_blocks(&kr->view))
+		return HRTIMER_NORESTART;
+	/* poll() reports what is ready now, whatever the watermark. */
+	WRITE_ONCE(kr->due, true);
 	/* Pairs with the (H) of a sleeping consumer, as (G) does. */
 	smp_mb();
-	if (READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters) &&
-	    memwell_ready_blocks(&kr->view))
+	if (READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters))
 		memwell_kring_kick_side(kr, MEMWELL_CONS);
 	return HRTIMER_NORESTART;
+}
+
+/**
+ * memwell_kring_lat_arm() - start the latency bound, unless it runs already
+ * @kr: the ring
+ *
+ * Records are ready below the watermark: within latency_ns (if the policy
+ * has one) they are due anyway.  Any context but NMI.
+ */
+void memwell_kring_lat_arm(struct memwell_kring *kr)
+{
+	u64 lat = READ_ONCE(kr->latency_ns);
+
+	if (lat && !atomic_xchg(&kr->lat_armed, 1))
+		hrtimer_start(&kr->lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
 }
 
 /**
@@ -277,9 +295,10 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
  */
 void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 {
-	u64 lat, wm;
+	u64 wm;
 
 	if (kflags & MEMWELL_KF_FORCE_WAKEUP) {
+		WRITE_ONCE(kr->due, true);
 		memwell_kring_kick_side(kr, MEMWELL_CONS);
 		return;
 	}
@@ -295,9 +314,7 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 		memwell_kring_kick_side(kr, MEMWELL_CONS);
 		return;
 	}
-	lat = READ_ONCE(kr->latency_ns);
-	if (lat && !atomic_xchg(&kr->lat_armed, 1))
-		hrtimer_start(&kr->lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
+	memwell_kring_lat_arm(kr);
 }
 EXPORT_SYMBOL_GPL(memwell_kring_produced);
 
@@ -311,7 +328,9 @@ EXPORT_SYMBOL_GPL(memwell_kring_produced);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p)
 {
-	WRITE_ONCE(kr->watermark, p->watermark);
+	/* A full ring must still wake its consumers: at most half of it. */
+	WRITE_ONCE(kr->watermark, min_t(u64, p->watermark,
+					(kr->view.count << kr->layout.block_shift) / 2));
 	WRITE_ONCE(kr->latency_ns, p->latency_ns);
 	WRITE_ONCE(kr->wake_never, !!(p->flags & MEMWELL_WAKE_NEVER));
 	/* Whoever sleeps now must re-evaluate under the new policy. */

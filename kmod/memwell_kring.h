@@ -42,8 +42,11 @@
  * @wake_sides: bit per enum memwell_side_id that @wake_work must wake
  * @lat_timer: the latency bound of the wake policy
  * @lat_armed: @lat_timer is queued (or about to be)
+ * @due: records below the watermark are due anyway (latency bound, forced
+ *       wake-up): poll() reports EPOLLIN until the consumers drain the ring
  * @wake_never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
- * @watermark: wake consumers only once this many bytes are ready
+ * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
+ *             are ready (at most half the ring)
  * @latency_ns: but at most this long after a commit that did not wake
  * @kprod: kernel producers attached now; @kcons likewise consumers
  * @kcons: kernel consumers attached now
@@ -74,6 +77,7 @@ struct memwell_kring {
 	unsigned long wake_sides;
 	struct hrtimer lat_timer;
 	atomic_t lat_armed;
+	bool due;
 	bool wake_never;
 	u64 watermark;
 	u64 latency_ns;
@@ -129,6 +133,7 @@ void memwell_kring_put(struct memwell_kring *kr);
 void memwell_kring_wake(struct memwell_kring *kr, enum memwell_side_id side);
 void memwell_kring_kick_side(struct memwell_kring *kr, enum memwell_side_id side);
 void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags);
+void memwell_kring_lat_arm(struct memwell_kring *kr);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p);
 void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);

@@ -44,11 +44,35 @@ static bool memwell_kring_can(struct memwell_kring *kr, enum memwell_side_id s)
 	return s == MEMWELL_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
 }
 
+/*
+ * EPOLLIN for a kernel producer's ring with a watermark, as SO_RCVLOWAT for
+ * a socket: only once that many bytes are ready, or when what is ready is
+ * due anyway (the latency bound expired, a forced wake-up, the producers
+ * hung up).  A consumer in an event loop then wakes, and calls, once per
+ * watermark, not once per record.  Drained, the ring owes nothing: @due
+ * is cleared.
+ */
+static bool memwell_kring_readable(struct memwell_kring *kr)
+{
+	u64 wm;
+
+	if (!memwell_kring_can(kr, MEMWELL_CONS)) {
+		WRITE_ONCE(kr->due, false);
+		return false;
+	}
+	if (!(kr->layout.flags & MEMWELL_F_KERNEL_PROD))
+		return true;
+	wm = READ_ONCE(kr->watermark);
+	if (!wm || READ_ONCE(kr->due) || READ_ONCE(kr->hup))
+		return true;
+	return (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm;
+}
+
 static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
 {
 	__poll_t mask = 0;
 
-	if ((want & MEMWELL_POLL_IN) && memwell_kring_can(kr, MEMWELL_CONS))
+	if ((want & MEMWELL_POLL_IN) && memwell_kring_readable(kr))
 		mask |= MEMWELL_POLL_IN;
 	if ((want & MEMWELL_POLL_OUT) && memwell_kring_can(kr, MEMWELL_PROD))
 		mask |= MEMWELL_POLL_OUT;
@@ -60,8 +84,10 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
  * @kr: the ring
  * @want: events asked for (poll_requested_events())
  *
- * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block,
- * EPOLLOUT | EPOLLWRNORM when the producers can (on a records ring a
+ * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block
+ * (on a kernel producer's ring with a watermark: that many bytes, or
+ * records due anyway), EPOLLOUT | EPOLLWRNORM when the producers can (on a
+ * records ring a
  * record may need more blocks than are free).  For each direction asked
  * for but not ready, the side that would wait (consumers for EPOLLIN,
  * producers for EPOLLOUT) is marked as having sleepers (H), and readiness
@@ -91,6 +117,10 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 	}
 	if (armed)
 		mask |= memwell_kring_mask(kr, armed);
+	/* Records below the watermark: the latency bound starts now. */
+	if ((armed & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN) &&
+	    memwell_ready_blocks(&kr->view))
+		memwell_kring_lat_arm(kr);
 	/* The last kernel producer detached: nothing more will come. */
 	if (READ_ONCE(kr->hup))
 		mask |= EPOLLHUP;

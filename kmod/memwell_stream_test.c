@@ -465,22 +465,32 @@ static void memwell_stream_test_wake(struct kunit *test)
 	for (i = 0; i < 3; i++)
 		KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	/* poll() too: below the watermark nothing is readable yet. */
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	st_drain(kr, &c);
 
 	/* Latency bound: below the watermark, woken within latency_ns. */
 	pol.watermark = 1 << 20;
 	pol.latency_ns = 100 * NSEC_PER_MSEC;
 	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	/* Clamped to half the ring (16 KiB): a full ring still wakes. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->watermark), 8192ULL);
 	w = st_wakeups(kr);
 	st_sleeper(kr);
 	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	for (i = 0; i < 200 && st_wakeups(kr) == w; i++)
 		msleep(20);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	/* Due now, below the watermark; drained, nothing is owed. */
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	st_drain(kr, &c);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kr->due));
 
 	/* Never: a busy-polling consumer is never woken. */
 	pol.flags = MEMWELL_WAKE_NEVER;

@@ -13,6 +13,7 @@
  *   lib_drops       one producer, a consumer that pauses: many drops, each
  *                   gap reported exactly by MEMWELL_REC_LOST records
  *   wake_watermark / wake_latency / wake_never   memwell_set_wake()
+ *   wake_watermark_poll  poll() reports EPOLLIN from the watermark on
  *   sink_sleepers   processes produce into a small ring a kernel thread
  *                   consumes, sleeping whenever it is full: the kernel
  *                   consumer's releases must wake them
@@ -315,6 +316,61 @@ static int case_wake_watermark(void)
 	return MWT_PASS;
 }
 
+/*
+ * The watermark holds for poll() too (as SO_RCVLOWAT): every return of
+ * memwell_wait() finds at least the watermark ready, unless the producers
+ * are gone; so the consumer calls once per watermark, not per record.
+ */
+static int case_wake_watermark_poll(void)
+{
+	struct memwell *mw = ring_new(MEMWELL_F_KERNEL_PROD | MEMWELL_F_RECORDS, 6, 9);
+	const __u64 wm = 4096, n = mwt_scaled(2000);
+	struct memwell_ring_stats st;
+	struct memwell_ring *r;
+	struct gen_seen g;
+	__u64 waits = 0, below = 0;
+	int err;
+
+	REQUIRE(mw);
+	r = memwell_ring(mw);
+	memset(&g, 0, sizeof(g));
+	REQUIRE_EQ(memwell_set_wake(mw, 0, wm, 0), 0);
+	REQUIRE_EQ(attach(mw, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1, 56, n, 10000), 0);
+	for (;;) {
+		struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
+
+		err = memwell_rec_peek(r, &rec);
+		if (!err) {
+			err = gen_check(&g, &rec, 1, 56);
+			REQUIRE_EQ(memwell_rec_release(r, &rec), 0);
+			REQUIRE_EQ(err, 0);
+			continue;
+		}
+		REQUIRE_EQ(err, -EAGAIN);
+		do
+			err = memwell_wait(mw, MEMWELL_WAIT_READ, STALL_MS);
+		while (err == -EINTR);
+		if (err == -EPIPE)
+			break;
+		REQUIRE(err > 0);
+		waits++;
+		st = rstats(mw);
+		if ((memwell_ready_blocks(r) << r->block_shift) < wm && st.producers)
+			below++;
+	}
+	st = rstats(mw);
+	mwt_diag("%llu records, %llu waits, %llu woken below the watermark, "
+		 "%llu wake-ups", (unsigned long long)g.records,
+		 (unsigned long long)waits, (unsigned long long)below,
+		 (unsigned long long)st.wakeups);
+	REQUIRE_EQ(g.records + st.dropped, n);
+	REQUIRE_EQ(below, 0);
+	/* 64 records of 64 bytes per wait, give or take the end. */
+	REQUIRE(waits <= n / 64 + 4);
+	memwell_close(mw);
+	return MWT_PASS;
+}
+
 /* A watermark never reached, but a 20 ms latency bound: woken anyway. */
 static int case_wake_latency(void)
 {
@@ -595,6 +651,7 @@ int main(int argc, char **argv)
 		MWT_CASE(lib_consume),
 		MWT_CASE(lib_drops),
 		MWT_CASE(wake_watermark),
+		MWT_CASE(wake_watermark_poll),
 		MWT_CASE(wake_latency),
 		MWT_CASE(wake_never),
 		MWT_CASE(sink_sleepers),
