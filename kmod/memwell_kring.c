@@ -248,16 +248,27 @@ static void memwell_kring_kick(struct memwell_ring *r,
 	memwell_kring_kick_side(r->owner, sleepers);
 }
 
+/*
+ * What the producers published so far is due: poll() reports it whatever
+ * the watermark, until the consumers reserved past it.  Only the kernel
+ * writes the producer positions of a kernel producer's ring.
+ */
+static void memwell_kring_set_due(struct memwell_kring *kr)
+{
+	WRITE_ONCE(kr->due_pos,
+		   memwell_load_acquire(&kr->view.side[MEMWELL_PROD]->release_pos));
+}
+
 /* The latency bound expired: wake consumers if records wait for them. */
 static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 {
 	struct memwell_kring *kr = container_of(t, struct memwell_kring, lat_timer);
 
 	atomic_set(&kr->lat_armed, 0);
-	if (!memwell_ready_blocks(&kr->view))
+	if (READ_ONCE(kr->wake_never) || !memwell_ready_blocks(&kr->view))
 		return HRTIMER_NORESTART;
 	/* poll() reports what is ready now, whatever the watermark. */
-	WRITE_ONCE(kr->due, true);
+	memwell_kring_set_due(kr);
 	/* Pairs with the (H) of a sleeping consumer, as (G) does. */
 	smp_mb();
 	if (READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters))
@@ -298,7 +309,7 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 	u64 wm;
 
 	if (kflags & MEMWELL_KF_FORCE_WAKEUP) {
-		WRITE_ONCE(kr->due, true);
+		memwell_kring_set_due(kr);
 		memwell_kring_kick_side(kr, MEMWELL_CONS);
 		return;
 	}

@@ -42,8 +42,9 @@
  * @wake_sides: bit per enum memwell_side_id that @wake_work must wake
  * @lat_timer: the latency bound of the wake policy
  * @lat_armed: @lat_timer is queued (or about to be)
- * @due: records below the watermark are due anyway (latency bound, forced
- *       wake-up): poll() reports EPOLLIN until the consumers drain the ring
+ * @due_pos: records published before this producer position are due
+ *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
+ *           until the consumers reserved past it
  * @wake_never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
  * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
  *             are ready (at most half the ring)
@@ -77,7 +78,7 @@ struct memwell_kring {
 	unsigned long wake_sides;
 	struct hrtimer lat_timer;
 	atomic_t lat_armed;
-	bool due;
+	u64 due_pos;
 	bool wake_never;
 	u64 watermark;
 	u64 latency_ns;

@@ -49,21 +49,23 @@ static bool memwell_kring_can(struct memwell_kring *kr, enum memwell_side_id s)
  * a socket: only once that many bytes are ready, or when what is ready is
  * due anyway (the latency bound expired, a forced wake-up, the producers
  * hung up).  A consumer in an event loop then wakes, and calls, once per
- * watermark, not once per record.  Drained, the ring owes nothing: @due
- * is cleared.
+ * watermark, not once per record.  Records are due until the consumers
+ * reserved past @due_pos (a position difference: a lying consumer only
+ * misleads its own poll()).
  */
 static bool memwell_kring_readable(struct memwell_kring *kr)
 {
 	u64 wm;
 
-	if (!memwell_kring_can(kr, MEMWELL_CONS)) {
-		WRITE_ONCE(kr->due, false);
+	if (!memwell_kring_can(kr, MEMWELL_CONS))
 		return false;
-	}
 	if (!(kr->layout.flags & MEMWELL_F_KERNEL_PROD))
 		return true;
 	wm = READ_ONCE(kr->watermark);
-	if (!wm || READ_ONCE(kr->due) || READ_ONCE(kr->hup))
+	if (!wm || READ_ONCE(kr->hup))
+		return true;
+	if ((s64)(READ_ONCE(kr->due_pos) -
+		  READ_ONCE(kr->view.side[MEMWELL_CONS]->reserve_pos)) > 0)
 		return true;
 	return (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm;
 }

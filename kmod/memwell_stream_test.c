@@ -490,7 +490,12 @@ static void memwell_stream_test_wake(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	st_drain(kr, &c);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
-	KUNIT_EXPECT_FALSE(test, READ_ONCE(kr->due));
+	/* The next record is below the watermark again (no timer this time). */
+	pol.latency_ns = 0;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
+	st_drain(kr, &c);
 
 	/* Never: a busy-polling consumer is never woken. */
 	pol.flags = MEMWELL_WAKE_NEVER;
