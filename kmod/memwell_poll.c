@@ -89,11 +89,10 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
  * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block
  * (on a kernel producer's ring with a watermark: that many bytes, or
  * records due anyway), EPOLLOUT | EPOLLWRNORM when the producers can (on a
- * records ring a
- * record may need more blocks than are free).  For each direction asked
- * for but not ready, the side that would wait (consumers for EPOLLIN,
- * producers for EPOLLOUT) is marked as having sleepers (H), and readiness
- * is computed once more.  The caller must be on kr->wq already
+ * records ring a record may need more blocks than are free).  For each
+ * direction asked for but not ready, the side that would wait (consumers
+ * for EPOLLIN, producers for EPOLLOUT) is marked as having sleepers (H),
+ * and readiness is computed once more.  The caller must be on kr->wq already
  * (poll_wait()) for a wake after that to reach it.
  *
  * EPOLLHUP once the last kernel producer of the ring detached (records

@@ -8,8 +8,9 @@
  *   insmod memwell_example.ko ring=demo
  *
  * Or by descriptor, the way a driver takes a ring passed to its ioctl: fd=
- * names a /dev/memwell descriptor that insmod itself holds (module init
- * runs in insmod's process), e.g. from a shell: insmod ... fd=3 3<>...
+ * names a /dev/memwell descriptor that insmod itself holds, since module
+ * init runs in insmod's process.  The process that created the ring runs
+ * insmod with the descriptor inherited (tests/vm/stream_example.c does).
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>

@@ -556,8 +556,13 @@ static void rec_consumer(struct shared *sh, struct memwell_ring *r, int id)
 				e = memwell_rec_release(r, &a);
 				break;
 			}
+			/*
+			 * Swapped, two records of one producer are out of its
+			 * order; two of different producers would not be.
+			 */
 			if (sh->inject == INJ_REORDER && id == 0 && !k.injected &&
-			    k.st->items > 1000) {
+			    k.st->items > 1000 && a.len >= 4 && b.len >= 4 &&
+			    !memcmp(a.data, b.data, 4)) {
 				k.injected = 1;	/* look at them the wrong way round */
 				if (check_item(&k, b.data, b.len, 1) ||
 				    check_item(&k, a.data, a.len, 1))
