@@ -26,7 +26,7 @@
  * struct memwell_ep - one kernel producer or consumer of a ring
  * @kr: the ring, referenced
  * @view: this endpoint's private view
- * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  */
 struct memwell_ep {
 	struct memwell_kring *kr;
@@ -35,9 +35,9 @@ struct memwell_ep {
 };
 
 /**
- * memwell_attach_kring() - attach to a ring the caller holds
+ * memwell_ep_attach_kring() - attach to a ring the caller holds
  * @kr: the ring; the caller keeps its own reference
- * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
  * May sleep.
  *
@@ -47,15 +47,15 @@ struct memwell_ep {
  * consumers), -EBUSY (another kernel endpoint of that role is attached and
  * the side is single-owner) or -ENOMEM.
  */
-struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
-					unsigned int role)
+struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
+					   unsigned int role)
 {
 	u32 flags = kr->layout.flags;
-	bool prod = role == MEMWELL_ROLE_PROD;
+	bool prod = role == MEMWELL_SIDE_PROD;
 	atomic_t *count = prod ? &kr->kprod : &kr->kcons;
 	struct memwell_ep *ep;
 
-	if (role != MEMWELL_ROLE_PROD && role != MEMWELL_ROLE_CONS)
+	if (role != MEMWELL_SIDE_PROD && role != MEMWELL_SIDE_CONS)
 		return ERR_PTR(-EINVAL);
 	if (!(flags & (prod ? MEMWELL_F_KERNEL_PROD : MEMWELL_F_KERNEL_CONS)))
 		return ERR_PTR(-EPERM);
@@ -74,8 +74,7 @@ struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
 	memwell_kring_get(kr);
 	ep->kr = kr;
 	ep->role = role;
-	memwell_ring_view(&ep->view, kr->base, &kr->layout,
-			  prod ? MEMWELL_ACCESS_PROD : MEMWELL_ACCESS_CONS);
+	memwell_ring_view(&ep->view, kr->base, &kr->layout, MEMWELL_SIDE_BIT(role));
 	if (!prod) {
 		/* A consumer arms (H) on an empty ring and kicks producers. */
 		ep->view.kick = kr->view.kick;
@@ -86,22 +85,22 @@ struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
 	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
 	return ep;
 }
-EXPORT_SYMBOL_GPL(memwell_attach_kring);
+EXPORT_SYMBOL_GPL(memwell_ep_attach_kring);
 
 /**
- * memwell_attach_fd() - attach to the ring of a /dev/memwell file descriptor
+ * memwell_ep_attach_fd() - attach to the ring of a /dev/memwell file descriptor
  * @fd: a descriptor of the calling process, on which MEMWELL_IOC_CREATE
  *      made a ring
- * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
  * The endpoint holds its own reference on the ring: closing the descriptor
  * does not end it.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
  * -ENXIO (not a /dev/memwell file with a ring), or an error of
- * memwell_attach_kring().
+ * memwell_ep_attach_kring().
  */
-struct memwell_ep *memwell_attach_fd(int fd, unsigned int role)
+struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 {
 	struct memwell_kring *kr;
 	struct memwell_ep *ep;
@@ -110,16 +109,16 @@ struct memwell_ep *memwell_attach_fd(int fd, unsigned int role)
 	if (!f.file)
 		return ERR_PTR(-EBADF);
 	kr = memwell_file_kring(f.file);
-	ep = kr ? memwell_attach_kring(kr, role) : ERR_PTR(-ENXIO);
+	ep = kr ? memwell_ep_attach_kring(kr, role) : ERR_PTR(-ENXIO);
 	fdput(f);
 	return ep;
 }
-EXPORT_SYMBOL_GPL(memwell_attach_fd);
+EXPORT_SYMBOL_GPL(memwell_ep_attach_fd);
 
 /**
- * memwell_attach_name() - attach to a ring by the name given at creation
+ * memwell_ep_attach_name() - attach to a ring by the name given at creation
  * @name: the name (struct memwell_create.name)
- * @role: MEMWELL_ROLE_PROD or MEMWELL_ROLE_CONS
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
  * The caller's credentials are checked against the ring's creator: the
  * same effective uid, or CAP_SYS_ADMIN.  Call it from the path of the
@@ -127,9 +126,9 @@ EXPORT_SYMBOL_GPL(memwell_attach_fd);
  * kernel threads run with full capabilities.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
- * (credentials), or an error of memwell_attach_kring().
+ * (credentials), or an error of memwell_ep_attach_kring().
  */
-struct memwell_ep *memwell_attach_name(const char *name, unsigned int role)
+struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 {
 	struct memwell_kring *kr = memwell_kring_find(name);
 	struct memwell_ep *ep;
@@ -139,11 +138,11 @@ struct memwell_ep *memwell_attach_name(const char *name, unsigned int role)
 	if (!uid_eq(current_euid(), kr->creator) && !capable(CAP_SYS_ADMIN))
 		ep = ERR_PTR(-EACCES);
 	else
-		ep = memwell_attach_kring(kr, role);
+		ep = memwell_ep_attach_kring(kr, role);
 	memwell_kring_put(kr);
 	return ep;
 }
-EXPORT_SYMBOL_GPL(memwell_attach_name);
+EXPORT_SYMBOL_GPL(memwell_ep_attach_name);
 
 /*
  * Count a record produced or consumed.  The endpoint of a single-owner side
@@ -154,10 +153,8 @@ EXPORT_SYMBOL_GPL(memwell_attach_name);
 static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
 {
 	atomic64_t *c = memwell_stat_ptr(ep->kr, i);
-	enum memwell_side_id s = ep->role == MEMWELL_ROLE_PROD ?
-				 MEMWELL_PROD : MEMWELL_CONS;
 
-	if (memwell_side_multi(&ep->view, s))
+	if (memwell_side_multi(&ep->view, ep->role))
 		atomic64_inc(c);
 	else
 		atomic64_set(c, atomic64_read(c) + 1);
@@ -182,15 +179,15 @@ static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
 }
 
 /**
- * memwell_kdrop() - count a record a producer gave up on
+ * memwell_ep_drop() - count a record a producer gave up on
  * @ep: a producer endpoint
  * @len: its payload bytes
  *
- * memwell_kreserve() counts the records it finds no room for itself; this
+ * memwell_ep_reserve() counts the records it finds no room for itself; this
  * is for a caller that gives up after -EBUSY.  The next record produced is
  * preceded by a MEMWELL_REC_LOST record.  Any context.
  */
-void memwell_kdrop(struct memwell_ep *ep, u32 len)
+void memwell_ep_drop(struct memwell_ep *ep, u32 len)
 {
 	struct memwell_kring *kr = ep->kr;
 
@@ -198,7 +195,7 @@ void memwell_kdrop(struct memwell_ep *ep, u32 len)
 	memwell_stat_add(kr, MEMWELL_STAT_DROPPED, 1);
 	memwell_stat_add(kr, MEMWELL_STAT_DROPPED_BYTES, len);
 }
-EXPORT_SYMBOL_GPL(memwell_kdrop);
+EXPORT_SYMBOL_GPL(memwell_ep_drop);
 
 /**
  * memwell_ep_error() - count a bad record a kernel consumer found
@@ -270,11 +267,11 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	l->records = recs;
 	l->bytes = bytes;
 	memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
-	return memwell_release(&ep->view, MEMWELL_PROD, &rec.span);
+	return memwell_release(&ep->view, MEMWELL_SIDE_PROD, &rec.span);
 }
 
 /**
- * memwell_detach() - end an endpoint
+ * memwell_ep_detach() - end an endpoint
  * @ep: the endpoint; nothing may use it any more, and it must hold no
  *      reserved record
  *
@@ -284,11 +281,11 @@ static int memwell_flush_lost(struct memwell_ep *ep)
  * EPOLLHUP (after the records still queued).  Drops the endpoint's ring
  * reference, which may free the ring.  Process context; may sleep.
  */
-void memwell_detach(struct memwell_ep *ep)
+void memwell_ep_detach(struct memwell_ep *ep)
 {
 	struct memwell_kring *kr = ep->kr;
 
-	if (ep->role == MEMWELL_ROLE_PROD) {
+	if (ep->role == MEMWELL_SIDE_PROD) {
 		if (atomic64_read(&kr->lost_recs) && !memwell_flush_lost(ep))
 			memwell_kring_produced(kr, 0);
 		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
@@ -304,7 +301,7 @@ void memwell_detach(struct memwell_ep *ep)
 	memwell_kring_put(kr);
 	kfree(ep);
 }
-EXPORT_SYMBOL_GPL(memwell_detach);
+EXPORT_SYMBOL_GPL(memwell_ep_detach);
 
 /*
  * An endpoint may write only its own side, so its own calls cannot publish
@@ -315,8 +312,7 @@ EXPORT_SYMBOL_GPL(memwell_detach);
  */
 static bool memwell_ep_help_peer(struct memwell_ep *ep)
 {
-	enum memwell_side_id peer = ep->role == MEMWELL_ROLE_PROD ?
-				    MEMWELL_CONS : MEMWELL_PROD;
+	unsigned int peer = MEMWELL_SIDE_PEER(ep->role);
 
 	if (!memwell_side_multi(&ep->kr->view, peer))
 		return false;
@@ -324,11 +320,11 @@ static bool memwell_ep_help_peer(struct memwell_ep *ep)
 }
 
 /**
- * memwell_kreserve() - reserve a record in place
+ * memwell_ep_reserve() - reserve a record in place
  * @ep: a producer endpoint
  * @len: payload bytes, 1 .. memwell_ep_rec_max()
- * @rec: the record: write @len bytes at rec->data, then memwell_kcommit()
- *       or memwell_kdiscard() it, from the same context, soon
+ * @rec: the record: write @len bytes at rec->data, then memwell_ep_commit()
+ *       or memwell_ep_discard() it, from the same context, soon
  *
  * If records were dropped before, a MEMWELL_REC_LOST record saying how
  * many goes first.  A full ring drops the record: it is counted
@@ -337,15 +333,15 @@ static bool memwell_ep_help_peer(struct memwell_ep *ep)
  * never sleeps or waits.
  *
  * Return: 0; -EAGAIN (full: dropped and counted), -EBUSY (lost races on a
- * multi-owner side: retry, or give up with memwell_kdrop()), -EMSGSIZE
+ * multi-owner side: retry, or give up with memwell_ep_drop()), -EMSGSIZE
  * (never fits), -EINVAL (not a producer, zero length), -EIO (corrupt
  * consumer positions: nothing was written).
  */
-int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
+int memwell_ep_reserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
 {
 	int err;
 
-	if (unlikely(ep->role != MEMWELL_ROLE_PROD))
+	if (unlikely(ep->role != MEMWELL_SIDE_PROD))
 		return -EINVAL;
 	if (unlikely(!len))
 		return -EINVAL;
@@ -357,13 +353,13 @@ int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
 	if (err == -EAGAIN && memwell_ep_help_peer(ep))
 		err = memwell_rec_reserve(&ep->view, len, rec);
 	if (err == -EAGAIN)
-		memwell_kdrop(ep, len);
+		memwell_ep_drop(ep, len);
 	return err;
 }
-EXPORT_SYMBOL_GPL(memwell_kreserve);
+EXPORT_SYMBOL_GPL(memwell_ep_reserve);
 
 /**
- * memwell_kcommit() - publish a reserved record
+ * memwell_ep_commit() - publish a reserved record
  * @ep: the producer endpoint that reserved it
  * @rec: the record
  * @flags: MEMWELL_KF_*: NO_WAKEUP or FORCE_WAKEUP, or 0 for the ring's
@@ -374,12 +370,12 @@ EXPORT_SYMBOL_GPL(memwell_kreserve);
  *
  * Return: 0, or -EINVAL (bad flags, not a producer, a span not held).
  */
-int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
-		    unsigned int flags)
+int memwell_ep_commit(struct memwell_ep *ep, const struct memwell_rec *rec,
+		      unsigned int flags)
 {
 	int err;
 
-	if (unlikely(ep->role != MEMWELL_ROLE_PROD || (flags & ~MEMWELL_KF_ALL)))
+	if (unlikely(ep->role != MEMWELL_SIDE_PROD || (flags & ~MEMWELL_KF_ALL)))
 		return -EINVAL;
 	err = memwell_rec_commit(&ep->view, rec);
 	if (err)
@@ -388,90 +384,90 @@ int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
 	memwell_kring_produced(ep->kr, flags);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_kcommit);
+EXPORT_SYMBOL_GPL(memwell_ep_commit);
 
 /**
- * memwell_kdiscard() - give a reserved record back: consumers skip it
+ * memwell_ep_discard() - give a reserved record back: consumers skip it
  * @ep: the producer endpoint that reserved it
  * @rec: the record
- * @flags: MEMWELL_KF_* as for memwell_kcommit()
+ * @flags: MEMWELL_KF_* as for memwell_ep_commit()
  *
  * Any context but NMI.
  *
  * Return: 0 or -EINVAL.
  */
-int memwell_kdiscard(struct memwell_ep *ep, const struct memwell_rec *rec,
-		     unsigned int flags)
+int memwell_ep_discard(struct memwell_ep *ep, const struct memwell_rec *rec,
+		       unsigned int flags)
 {
 	int err;
 
-	if (unlikely(ep->role != MEMWELL_ROLE_PROD || (flags & ~MEMWELL_KF_ALL)))
+	if (unlikely(ep->role != MEMWELL_SIDE_PROD || (flags & ~MEMWELL_KF_ALL)))
 		return -EINVAL;
 	err = memwell_rec_discard(&ep->view, rec);
 	if (!err && (flags & MEMWELL_KF_FORCE_WAKEUP))
 		memwell_kring_produced(ep->kr, flags);
 	return err;
 }
-EXPORT_SYMBOL_GPL(memwell_kdiscard);
+EXPORT_SYMBOL_GPL(memwell_ep_discard);
 
 /**
- * memwell_output() - copy @len bytes in as one record
+ * memwell_ep_output() - copy @len bytes in as one record
  * @ep: a producer endpoint
  * @data: the payload
  * @len: its bytes
- * @flags: MEMWELL_KF_* as for memwell_kcommit()
+ * @flags: MEMWELL_KF_* as for memwell_ep_commit()
  *
  * A record that finds no room (-EAGAIN) or loses every reservation race
  * (-EBUSY) is dropped and counted.  Any context but NMI.
  *
- * Return: 0, or an error of memwell_kreserve() (the record is dropped).
+ * Return: 0, or an error of memwell_ep_reserve() (the record is dropped).
  */
-int memwell_output(struct memwell_ep *ep, const void *data, u32 len,
-		   unsigned int flags)
+int memwell_ep_output(struct memwell_ep *ep, const void *data, u32 len,
+		      unsigned int flags)
 {
 	struct memwell_rec rec;
 	int err;
 
 	if (unlikely(flags & ~MEMWELL_KF_ALL))
 		return -EINVAL;
-	err = memwell_kreserve(ep, len, &rec);
+	err = memwell_ep_reserve(ep, len, &rec);
 	if (err == -EBUSY)
-		memwell_kdrop(ep, len);
+		memwell_ep_drop(ep, len);
 	if (err)
 		return err;
 	memcpy(rec.data, data, len);
-	return memwell_kcommit(ep, &rec, flags);
+	return memwell_ep_commit(ep, &rec, flags);
 }
-EXPORT_SYMBOL_GPL(memwell_output);
+EXPORT_SYMBOL_GPL(memwell_ep_output);
 
 /**
- * memwell_kpeek() - take the next record a process produced
+ * memwell_ep_peek() - take the next record a process produced
  * @ep: a consumer endpoint
- * @rec: the record, read in place; give it back with memwell_krelease()
+ * @rec: the record, read in place; give it back with memwell_ep_release()
  *
  * rec->len was checked against the ring; the payload itself is
  * user-writable memory: copy what you rely on before checking it.  On an
- * empty ring the consumer side announces it may sleep (see memwell_kwait()).
+ * empty ring the consumer side announces it may sleep (see memwell_ep_wait()).
  * Any context but NMI.
  *
  * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL or -EIO (corrupt producer
  * positions or record headers).
  */
-int memwell_kpeek(struct memwell_ep *ep, struct memwell_rec *rec)
+int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec)
 {
 	int err;
 
-	if (unlikely(ep->role != MEMWELL_ROLE_CONS))
+	if (unlikely(ep->role != MEMWELL_SIDE_CONS))
 		return -EINVAL;
 	err = memwell_rec_peek(&ep->view, rec);
 	if (err == -EAGAIN && memwell_ep_help_peer(ep))
 		err = memwell_rec_peek(&ep->view, rec);
 	return err;
 }
-EXPORT_SYMBOL_GPL(memwell_kpeek);
+EXPORT_SYMBOL_GPL(memwell_ep_peek);
 
 /**
- * memwell_krelease() - give a peeked record back to the producers
+ * memwell_ep_release() - give a peeked record back to the producers
  * @ep: the consumer endpoint that peeked it
  * @rec: the record
  *
@@ -480,18 +476,18 @@ EXPORT_SYMBOL_GPL(memwell_kpeek);
  *
  * Return: 0 or -EINVAL.
  */
-int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec)
+int memwell_ep_release(struct memwell_ep *ep, const struct memwell_rec *rec)
 {
 	int err;
 
-	if (unlikely(ep->role != MEMWELL_ROLE_CONS))
+	if (unlikely(ep->role != MEMWELL_SIDE_CONS))
 		return -EINVAL;
 	err = memwell_rec_release(&ep->view, rec);
 	if (!err)
 		memwell_ep_count(ep, MEMWELL_STAT_CONSUMED);
 	return err;
 }
-EXPORT_SYMBOL_GPL(memwell_krelease);
+EXPORT_SYMBOL_GPL(memwell_ep_release);
 
 static bool memwell_ep_ready(struct memwell_ep *ep)
 {
@@ -502,8 +498,8 @@ static bool memwell_ep_ready(struct memwell_ep *ep)
 }
 
 /**
- * memwell_kwait() - sleep until records are ready for a consumer
- * @ep: a consumer endpoint, whose last memwell_kpeek() gave -EAGAIN (which
+ * memwell_ep_wait() - sleep until records are ready for a consumer
+ * @ep: a consumer endpoint, whose last memwell_ep_peek() gave -EAGAIN (which
  *      announced it, so producers wake the ring's wait queue)
  * @timeout: jiffies at most
  *
@@ -513,14 +509,14 @@ static bool memwell_ep_ready(struct memwell_ep *ep)
  * Return: as wait_event_interruptible_timeout(): > 0 when ready, 0 on
  * timeout, -ERESTARTSYS on a signal.
  */
-long memwell_kwait(struct memwell_ep *ep, long timeout)
+long memwell_ep_wait(struct memwell_ep *ep, long timeout)
 {
 	struct memwell_kring *kr = ep->kr;
 
 	return wait_event_interruptible_timeout(kr->wq,
 			memwell_ep_ready(ep), timeout);
 }
-EXPORT_SYMBOL_GPL(memwell_kwait);
+EXPORT_SYMBOL_GPL(memwell_ep_wait);
 
 /**
  * memwell_ep_rec_max() - largest record payload of the endpoint's ring

@@ -6,7 +6,7 @@
  * rings), and moves records through it with the same lock-free core the
  * processes use.  docs/kernel-api.md describes it with an example module.
  *
- * Contexts: memwell_attach_fd(), memwell_attach_name() and memwell_detach()
+ * Contexts: memwell_ep_attach_fd(), memwell_ep_attach_name() and memwell_ep_detach()
  * may sleep (process context only).  Everything else (reserve, commit,
  * discard, output, peek, release) is callable from process, softirq and
  * hardirq context (not NMI): it never sleeps, takes no lock and never waits
@@ -27,35 +27,36 @@
 
 #include "memwell_ring.h"
 
-/* Roles of memwell_attach_fd() and memwell_attach_name(). */
-#define MEMWELL_ROLE_PROD	0U
-#define MEMWELL_ROLE_CONS	1U
+/*
+ * The role of an endpoint is the side it writes: MEMWELL_SIDE_PROD or
+ * MEMWELL_SIDE_CONS (memwell.h).
+ */
 
-/* Per-call flags of memwell_kcommit(), memwell_kdiscard(), memwell_output(). */
+/* Per-call flags of memwell_ep_commit(), memwell_ep_discard(), memwell_ep_output(). */
 #define MEMWELL_KF_NO_WAKEUP	0x1U	/* do not wake consumers for this one */
 #define MEMWELL_KF_FORCE_WAKEUP	0x2U	/* wake them whatever the policy */
 #define MEMWELL_KF_ALL		(MEMWELL_KF_NO_WAKEUP | MEMWELL_KF_FORCE_WAKEUP)
 
 struct memwell_ep;
 
-struct memwell_ep *memwell_attach_fd(int fd, unsigned int role);
-struct memwell_ep *memwell_attach_name(const char *name, unsigned int role);
-void memwell_detach(struct memwell_ep *ep);
+struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role);
+struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role);
+void memwell_ep_detach(struct memwell_ep *ep);
 
-int memwell_kreserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec);
-int memwell_kcommit(struct memwell_ep *ep, const struct memwell_rec *rec,
-		    unsigned int flags);
-int memwell_kdiscard(struct memwell_ep *ep, const struct memwell_rec *rec,
-		     unsigned int flags);
-int memwell_output(struct memwell_ep *ep, const void *data, u32 len,
-		   unsigned int flags);
+int memwell_ep_reserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec);
+int memwell_ep_commit(struct memwell_ep *ep, const struct memwell_rec *rec,
+		      unsigned int flags);
+int memwell_ep_discard(struct memwell_ep *ep, const struct memwell_rec *rec,
+		       unsigned int flags);
+int memwell_ep_output(struct memwell_ep *ep, const void *data, u32 len,
+		      unsigned int flags);
 
-int memwell_kpeek(struct memwell_ep *ep, struct memwell_rec *rec);
-int memwell_krelease(struct memwell_ep *ep, const struct memwell_rec *rec);
-long memwell_kwait(struct memwell_ep *ep, long timeout);
+int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec);
+int memwell_ep_release(struct memwell_ep *ep, const struct memwell_rec *rec);
+long memwell_ep_wait(struct memwell_ep *ep, long timeout);
 
 u64 memwell_ep_rec_max(const struct memwell_ep *ep);
-void memwell_kdrop(struct memwell_ep *ep, u32 len);
+void memwell_ep_drop(struct memwell_ep *ep, u32 len);
 void memwell_ep_error(struct memwell_ep *ep);
 
 #endif /* _MEMWELL_KERNEL_H */

@@ -214,7 +214,7 @@ static void memwell_kring_wake_work(struct irq_work *w)
 	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake_work);
 	int s;
 
-	for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++) {
+	for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
 		if (test_and_clear_bit(s, &kr->wake_sides)) {
 			memwell_stat_add(kr, MEMWELL_STAT_WAKEUPS, 1);
 			memwell_kring_wake(kr, s);
@@ -231,7 +231,7 @@ static void memwell_kring_wake_work(struct irq_work *w)
  * scheduler locks (a sched_switch probe) or run in hardirq context.
  * Callable from any context but NMI; never sleeps, never waits.
  */
-void memwell_kring_kick_side(struct memwell_kring *kr, enum memwell_side_id side)
+void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side)
 {
 	set_bit(side, &kr->wake_sides);
 	irq_work_queue(&kr->wake_work);
@@ -243,7 +243,7 @@ EXPORT_SYMBOL_GPL(memwell_kring_kick_side);
  * side @sleepers announced sleepers.  Never sleeps.
  */
 static void memwell_kring_kick(struct memwell_ring *r,
-			       enum memwell_side_id sleepers)
+			       unsigned int sleepers)
 {
 	memwell_kring_kick_side(r->owner, sleepers);
 }
@@ -256,7 +256,7 @@ static void memwell_kring_kick(struct memwell_ring *r,
 static void memwell_kring_set_due(struct memwell_kring *kr)
 {
 	WRITE_ONCE(kr->due_pos,
-		   memwell_load_acquire(&kr->view.side[MEMWELL_PROD]->release_pos));
+		   memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
 }
 
 /* The latency bound expired: wake consumers if records wait for them. */
@@ -271,8 +271,8 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 	memwell_kring_set_due(kr);
 	/* Pairs with the (H) of a sleeping consumer, as (G) does. */
 	smp_mb();
-	if (READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters))
-		memwell_kring_kick_side(kr, MEMWELL_CONS);
+	if (READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters))
+		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 	return HRTIMER_NORESTART;
 }
 
@@ -310,19 +310,19 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 
 	if (kflags & MEMWELL_KF_FORCE_WAKEUP) {
 		memwell_kring_set_due(kr);
-		memwell_kring_kick_side(kr, MEMWELL_CONS);
+		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 		return;
 	}
 	if (READ_ONCE(kr->wake_never))
 		return;
 	/* (G): our release_pos store before the load of waiters. */
 	smp_mb();
-	if (!READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters))
+	if (!READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters))
 		return;
 	wm = READ_ONCE(kr->watermark);
 	if (!(kflags & MEMWELL_KF_NO_WAKEUP) &&
 	    (!wm || (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm)) {
-		memwell_kring_kick_side(kr, MEMWELL_CONS);
+		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 		return;
 	}
 	memwell_kring_lat_arm(kr);
@@ -345,7 +345,7 @@ int memwell_kring_set_wake(struct memwell_kring *kr,
 	WRITE_ONCE(kr->latency_ns, p->latency_ns);
 	WRITE_ONCE(kr->wake_never, !!(p->flags & MEMWELL_WAKE_NEVER));
 	/* Whoever sleeps now must re-evaluate under the new policy. */
-	memwell_kring_kick_side(kr, MEMWELL_CONS);
+	memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(memwell_kring_set_wake);
@@ -398,7 +398,8 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	/* Shared state from our own layout; the view never reads it back. */
 	memwell_ring_format(kr->base, &kr->layout);
 	memwell_ring_view(&kr->view, kr->base, &kr->layout,
-			  MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS);
+			  MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) |
+			  MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	kr->view.kick = memwell_kring_kick;
 	kr->view.owner = kr;
 	/* memwell_stat_ptr() indexes the counters as an array of atomic64_t. */
@@ -517,7 +518,7 @@ EXPORT_SYMBOL_GPL(memwell_kring_put);
  *
  * Return: blocks recovered, or -EIO if the side's positions are corrupt.
  */
-long memwell_kring_recover(struct memwell_kring *kr, enum memwell_side_id side)
+long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 {
 	long n;
 
@@ -525,8 +526,7 @@ long memwell_kring_recover(struct memwell_kring *kr, enum memwell_side_id side)
 	n = memwell_side_recover(&kr->view, side);
 	mutex_unlock(&kr->recover_lock);
 	if (n > 0)
-		memwell_kring_wake(kr, side == MEMWELL_PROD ? MEMWELL_CONS :
-				   MEMWELL_PROD);
+		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
 EXPORT_SYMBOL_GPL(memwell_kring_recover);
@@ -534,17 +534,17 @@ EXPORT_SYMBOL_GPL(memwell_kring_recover);
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side
  * @kr: the ring
- * @side: MEMWELL_CONS wakes EPOLLIN waiters, MEMWELL_PROD EPOLLOUT waiters
+ * @side: MEMWELL_SIDE_CONS wakes EPOLLIN waiters, MEMWELL_SIDE_PROD EPOLLOUT waiters
  *
  * Clears the side's waiters word first: a sleeper that wakes up and finds
  * nothing to do announces itself again (H) before it sleeps again.  Wakes
  * unconditionally, whatever the word held: user space may write it.
  * Callable from any context but NMI.
  */
-void memwell_kring_wake(struct memwell_kring *kr, enum memwell_side_id side)
+void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 {
 	xchg(&kr->view.side[side]->waiters, 0U);
-	if (side == MEMWELL_CONS)
+	if (side == MEMWELL_SIDE_CONS)
 		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM |
 					   (READ_ONCE(kr->hup) ? EPOLLHUP : 0));
 	else

@@ -39,7 +39,7 @@
  * @name_node: in the name registry while @name is not empty
  * @creator: effective uid of the creating process
  * @wake_work: the irq_work that wakes sleepers for kernel participants
- * @wake_sides: bit per enum memwell_side_id that @wake_work must wake
+ * @wake_sides: bit per unsigned int that @wake_work must wake
  * @lat_timer: the latency bound of the wake policy
  * @lat_armed: @lat_timer is queued (or about to be)
  * @due_pos: records published before this producer position are due
@@ -131,8 +131,8 @@ struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *
 						   unsigned long fail_at);
 void memwell_kring_get(struct memwell_kring *kr);
 void memwell_kring_put(struct memwell_kring *kr);
-void memwell_kring_wake(struct memwell_kring *kr, enum memwell_side_id side);
-void memwell_kring_kick_side(struct memwell_kring *kr, enum memwell_side_id side);
+void memwell_kring_wake(struct memwell_kring *kr, unsigned int side);
+void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side);
 void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags);
 void memwell_kring_lat_arm(struct memwell_kring *kr);
 int memwell_kring_set_wake(struct memwell_kring *kr,
@@ -140,7 +140,7 @@ int memwell_kring_set_wake(struct memwell_kring *kr,
 void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);
 struct memwell_kring *memwell_kring_find(const char *name);
 int memwell_name_check(const char *name);
-long memwell_kring_recover(struct memwell_kring *kr, enum memwell_side_id side);
+long memwell_kring_recover(struct memwell_kring *kr, unsigned int side);
 void memwell_kring_counts(long *rings, long *pages);
 
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
@@ -150,8 +150,8 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
 struct memwell_kring *memwell_file_kring(struct file *file);
 
 /* memwell_kapi.c */
-struct memwell_ep *memwell_attach_kring(struct memwell_kring *kr,
-					unsigned int role);
+struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
+					   unsigned int role);
 
 /* Built-in sources and sinks (memwell_src*.c, memwell_sink.c). */
 int memwell_src_attach(struct memwell_kring *kr, const struct memwell_source *s);

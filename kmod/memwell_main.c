@@ -127,12 +127,9 @@ static long memwell_ioctl_wake(struct file *file, unsigned long side)
 	if (!kr)
 		return -ENXIO;
 	memwell_stat_add(kr, MEMWELL_STAT_WAKE_IOCTLS, 1);
-	if (side == MEMWELL_SIDE_PROD)
-		memwell_kring_wake(kr, MEMWELL_PROD);
-	else if (side == MEMWELL_SIDE_CONS)
-		memwell_kring_wake(kr, MEMWELL_CONS);
-	else
+	if (side != MEMWELL_SIDE_PROD && side != MEMWELL_SIDE_CONS)
 		return -EINVAL;
+	memwell_kring_wake(kr, side);
 	return 0;
 }
 
@@ -148,8 +145,7 @@ static long memwell_ioctl_recover(struct file *file, unsigned long side)
 	if (kr->layout.flags & (side == MEMWELL_SIDE_PROD ? MEMWELL_F_KERNEL_PROD :
 				MEMWELL_F_KERNEL_CONS))
 		return -EPERM;
-	return memwell_kring_recover(kr, side == MEMWELL_SIDE_PROD ?
-				     MEMWELL_PROD : MEMWELL_CONS);
+	return memwell_kring_recover(kr, side);
 }
 
 /*

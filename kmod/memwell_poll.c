@@ -31,17 +31,17 @@
  * earlier span, or at MEMWELL_SWEEP_MAX): publish them first, as
  * memwell_help_peer() does for a reserver.
  */
-static bool memwell_kring_can(struct memwell_kring *kr, enum memwell_side_id s)
+static bool memwell_kring_can(struct memwell_kring *kr, unsigned int s)
 {
 	struct memwell_ring *r = &kr->view;
-	enum memwell_side_id peer = s == MEMWELL_CONS ? MEMWELL_PROD : MEMWELL_CONS;
+	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
-	if (s == MEMWELL_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r))
+	if (s == MEMWELL_SIDE_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r))
 		return true;
 	if (!memwell_side_multi(r, peer))
 		return false;
 	memwell_side_sweep(r, peer);
-	return s == MEMWELL_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
+	return s == MEMWELL_SIDE_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
 }
 
 /*
@@ -57,7 +57,7 @@ static bool memwell_kring_readable(struct memwell_kring *kr)
 {
 	u64 wm;
 
-	if (!memwell_kring_can(kr, MEMWELL_CONS))
+	if (!memwell_kring_can(kr, MEMWELL_SIDE_CONS))
 		return false;
 	if (!(kr->layout.flags & MEMWELL_F_KERNEL_PROD))
 		return true;
@@ -65,7 +65,7 @@ static bool memwell_kring_readable(struct memwell_kring *kr)
 	if (!wm || READ_ONCE(kr->hup))
 		return true;
 	if ((s64)(READ_ONCE(kr->due_pos) -
-		  READ_ONCE(kr->view.side[MEMWELL_CONS]->reserve_pos)) > 0)
+		  READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->reserve_pos)) > 0)
 		return true;
 	return (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm;
 }
@@ -76,7 +76,7 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
 
 	if ((want & MEMWELL_POLL_IN) && memwell_kring_readable(kr))
 		mask |= MEMWELL_POLL_IN;
-	if ((want & MEMWELL_POLL_OUT) && memwell_kring_can(kr, MEMWELL_PROD))
+	if ((want & MEMWELL_POLL_OUT) && memwell_kring_can(kr, MEMWELL_SIDE_PROD))
 		mask |= MEMWELL_POLL_OUT;
 	return mask;
 }
@@ -108,12 +108,12 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 
 	if ((want & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN)) {
 		/* (H) for the consumers; pairs with (G) after a producer release. */
-		smp_store_mb(kr->view.side[MEMWELL_CONS]->waiters, 1U);
+		smp_store_mb(kr->view.side[MEMWELL_SIDE_CONS]->waiters, 1U);
 		armed |= MEMWELL_POLL_IN;
 	}
 	if ((want & MEMWELL_POLL_OUT) && !(mask & MEMWELL_POLL_OUT)) {
 		/* (H) for the producers; pairs with (G) after a consumer release. */
-		smp_store_mb(kr->view.side[MEMWELL_PROD]->waiters, 1U);
+		smp_store_mb(kr->view.side[MEMWELL_SIDE_PROD]->waiters, 1U);
 		armed |= MEMWELL_POLL_OUT;
 	}
 	if (armed)

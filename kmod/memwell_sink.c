@@ -64,10 +64,10 @@ static int memwell_sink_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		struct memwell_rec rec;
-		int err = memwell_kpeek(k->ep, &rec);
+		int err = memwell_ep_peek(k->ep, &rec);
 
 		if (err == -EAGAIN) {
-			memwell_kwait(k->ep, HZ / 20);
+			memwell_ep_wait(k->ep, HZ / 20);
 			continue;
 		}
 		if (err == -EBUSY) {
@@ -83,7 +83,7 @@ static int memwell_sink_thread(void *arg)
 		}
 		if (!memwell_sink_check(k, &rec))
 			memwell_ep_error(k->ep);
-		memwell_krelease(k->ep, &rec);
+		memwell_ep_release(k->ep, &rec);
 		if (!(++n % 64))
 			cond_resched();
 	}
@@ -96,7 +96,7 @@ static void memwell_sink_stop(struct memwell_src *src)
 
 	kthread_stop(k->task);
 	put_task_struct(k->task);
-	memwell_detach(k->ep);
+	memwell_ep_detach(k->ep);
 	kvfree(k);
 }
 
@@ -107,7 +107,7 @@ static void memwell_sink_stop(struct memwell_src *src)
  * May sleep.
  *
  * Return: the sink, or ERR_PTR() of -ENOMEM, an error of
- * memwell_attach_kring() or of kthread_create().
+ * memwell_ep_attach_kring() or of kthread_create().
  */
 struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
 {
@@ -119,7 +119,7 @@ struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
 	if (!k)
 		return ERR_PTR(-ENOMEM);
 	k->src.stop = memwell_sink_stop;
-	k->ep = memwell_attach_kring(kr, MEMWELL_ROLE_CONS);
+	k->ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS);
 	if (IS_ERR(k->ep)) {
 		err = PTR_ERR(k->ep);
 		goto err_free;
@@ -135,7 +135,7 @@ struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
 	return &k->src;
 
 err_detach:
-	memwell_detach(k->ep);
+	memwell_ep_detach(k->ep);
 err_free:
 	kvfree(k);
 	return ERR_PTR(err);

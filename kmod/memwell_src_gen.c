@@ -84,11 +84,11 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 	u32 n = len - sizeof(*h);
 	int err;
 
-	err = memwell_kreserve(gp->ep, len, &rec);
+	err = memwell_ep_reserve(gp->ep, len, &rec);
 	if (err == -EBUSY)
-		err = memwell_kreserve(gp->ep, len, &rec);
+		err = memwell_ep_reserve(gp->ep, len, &rec);
 	if (err == -EBUSY)
-		memwell_kdrop(gp->ep, len);
+		memwell_ep_drop(gp->ep, len);
 	if (err) {
 		gp->seq++;
 		return err;
@@ -101,7 +101,7 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 	else
 		h->check = memwell_gen_fill(h + 1, n, gp->seq, gp->idx);
 	gp->seq++;
-	return memwell_kcommit(gp->ep, &rec, 0);
+	return memwell_ep_commit(gp->ep, &rec, 0);
 }
 
 static bool memwell_gen_counted(const struct memwell_gen_prod *gp)
@@ -122,7 +122,7 @@ static void memwell_gen_detach_all(struct memwell_gen *g)
 
 	for (i = 0; i < g->p.producers; i++) {
 		if (g->prod[i].ep) {
-			memwell_detach(g->prod[i].ep);
+			memwell_ep_detach(g->prod[i].ep);
 			g->prod[i].ep = NULL;
 		}
 	}
@@ -234,7 +234,7 @@ static void memwell_gen_stop(struct memwell_src *src)
  * May sleep.
  *
  * Return: the source, or ERR_PTR() of -ENOMEM, an error of
- * memwell_attach_kring(), or of kthread_run().
+ * memwell_ep_attach_kring(), or of kthread_run().
  */
 struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
 				      const struct memwell_source *p)
@@ -273,7 +273,7 @@ struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
 
 		gp->gen = g;
 		gp->idx = i;
-		gp->ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		gp->ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 		if (IS_ERR(gp->ep)) {
 			err = PTR_ERR(gp->ep);
 			gp->ep = NULL;

@@ -6,7 +6,7 @@
  * modules, so it is found by name with for_each_kernel_tracepoint() and
  * probed with tracepoint_probe_register() (both exported, needing only
  * CONFIG_TRACEPOINTS).  The probe runs inside the scheduler with its
- * locks held: it never wakes anyone itself, memwell_output() defers the
+ * locks held: it never wakes anyone itself, memwell_ep_output() defers the
  * wake-up to the ring's irq_work.
  */
 #include <linux/sched.h>
@@ -54,7 +54,7 @@ static void memwell_sched_probe(void *data, bool preempt,
 	/* As the sched_switch trace event does: a racy copy of the comm. */
 	memcpy(r.prev_comm, prev->comm, sizeof(r.prev_comm));
 	memcpy(r.next_comm, next->comm, sizeof(r.next_comm));
-	memwell_output(s->ep, &r, sizeof(r), 0);
+	memwell_ep_output(s->ep, &r, sizeof(r), 0);
 }
 
 static void memwell_sched_stop(struct memwell_src *src)
@@ -64,7 +64,7 @@ static void memwell_sched_stop(struct memwell_src *src)
 	tracepoint_probe_unregister(s->tp, (void *)memwell_sched_probe, s);
 	/* No probe runs or will run on @s after this. */
 	tracepoint_synchronize_unregister();
-	memwell_detach(s->ep);
+	memwell_ep_detach(s->ep);
 	kfree(s);
 }
 
@@ -75,7 +75,7 @@ static void memwell_sched_stop(struct memwell_src *src)
  * May sleep.
  *
  * Return: the source, or ERR_PTR() of -ENOENT (no sched_switch
- * tracepoint), -ENOMEM, an error of memwell_attach_kring() or of
+ * tracepoint), -ENOMEM, an error of memwell_ep_attach_kring() or of
  * tracepoint_probe_register().
  */
 struct memwell_src *memwell_sched_start(struct memwell_kring *kr)
@@ -92,7 +92,7 @@ struct memwell_src *memwell_sched_start(struct memwell_kring *kr)
 		return ERR_PTR(-ENOMEM);
 	s->src.stop = memwell_sched_stop;
 	s->tp = tp;
-	s->ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	s->ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 	if (IS_ERR(s->ep)) {
 		err = PTR_ERR(s->ep);
 		goto err_free;
@@ -103,7 +103,7 @@ struct memwell_src *memwell_sched_start(struct memwell_kring *kr)
 	return &s->src;
 
 err_detach:
-	memwell_detach(s->ep);
+	memwell_ep_detach(s->ep);
 err_free:
 	kfree(s);
 	return ERR_PTR(err);

@@ -123,7 +123,7 @@ static void st_one(struct st_prod *p)
 	r.h.seq = p->seq;
 	r.h.producer = p->idx;
 	r.h.check = memwell_gen_fill(r.pay, sizeof(r.pay), p->seq, p->idx);
-	memwell_output(p->ep, &r, sizeof(r), 0);
+	memwell_ep_output(p->ep, &r, sizeof(r), 0);
 	p->seq++;
 }
 
@@ -186,7 +186,7 @@ static void memwell_stream_test_contexts(struct kunit *test)
 	for (i = 0; i < ST_PRODS; i++) {
 		p[i].idx = i;
 		p[i].count = 600;
-		p[i].ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		p[i].ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
 	}
 	p[0].task = kthread_run(st_thread, &p[0], "memwell_st");
@@ -221,7 +221,7 @@ static void memwell_stream_test_contexts(struct kunit *test)
 	memwell_kring_stats(kr, &st);
 	for (i = 0; i < ST_PRODS; i++) {
 		KUNIT_EXPECT_TRUE(test, p[i].done);
-		memwell_detach(p[i].ep);
+		memwell_ep_detach(p[i].ep);
 	}
 	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
 	KUNIT_EXPECT_EQ(test, c.next[0], p[0].seq);
@@ -270,7 +270,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		p[i].idx = i;
 		p[i].count = 20000;
-		p[i].ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+		p[i].ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
 		p[i].task = kthread_run(st_flat_thread, &p[i], "memwell_st%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].task));
@@ -293,7 +293,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 	st_drain(kr, &c);
 	memwell_kring_stats(kr, &st);
 	for (i = 0; i < 2; i++)
-		memwell_detach(p[i].ep);
+		memwell_ep_detach(p[i].ep);
 	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
 	KUNIT_EXPECT_GT(test, st.dropped, 0ULL);
 	/* The last records of a producer may be drops no later record shows. */
@@ -420,7 +420,7 @@ static u64 st_wakeups(struct memwell_kring *kr)
 static void st_sleeper(struct memwell_kring *kr)
 {
 	/* A consumer announced it sleeps, as poll() does (H). */
-	smp_store_mb(kr->view.side[MEMWELL_CONS]->waiters, 1U);
+	smp_store_mb(kr->view.side[MEMWELL_SIDE_CONS]->waiters, 1U);
 }
 
 static void memwell_stream_test_wake(struct kunit *test)
@@ -428,7 +428,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
 	struct memwell_wake_policy pol = { .size = sizeof(pol) };
-	struct memwell_ep *ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	struct memwell_ep *ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 	u8 buf[56] = {};
 	struct st_check c = {};
 	u64 w;
@@ -438,23 +438,23 @@ static void memwell_stream_test_wake(struct kunit *test)
 	w = st_wakeups(kr);
 
 	/* Adaptive: nobody sleeps, nobody is woken. */
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
 	st_sleeper(kr);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->view.side[MEMWELL_CONS]->waiters), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters), 0U);
 	st_drain(kr, &c);
 
 	/* Per call: NO_WAKEUP keeps a sleeper asleep, FORCE wakes anyway. */
 	st_sleeper(kr);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf),
-					     MEMWELL_KF_NO_WAKEUP), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf),
+						MEMWELL_KF_NO_WAKEUP), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf),
-					     MEMWELL_KF_FORCE_WAKEUP), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf),
+						MEMWELL_KF_FORCE_WAKEUP), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0x80), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0x80), -EINVAL);
 	st_drain(kr, &c);
 
 	/* Watermark: 4 records of one 64-byte block each. */
@@ -463,11 +463,11 @@ static void memwell_stream_test_wake(struct kunit *test)
 	w = st_wakeups(kr);
 	st_sleeper(kr);
 	for (i = 0; i < 3; i++)
-		KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+		KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
 	/* poll() too: below the watermark nothing is readable yet. */
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	st_drain(kr, &c);
@@ -480,7 +480,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->watermark), 8192ULL);
 	w = st_wakeups(kr);
 	st_sleeper(kr);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	for (i = 0; i < 200 && st_wakeups(kr) == w; i++)
@@ -493,7 +493,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	/* The next record is below the watermark again (no timer this time). */
 	pol.latency_ns = 0;
 	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
-	KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	st_drain(kr, &c);
 
@@ -503,11 +503,11 @@ static void memwell_stream_test_wake(struct kunit *test)
 	w = st_wakeups(kr);
 	st_sleeper(kr);
 	for (i = 0; i < 8; i++)
-		KUNIT_EXPECT_EQ(test, memwell_output(ep, buf, sizeof(buf), 0), 0);
+		KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, st_wakeups(kr), w);
 	st_drain(kr, &c);
-	memwell_detach(ep);
+	memwell_ep_detach(ep);
 	memwell_kring_put(kr);
 }
 
@@ -518,7 +518,7 @@ static void memwell_stream_test_drops(struct kunit *test)
 	/* 64 blocks of 64 bytes; a 40-byte payload takes one block. */
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD, 6, 6, NULL);
-	struct memwell_ep *ep = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	struct memwell_ep *ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 	struct st_prod p = { .count = ~0ULL };
 	struct memwell_ring_stats st;
 	struct memwell_rec rec;
@@ -563,7 +563,7 @@ static void memwell_stream_test_drops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.gaps, 11ULL);
 	KUNIT_EXPECT_EQ(test, c.records, 65ULL);
 	KUNIT_EXPECT_EQ(test, c.next[0], p.seq);
-	memwell_detach(ep);
+	memwell_ep_detach(ep);
 	memwell_kring_put(kr);
 }
 
@@ -579,25 +579,25 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	u8 buf[16] = {};
 
 	memwell_kring_counts(&rings0, &pages);
-	a = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
-	b = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	a = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+	b = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 2ULL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_CONS)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS)),
 			-EPERM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, 7)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, 7)), -EINVAL);
 	/* The creating file goes away: the producers keep the ring. */
 	memwell_kring_put(kr);
 	memwell_kring_counts(&rings, &pages);
 	KUNIT_EXPECT_EQ(test, rings, rings0);
-	KUNIT_EXPECT_EQ(test, memwell_output(a, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(a, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
 	/* The last producer to detach frees it. */
 	memwell_kring_get(kr);
-	memwell_detach(a);
+	memwell_ep_detach(a);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
-	memwell_detach(b);
+	memwell_ep_detach(b);
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 0ULL);
@@ -607,18 +607,18 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 
 	/* A single-owner side takes one kernel producer. */
 	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
-	a = memwell_attach_kring(kr, MEMWELL_ROLE_PROD);
+	a = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_PROD)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD)),
 			-EBUSY);
-	memwell_detach(a);
+	memwell_ep_detach(a);
 	memwell_kring_put(kr);
 
 	/* No kernel flag, no kernel endpoint. */
 	kr = st_ring(test, MEMWELL_F_RECORDS, 6, 8, NULL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_PROD)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD)),
 			-EPERM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_kring(kr, MEMWELL_ROLE_CONS)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS)),
 			-EPERM);
 	memwell_kring_put(kr);
 }
@@ -659,12 +659,12 @@ static void memwell_stream_test_names(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st_create_named(full, sizeof(full)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, st_create_named("other", 6), 0);
 
-	ep = memwell_attach_name("st.ring-1_A", MEMWELL_ROLE_PROD);
+	ep = memwell_ep_attach_name("st.ring-1_A", MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
-	memwell_detach(ep);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("st.ring-1_A",
-							  MEMWELL_ROLE_CONS)), -EPERM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("nope", 0)), -ENOENT);
+	memwell_ep_detach(ep);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_name("st.ring-1_A",
+							     MEMWELL_SIDE_CONS)), -EPERM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_name("nope", 0)), -ENOENT);
 
 	/* Another user without CAP_SYS_ADMIN may not attach. */
 	cred = prepare_creds();
@@ -672,16 +672,16 @@ static void memwell_stream_test_names(struct kunit *test)
 	cred->euid = KUIDT_INIT(4321);
 	cap_clear(cred->cap_effective);
 	old = override_creds(cred);
-	ep = memwell_attach_name("st.ring-1_A", MEMWELL_ROLE_PROD);
+	ep = memwell_ep_attach_name("st.ring-1_A", MEMWELL_SIDE_PROD);
 	revert_creds(old);
 	put_cred(cred);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(ep), -EACCES);
 	if (!IS_ERR(ep))
-		memwell_detach(ep);
+		memwell_ep_detach(ep);
 
 	/* The name goes with the ring. */
 	memwell_kring_put(kr);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_attach_name("st.ring-1_A", 0)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_name("st.ring-1_A", 0)),
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test, st_create_named("st.ring-1_A", 12), 0);
 }

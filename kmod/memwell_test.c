@@ -199,18 +199,18 @@ static void memwell_test_full_empty(struct kunit *test)
 	/* A blocks ring has no records; spans are checked. */
 	r = &kb->view;
 	KUNIT_EXPECT_EQ(test, memwell_rec_write(r, buf, 8), -EINVAL);
-	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_PROD, 0, 1, &sp), -EINVAL);
-	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_PROD, r->count + 1,
+	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, 0, 1, &sp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, r->count + 1,
 					      r->count + 1, &sp), -EMSGSIZE);
-	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_PROD, 1, ~0ULL, &sp),
+	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, 1, ~0ULL, &sp),
 			(int)r->count);
-	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
 	sp.pos = 1;
-	KUNIT_EXPECT_EQ(test, memwell_release(r, MEMWELL_PROD, &sp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_release(r, MEMWELL_SIDE_PROD, &sp), -EINVAL);
 	sp.pos = 0;
 	sp.n = r->count;
-	KUNIT_EXPECT_EQ(test, memwell_release(r, MEMWELL_PROD, &sp), 0);
+	KUNIT_EXPECT_EQ(test, memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), r->count);
 }
 
@@ -430,7 +430,7 @@ static u32 memwell_test_poll_mask(struct memwell_kring *kr, u32 want)
 	return (__force u32)memwell_kring_poll(kr, (__force __poll_t)want);
 }
 
-static u32 memwell_test_waiters(struct memwell_kring *kr, enum memwell_side_id s)
+static u32 memwell_test_waiters(struct memwell_kring *kr, unsigned int s)
 {
 	return READ_ONCE(kr->view.side[s]->waiters);
 }
@@ -447,17 +447,17 @@ static void memwell_test_poll(struct kunit *test)
 
 	/* Empty: writable only; the consumers are marked as sleeping. */
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL), MEMWELL_U_OUT);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_CONS), 1U);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_PROD), 0U);
-	memwell_kring_wake(kr, MEMWELL_CONS);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_CONS), 0U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_PROD), 0U);
+	memwell_kring_wake(kr, MEMWELL_SIDE_CONS);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 0U);
 
 	/* A kernel producer's release kicks announced consumers (G). */
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_IN), 0U);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_CONS), 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 1U);
 	/* 8 + 24 bytes: 4 blocks, so that records fill the ring exactly. */
 	KUNIT_ASSERT_EQ(test, memwell_rec_write(r, buf, 24), 0);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_CONS), 0U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 0U);
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL),
 			MEMWELL_U_ALL);
 	/* Only what is asked for is computed. */
@@ -468,27 +468,27 @@ static void memwell_test_poll(struct kunit *test)
 		;
 	KUNIT_EXPECT_EQ(test, memwell_free_blocks(r), 0ULL);
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL), MEMWELL_U_IN);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_PROD), 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_PROD), 1U);
 	KUNIT_EXPECT_EQ(test, memwell_rec_read(r, buf, sizeof(buf)), 24L);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_PROD), 0U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_PROD), 0U);
 
 	/*
 	 * Multi-producer: a span released (marked) but not yet swept is
 	 * published by poll() itself.
 	 */
 	r = &km->view;
-	KUNIT_ASSERT_EQ(test, memwell_reserve(r, MEMWELL_PROD, 2, 2, &sp), 2);
+	KUNIT_ASSERT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &sp), 2);
 	memwell_rec_set_hdr(r, sp.pos, 8, 0);
 	/* (E) as memwell_release() does it, without its sweep (F). */
-	smp_store_mb(r->marks[MEMWELL_PROD][sp.pos & r->mask], sp.pos + sp.n);
+	smp_store_mb(r->marks[MEMWELL_SIDE_PROD][sp.pos & r->mask], sp.pos + sp.n);
 	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), 0ULL);
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(km, MEMWELL_U_IN), MEMWELL_U_IN);
 	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), 2ULL);
 	KUNIT_EXPECT_EQ(test, memwell_rec_read(r, buf, sizeof(buf)), 8L);
 
 	/* Corrupt positions read as "not ready", never as a fault. */
-	WRITE_ONCE(kr->view.side[MEMWELL_CONS]->reserve_pos, ~0ULL << 40);
-	WRITE_ONCE(kr->view.side[MEMWELL_CONS]->release_pos, 12345);
+	WRITE_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->reserve_pos, ~0ULL << 40);
+	WRITE_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->release_pos, 12345);
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL), 0U);
 }
 
@@ -530,9 +530,9 @@ static void memwell_test_poll_wake(struct kunit *test)
 	init_completion(&s.done);
 	t = kthread_run(memwell_test_sleeper_fn, &s, "memwell_sleeper");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	for (ms = 0; ms < 10000 && !memwell_test_waiters(kr, MEMWELL_CONS); ms++)
+	for (ms = 0; ms < 10000 && !memwell_test_waiters(kr, MEMWELL_SIDE_CONS); ms++)
 		usleep_range(1000, 2000);
-	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_CONS), 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 1U);
 	/* The release sees the announcement and wakes the queue. */
 	KUNIT_EXPECT_EQ(test, memwell_rec_write(&kr->view, "wake", 4), 0);
 	wait_for_completion(&s.done);
@@ -565,7 +565,7 @@ static void memwell_test_hostile(struct kunit *test)
 
 	prandom_seed_state(&st, 0x6d656d77656c6cULL);
 	for (it = 0; it < 3000; it++) {
-		enum memwell_side_id s = prandom_u32_state(&st) & 1;
+		unsigned int s = prandom_u32_state(&st) & 1;
 		struct memwell_side *side = r->side[s];
 		struct memwell_rec_hdr *h;
 		struct memwell_batch b;
@@ -923,12 +923,12 @@ static void memwell_stress_run(struct kunit *test, u32 flags, u32 nprod, u32 nco
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->errors), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->timeouts), 0);
 	/* Drained: all four positions meet. */
-	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_PROD]->release_pos,
-			r->side[MEMWELL_PROD]->reserve_pos);
-	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_CONS]->reserve_pos,
-			r->side[MEMWELL_PROD]->release_pos);
-	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_CONS]->release_pos,
-			r->side[MEMWELL_CONS]->reserve_pos);
+	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_SIDE_PROD]->release_pos,
+			r->side[MEMWELL_SIDE_PROD]->reserve_pos);
+	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_SIDE_CONS]->reserve_pos,
+			r->side[MEMWELL_SIDE_PROD]->release_pos);
+	KUNIT_EXPECT_EQ(test, r->side[MEMWELL_SIDE_CONS]->release_pos,
+			r->side[MEMWELL_SIDE_CONS]->reserve_pos);
 }
 
 static void memwell_test_stress_spsc(struct kunit *test)

@@ -61,6 +61,13 @@
 #define MEMWELL_HDR_RESERVED	10
 
 /*
+ * The two sides of a ring, everywhere a side is named: the ioctls below,
+ * the ring core, the kernel API and the library.
+ */
+#define MEMWELL_SIDE_PROD	0U	/* producers: reserve free blocks */
+#define MEMWELL_SIDE_CONS	1U	/* consumers: reserve filled blocks */
+
+/*
  * Read-only header, written once when the ring is formatted.  Readers keep
  * a private, validated copy of what they depend on and never re-read it.
  */
@@ -208,9 +215,6 @@ struct memwell_ring_info {
  * records ring becomes a padding record.  Returns the blocks recovered.
  */
 #define MEMWELL_IOC_RECOVER	_IO(MEMWELL_IOC_MAGIC, 4)
-
-#define MEMWELL_SIDE_PROD	0U
-#define MEMWELL_SIDE_CONS	1U
 
 /* Copy of the ring's struct memwell_ring_stats. */
 #define MEMWELL_IOC_STATS	_IOR(MEMWELL_IOC_MAGIC, 5, struct memwell_ring_stats)

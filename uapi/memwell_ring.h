@@ -41,14 +41,14 @@
 /* Records rings are at most 2 GiB of data, so any record length fits a __u32. */
 #define MEMWELL_REC_DATA_SHIFT_MAX	31U
 
-enum memwell_side_id {
-	MEMWELL_PROD = 0,
-	MEMWELL_CONS = 1,
-};
-
-/* Which control pages this participant may write (struct memwell_ring.access). */
-#define MEMWELL_ACCESS_PROD	0x1U	/* 1 << MEMWELL_PROD */
-#define MEMWELL_ACCESS_CONS	0x2U	/* 1 << MEMWELL_CONS */
+/*
+ * Sides are the ABI's MEMWELL_SIDE_PROD (0) and MEMWELL_SIDE_CONS (1), used
+ * as array indexes here; access masks (struct memwell_ring.access) have one
+ * MEMWELL_SIDE_BIT() per side this participant may write.
+ */
+#define MEMWELL_SIDE_BIT(s)	(1U << (s))
+/* The other side of side @s. */
+#define MEMWELL_SIDE_PEER(s)	((s) ^ 1U)
 
 /* Where each region lies in a mapping; computed, never read from a header. */
 struct memwell_layout {
@@ -71,7 +71,7 @@ struct memwell_layout {
  * from shared memory.
  */
 struct memwell_ring {
-	struct memwell_side *side[2];	/* indexed by enum memwell_side_id */
+	struct memwell_side *side[2];	/* indexed by unsigned int */
 	__u64 *marks[2];		/* NULL for a single-owner side */
 	unsigned char *data;		/* 2 * data_size bytes are mapped */
 	__u64 count;			/* blocks */
@@ -79,14 +79,14 @@ struct memwell_ring {
 	__u64 rec_max;			/* largest record payload */
 	__u32 block_shift;
 	__u32 flags;			/* MEMWELL_F_* */
-	__u32 access;			/* MEMWELL_ACCESS_* */
+	__u32 access;			/* MEMWELL_SIDE_BIT() of each writable side */
 	__u32 pad;
 	/*
 	 * Wake protocol (docs/wake-protocol.md), NULL in local mode: called
 	 * after a release when participants of side @sleepers announced they
 	 * sleep.  It must not sleep itself.
 	 */
-	void (*kick)(struct memwell_ring *r, enum memwell_side_id sleepers);
+	void (*kick)(struct memwell_ring *r, unsigned int sleepers);
 	void *owner;			/* for @kick */
 };
 
@@ -177,7 +177,7 @@ static inline int memwell_layout_compute(__u32 flags, __u32 block_shift,
  * @r: the view
  * @base: start of the mapping (header page); data mapped twice at its offset
  * @l: layout the caller computed (never one read from shared memory)
- * @access: MEMWELL_ACCESS_* pages this participant may write
+ * @access: MEMWELL_SIDE_BIT() of each side this participant may write
  */
 static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 				     const struct memwell_layout *l, __u32 access)
@@ -186,11 +186,11 @@ static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 	int multi_prod = !!(l->flags & MEMWELL_F_PROD_MULTI);
 	int multi_cons = !!(l->flags & MEMWELL_F_CONS_MULTI);
 
-	r->side[MEMWELL_PROD] = (struct memwell_side *)(b + l->prod_offset);
-	r->side[MEMWELL_CONS] = (struct memwell_side *)(b + l->cons_offset);
-	r->marks[MEMWELL_PROD] = multi_prod ?
+	r->side[MEMWELL_SIDE_PROD] = (struct memwell_side *)(b + l->prod_offset);
+	r->side[MEMWELL_SIDE_CONS] = (struct memwell_side *)(b + l->cons_offset);
+	r->marks[MEMWELL_SIDE_PROD] = multi_prod ?
 		(__u64 *)(b + l->prod_offset + MEMWELL_SIDE_SIZE) : NULL;
-	r->marks[MEMWELL_CONS] = multi_cons ?
+	r->marks[MEMWELL_SIDE_CONS] = multi_cons ?
 		(__u64 *)(b + l->cons_offset + MEMWELL_SIDE_SIZE) : NULL;
 	r->data = b + l->data_offset;
 	r->count = 1ULL << l->count_shift;
@@ -236,7 +236,7 @@ static inline void memwell_ring_format(void *base, const struct memwell_layout *
  * @r: the view
  * @base: the mapping
  * @map_size: bytes mapped at @base (data twice included)
- * @access: MEMWELL_ACCESS_* pages this participant may write
+ * @access: MEMWELL_SIDE_BIT() of each side this participant may write
  *
  * The header is read once; the layout is recomputed from the geometry and
  * every offset in the header must match it.
@@ -291,7 +291,7 @@ static memwell_hot void *memwell_block(const struct memwell_ring *r, __u64 pos)
 /* ---- reservation and release (any mode) ---- */
 
 static memwell_hot int memwell_side_multi(const struct memwell_ring *r,
-					  enum memwell_side_id s)
+					  unsigned int s)
 {
 	return !!r->marks[s];
 }
@@ -303,11 +303,11 @@ static memwell_hot int memwell_side_multi(const struct memwell_ring *r,
  * the peer's accesses to those blocks happen before ours.
  */
 static memwell_hot __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
-						  enum memwell_side_id s)
+						  unsigned int s)
 {
 	__u64 peer_release = memwell_load_acquire(&r->side[!s]->release_pos);
 
-	return s == MEMWELL_PROD ? peer_release + r->count : peer_release;
+	return s == MEMWELL_SIDE_PROD ? peer_release + r->count : peer_release;
 }
 
 /**
@@ -327,7 +327,7 @@ static memwell_hot __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
  * Return: true if release_pos moved.
  */
 static inline bool memwell_side_sweep(struct memwell_ring *r,
-				      enum memwell_side_id s)
+				      unsigned int s)
 {
 	struct memwell_side *self = r->side[s];
 	__u64 *marks = r->marks[s];
@@ -358,11 +358,11 @@ static inline bool memwell_side_sweep(struct memwell_ring *r,
 
 /* A side that found too little may help the peer publish what it released. */
 static inline bool memwell_help_peer(struct memwell_ring *r,
-				     enum memwell_side_id s)
+				     unsigned int s)
 {
-	enum memwell_side_id peer = s == MEMWELL_PROD ? MEMWELL_CONS : MEMWELL_PROD;
+	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
-	if (!memwell_side_multi(r, peer) || !(r->access & (1U << peer)))
+	if (!memwell_side_multi(r, peer) || !(r->access & MEMWELL_SIDE_BIT(peer)))
 		return false;
 	return memwell_side_sweep(r, peer);
 }
@@ -373,9 +373,9 @@ static inline bool memwell_help_peer(struct memwell_ring *r,
  * before the load of waiters; it pairs with (H) in memwell_arm().
  */
 static memwell_hot void memwell_wake_peer(struct memwell_ring *r,
-					  enum memwell_side_id s)
+					  unsigned int s)
 {
-	enum memwell_side_id peer = s == MEMWELL_PROD ? MEMWELL_CONS : MEMWELL_PROD;
+	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
 	if (!r->kick)
 		return;
@@ -390,9 +390,9 @@ static memwell_hot void memwell_wake_peer(struct memwell_ring *r,
  * last look sees the peer's new release_pos, or the peer's (G) sees the
  * announcement and kicks.  Returns true when the caller must look again.
  */
-static inline bool memwell_arm(struct memwell_ring *r, enum memwell_side_id s)
+static inline bool memwell_arm(struct memwell_ring *r, unsigned int s)
 {
-	if (!r->kick || !(r->access & (1U << s)))
+	if (!r->kick || !(r->access & MEMWELL_SIDE_BIT(s)))
 		return false;
 	memwell_store_mb(&r->side[s]->waiters, 1U);
 	memwell_smp_mb();
@@ -400,7 +400,7 @@ static inline bool memwell_arm(struct memwell_ring *r, enum memwell_side_id s)
 }
 
 static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
-					      enum memwell_side_id s,
+					      unsigned int s,
 					 __u64 min, __u64 max,
 					 struct memwell_span *sp)
 {
@@ -439,7 +439,7 @@ static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
 }
 
 static inline int memwell_reserve_multi(struct memwell_ring *r,
-					enum memwell_side_id s,
+					unsigned int s,
 					__u64 min, __u64 max,
 					struct memwell_span *sp)
 {
@@ -498,7 +498,7 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 /**
  * memwell_reserve() - reserve between @min and @max blocks from one side
  * @r: the ring
- * @s: MEMWELL_PROD to reserve free blocks, MEMWELL_CONS to reserve filled ones
+ * @s: MEMWELL_SIDE_PROD to reserve free blocks, MEMWELL_SIDE_CONS to reserve filled ones
  * @min: fewest blocks acceptable (>= 1)
  * @max: most blocks wanted
  * @sp: the reserved span on success
@@ -507,13 +507,13 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
  *
  * Return: blocks reserved (>= @min), or -EAGAIN, -EBUSY, -EMSGSIZE, -EINVAL, -EIO.
  */
-static memwell_hot int memwell_reserve(struct memwell_ring *r, enum memwell_side_id s,
+static memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 				       __u64 min, __u64 max, struct memwell_span *sp)
 {
-	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_CONS))
+	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
 		return -EINVAL;
 	/* A side only the kernel may write (its pages are read-only here). */
-	if (unlikely(!(r->access & (1U << s))))
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
 		return -EPERM;
 	if (unlikely(min > r->count))
 		return -EMSGSIZE;
@@ -536,15 +536,15 @@ static memwell_hot int memwell_reserve(struct memwell_ring *r, enum memwell_side
  *
  * Return: 0, or -EINVAL if @sp is not held.
  */
-static memwell_hot int memwell_release(struct memwell_ring *r, enum memwell_side_id s,
+static memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 				       const struct memwell_span *sp)
 {
 	struct memwell_side *self;
 	__u64 rel;
 
-	if (unlikely((unsigned int)s > MEMWELL_CONS || !sp->n || sp->n > r->count))
+	if (unlikely((unsigned int)s > MEMWELL_SIDE_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
-	if (unlikely(!(r->access & (1U << s))))
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
 		return -EPERM;
 	self = r->side[s];
 	if (!memwell_side_multi(r, s)) {
@@ -591,7 +591,7 @@ static memwell_hot int memwell_release(struct memwell_ring *r, enum memwell_side
  * Return: blocks recovered, or -EIO if the side's positions are corrupt.
  */
 static inline long memwell_side_recover(struct memwell_ring *r,
-					enum memwell_side_id s)
+					unsigned int s)
 {
 	struct memwell_side *self = r->side[s];
 	__u64 rel = memwell_read_once(&self->release_pos);
@@ -620,7 +620,7 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 			}
 			next = q;
 		}
-		if (s == MEMWELL_PROD && (r->flags & MEMWELL_F_RECORDS)) {
+		if (s == MEMWELL_SIDE_PROD && (r->flags & MEMWELL_F_RECORDS)) {
 			struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)
 				memwell_block(r, pos);
 
@@ -644,8 +644,8 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 /* Blocks the consumers may reserve now (0 when empty or corrupt). */
 static memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 {
-	__u64 n = memwell_load_acquire(&r->side[MEMWELL_PROD]->release_pos) -
-		  memwell_read_once(&r->side[MEMWELL_CONS]->reserve_pos);
+	__u64 n = memwell_load_acquire(&r->side[MEMWELL_SIDE_PROD]->release_pos) -
+		  memwell_read_once(&r->side[MEMWELL_SIDE_CONS]->reserve_pos);
 
 	return n <= r->count ? n : 0;
 }
@@ -653,8 +653,8 @@ static memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 /* Blocks the producers may reserve now (0 when full or corrupt). */
 static memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
 {
-	__u64 n = memwell_load_acquire(&r->side[MEMWELL_CONS]->release_pos) +
-		  r->count - memwell_read_once(&r->side[MEMWELL_PROD]->reserve_pos);
+	__u64 n = memwell_load_acquire(&r->side[MEMWELL_SIDE_CONS]->release_pos) +
+		  r->count - memwell_read_once(&r->side[MEMWELL_SIDE_PROD]->reserve_pos);
 
 	return n <= r->count ? n : 0;
 }
@@ -695,7 +695,7 @@ static memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
 	if (unlikely(len > r->rec_max))
 		return -EMSGSIZE;
 	blocks = memwell_rec_blocks(r, len);
-	n = memwell_reserve(r, MEMWELL_PROD, blocks, blocks, &rec->span);
+	n = memwell_reserve(r, MEMWELL_SIDE_PROD, blocks, blocks, &rec->span);
 	if (n < 0)
 		return n;
 	rec->data = (unsigned char *)memwell_block(r, rec->span.pos) +
@@ -710,7 +710,7 @@ static memwell_hot int memwell_rec_commit(struct memwell_ring *r,
 					  const struct memwell_rec *rec)
 {
 	memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
-	return memwell_release(r, MEMWELL_PROD, &rec->span);
+	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
 }
 
 /* Give a reserved record back unpublished: consumers skip it. */
@@ -718,7 +718,7 @@ static memwell_hot int memwell_rec_discard(struct memwell_ring *r,
 					   const struct memwell_rec *rec)
 {
 	memwell_rec_set_hdr(r, rec->span.pos, rec->len, MEMWELL_REC_DISCARD);
-	return memwell_release(r, MEMWELL_PROD, &rec->span);
+	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
 }
 
 /* Copy @len bytes in as one record. */
@@ -814,8 +814,8 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 						 struct memwell_batch *b,
 						 struct memwell_span *first)
 {
-	struct memwell_side *self = r->side[MEMWELL_CONS];
-	bool multi = memwell_side_multi(r, MEMWELL_CONS);
+	struct memwell_side *self = r->side[MEMWELL_SIDE_CONS];
+	bool multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	bool armed = false;
 	unsigned int tries;
 
@@ -825,7 +825,7 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 	b->records = 0;
 	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
 		return -EINVAL;
-	if (unlikely(!(r->access & MEMWELL_ACCESS_CONS)))
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS))))
 		return -EPERM;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
@@ -837,10 +837,10 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 		long blocks;
 
 		if (room - 1 >= r->count) {	/* empty, or cache stale */
-			lim = memwell_side_fetch_limit(r, MEMWELL_CONS);
+			lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 			room = lim - pos;
-			if (!room && memwell_help_peer(r, MEMWELL_CONS)) {
-				lim = memwell_side_fetch_limit(r, MEMWELL_CONS);
+			if (!room && memwell_help_peer(r, MEMWELL_SIDE_CONS)) {
+				lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 				room = lim - pos;
 			}
 			if (room > r->count) {
@@ -853,7 +853,7 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 			else
 				memwell_write_once(&self->limit_cache, lim);
 			if (!room) {
-				if (armed || !memwell_arm(r, MEMWELL_CONS))
+				if (armed || !memwell_arm(r, MEMWELL_SIDE_CONS))
 					return -EAGAIN;
 				armed = true;	/* look once more, announced */
 				continue;
@@ -881,13 +881,13 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 			 * go with the next real record.  Is one published past
 			 * what the cache said?
 			 */
-			lim = memwell_side_fetch_limit(r, MEMWELL_CONS);
+			lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 			if (lim - pos > room && lim - pos <= r->count &&
 			    room < max_blocks) {
 				memwell_write_once(&self->limit_cache, lim);
 				continue;
 			}
-			if (armed || !memwell_arm(r, MEMWELL_CONS))
+			if (armed || !memwell_arm(r, MEMWELL_SIDE_CONS))
 				return -EAGAIN;
 			armed = true;	/* look once more, announced */
 			continue;
@@ -897,7 +897,7 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 		if (real)
 			return (int)real;
 		/* Only skipped records: give them back and look again. */
-		memwell_release(r, MEMWELL_CONS, &b->span);
+		memwell_release(r, MEMWELL_SIDE_CONS, &b->span);
 	}
 	return -EBUSY;
 }
@@ -962,7 +962,7 @@ static memwell_hot int memwell_batch_next(const struct memwell_ring *r,
 static memwell_hot int memwell_batch_release(struct memwell_ring *r,
 					     const struct memwell_batch *b)
 {
-	return memwell_release(r, MEMWELL_CONS, &b->span);
+	return memwell_release(r, MEMWELL_SIDE_CONS, &b->span);
 }
 
 /*
@@ -1005,7 +1005,7 @@ static memwell_hot int memwell_rec_peek(struct memwell_ring *r,
 static memwell_hot int memwell_rec_release(struct memwell_ring *r,
 					   const struct memwell_rec *rec)
 {
-	return memwell_release(r, MEMWELL_CONS, &rec->span);
+	return memwell_release(r, MEMWELL_SIDE_CONS, &rec->span);
 }
 
 /**
@@ -1045,7 +1045,7 @@ static memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min_b
 
 	if (unlikely(!(r->flags & MEMWELL_F_RECORDS)))
 		return -EINVAL;
-	n = memwell_reserve(r, MEMWELL_PROD, min_blocks, max_blocks, &b->span);
+	n = memwell_reserve(r, MEMWELL_SIDE_PROD, min_blocks, max_blocks, &b->span);
 	if (n < 0)
 		return n;
 	b->used = 0;
@@ -1084,12 +1084,12 @@ static memwell_hot void *memwell_batch_put(struct memwell_ring *r,
 static memwell_hot int memwell_batch_commit(struct memwell_ring *r,
 					    struct memwell_batch *b)
 {
-	struct memwell_side *self = r->side[MEMWELL_PROD];
+	struct memwell_side *self = r->side[MEMWELL_SIDE_PROD];
 	__u64 end = b->span.pos + b->span.n;
 	__u64 tail = b->span.n - b->used;
 	int err;
 
-	if (tail && !memwell_side_multi(r, MEMWELL_PROD) &&
+	if (tail && !memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
 	    memwell_read_once(&self->reserve_pos) == end) {
 		memwell_write_once(&self->reserve_pos, end - tail);
 		b->span.n -= tail;
@@ -1101,7 +1101,7 @@ static memwell_hot int memwell_batch_commit(struct memwell_ring *r,
 					    MEMWELL_REC_HDR_SIZE), MEMWELL_REC_PAD);
 	if (!b->span.n)
 		return 0;
-	err = memwell_release(r, MEMWELL_PROD, &b->span);
+	err = memwell_release(r, MEMWELL_SIDE_PROD, &b->span);
 	return err ? err : (int)b->records;
 }
 

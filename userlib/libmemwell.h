@@ -4,14 +4,14 @@
  *
  * A ring is created or attached through an opaque handle; the fast path
  * (reserve, commit, peek, release, batches) is the inline ring core of
- * memwell_ring.h operating on memwell_ring(handle), with no call into the
+ * memwell_ring.h operating on memwell_get_ring(handle), with no call into the
  * library and no syscall.
  *
  *   struct memwell *mw;
  *   struct memwell_opts o = { .size = sizeof(o), .flags = MEMWELL_F_RECORDS,
  *                             .block_shift = 6, .count_shift = 12 };
  *   int err = memwell_create_local(&o, &mw);
- *   struct memwell_ring *r = memwell_ring(mw);
+ *   struct memwell_ring *r = memwell_get_ring(mw);
  *   memwell_rec_write(r, "hi", 2);
  *
  * Device mode is the same API on a ring the kernel allocates
@@ -114,7 +114,7 @@ int memwell_wait_blocks(struct memwell *mw, int events, __u64 min_blocks,
 /*
  * Syscalls this handle made (this process's copy of the handle; a forked
  * child starts from the parent's counts).  The kernel's ring-wide counters
- * are struct memwell_ring_stats (memwell_ring_stats()).
+ * are struct memwell_ring_stats (memwell_get_stats()).
  */
 struct memwell_io_stats {
 	__u64 kicks;		/* MEMWELL_IOC_WAKE sent to wake a sleeping peer */
@@ -124,7 +124,7 @@ struct memwell_io_stats {
 };
 
 /* Copy up to @size bytes of the handle's syscall counters to @st. */
-int memwell_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
+int memwell_get_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
 		     size_t size);
 
 /*
@@ -132,7 +132,7 @@ int memwell_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
  * made and dropped, kernel consumers took, wake-ups, ...), read from the
  * header page without a syscall.  -EOPNOTSUPP in local mode.
  */
-int memwell_ring_stats(const struct memwell *mw, struct memwell_ring_stats *st);
+int memwell_get_stats(const struct memwell *mw, struct memwell_ring_stats *st);
 
 /*
  * Device mode: when kernel producers wake sleeping consumers
@@ -144,7 +144,7 @@ int memwell_set_wake(struct memwell *mw, __u32 flags, __u64 watermark,
 		     __u64 latency_ns);
 
 /* The ring for the inline fast path of memwell_ring.h. */
-struct memwell_ring *memwell_ring(struct memwell *mw);
+struct memwell_ring *memwell_get_ring(struct memwell *mw);
 
 /*
  * The fd backing the ring: a memfd in local mode; in device mode the

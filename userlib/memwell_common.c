@@ -48,7 +48,7 @@ int memwell_handle_new(int fd, int mode, void *base, __u64 size,
 	return 0;
 }
 
-struct memwell_ring *memwell_ring(struct memwell *mw)
+struct memwell_ring *memwell_get_ring(struct memwell *mw)
 {
 	return &mw->ring;
 }
@@ -68,7 +68,7 @@ void memwell_close(struct memwell *mw)
 	free(mw);
 }
 
-int memwell_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
+int memwell_get_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
 		     size_t size)
 {
 	struct memwell_io_stats s;

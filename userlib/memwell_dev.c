@@ -23,7 +23,7 @@
  * (G)'s kick: wake the sleepers of side @sleepers.  Called from the release
  * fast path, possibly by many threads at once; leaves errno alone.
  */
-static void memwell_dev_kick(struct memwell_ring *r, enum memwell_side_id sleepers)
+static void memwell_dev_kick(struct memwell_ring *r, unsigned int sleepers)
 {
 	struct memwell *mw = (struct memwell *)r->owner;
 	int saved = errno;
@@ -68,12 +68,12 @@ static int memwell_dev_map_region(unsigned char *base, int fd, __u64 off,
  */
 static __u32 memwell_dev_access(__u32 flags)
 {
-	__u32 access = MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS;
+	__u32 access = MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS);
 
 	if (flags & MEMWELL_F_KERNEL_PROD)
-		access &= ~MEMWELL_ACCESS_PROD;
+		access &= ~MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD);
 	if (flags & MEMWELL_F_KERNEL_CONS)
-		access &= ~MEMWELL_ACCESS_CONS;
+		access &= ~MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS);
 	return access;
 }
 
@@ -87,8 +87,8 @@ static int memwell_dev_map(int fd, const struct memwell_layout *l, __u32 access,
 			   void **out)
 {
 	const int rw = PROT_READ | PROT_WRITE;
-	int prod = (access & MEMWELL_ACCESS_PROD) ? rw : PROT_READ;
-	int cons = (access & MEMWELL_ACCESS_CONS) ? rw : PROT_READ;
+	int prod = (access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)) ? rw : PROT_READ;
+	int cons = (access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)) ? rw : PROT_READ;
 	unsigned char *base;
 	int err;
 
@@ -194,7 +194,7 @@ err_close:
 	return err;
 }
 
-int memwell_ring_stats(const struct memwell *mw, struct memwell_ring_stats *st)
+int memwell_get_stats(const struct memwell *mw, struct memwell_ring_stats *st)
 {
 	const __u64 *src;
 	__u64 *dst = (__u64 *)st;

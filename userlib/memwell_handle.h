@@ -30,7 +30,7 @@ struct memwell {
 /*
  * Build the handle of a ring mapped at @base (@size bytes, data twice):
  * validates the header with memwell_ring_attach(); @access is the
- * MEMWELL_ACCESS_* control pages this process may write.  On success the
+ * MEMWELL_SIDE_BIT() of each side this process may write.  On success the
  * handle owns @fd and the mapping.
  */
 MEMWELL_HIDDEN int memwell_handle_new(int fd, int mode, void *base, __u64 size,

@@ -83,7 +83,7 @@ int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 		goto err_close;
 	memwell_ring_format(base, &l);
 	err = memwell_handle_new(fd, MEMWELL_MODE_LOCAL, base, l.total_size,
-				 MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS, out);
+				 MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS), out);
 	if (err)
 		goto err_unmap;
 	return 0;
@@ -139,7 +139,7 @@ int memwell_attach_fd(int fd, struct memwell **out)
 		return err;
 	/* memwell_ring_attach() re-reads and checks the whole header. */
 	err = memwell_handle_new(fd, MEMWELL_MODE_LOCAL, base, l.total_size,
-				 MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS, out);
+				 MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS), out);
 	if (err)
 		munmap(base, l.total_size);
 	return err;

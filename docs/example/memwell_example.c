@@ -42,11 +42,11 @@ static void memwell_example_tick(struct timer_list *t)
 	struct memwell_rec rec;
 
 	/* In place: reserve, fill, commit.  A full ring drops and counts it. */
-	if (!memwell_kreserve(memwell_example_ep, sizeof(*r), &rec)) {
+	if (!memwell_ep_reserve(memwell_example_ep, sizeof(*r), &rec)) {
 		r = rec.data;
 		r->time_ns = ktime_get_ns();
 		r->beat = memwell_example_beat;
-		memwell_kcommit(memwell_example_ep, &rec, 0);
+		memwell_ep_commit(memwell_example_ep, &rec, 0);
 	}
 	memwell_example_beat++;
 	mod_timer(&memwell_example_timer, jiffies + HZ / 10);
@@ -55,9 +55,9 @@ static void memwell_example_tick(struct timer_list *t)
 static int __init memwell_example_init(void)
 {
 	if (fd >= 0)
-		memwell_example_ep = memwell_attach_fd(fd, MEMWELL_ROLE_PROD);
+		memwell_example_ep = memwell_ep_attach_fd(fd, MEMWELL_SIDE_PROD);
 	else
-		memwell_example_ep = memwell_attach_name(ring, MEMWELL_ROLE_PROD);
+		memwell_example_ep = memwell_ep_attach_name(ring, MEMWELL_SIDE_PROD);
 	if (IS_ERR(memwell_example_ep))
 		return PTR_ERR(memwell_example_ep);
 	timer_setup(&memwell_example_timer, memwell_example_tick, 0);
@@ -71,7 +71,7 @@ static void __exit memwell_example_exit(void)
 	while (del_timer_sync(&memwell_example_timer))
 		;
 	/* The consumer sees EPOLLHUP once the records are read. */
-	memwell_detach(memwell_example_ep);
+	memwell_ep_detach(memwell_example_ep);
 }
 
 module_init(memwell_example_init);

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memwell_create_dev: %s\n", strerror(-err));
 		return 1;
 	}
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	/*
 	 * A spinning consumer never sleeps: it says so, and the kernel
 	 * producer never wakes it (BPF's producer submits with
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		 */
 		if (!sleep_mode && ++empty % 256)
 			continue;
-		memwell_ring_stats(mw, &ks);
+		memwell_get_stats(mw, &ks);
 		if (ks.produced + ks.dropped >= expected && !memwell_ready_blocks(r))
 			break;
 		if (mwb_now() > deadline) {
@@ -146,8 +146,8 @@ int main(int argc, char **argv)
 		}
 	}
 	res.secs = mwb_now() - t0;
-	memwell_ring_stats(mw, &ks);
-	memwell_io_stats(mw, &io, sizeof(io));
+	memwell_get_stats(mw, &ks);
+	memwell_get_io_stats(mw, &io, sizeof(io));
 	ioctl(memwell_fd(mw), MEMWELL_IOC_DETACH, 0);
 	res.records = t.records;
 	res.bad = t.bad;

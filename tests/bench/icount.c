@@ -52,7 +52,7 @@ static struct memwell_ring *mw_new(unsigned int shift, int multi)
 	err = memwell_create_local(&o, &mw);
 	if (err)
 		die("memwell_create_local", err);
-	return memwell_ring(mw);
+	return memwell_get_ring(mw);
 }
 
 /* Stamp, copy in and out, check: the work every contender does. */

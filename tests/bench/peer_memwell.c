@@ -37,7 +37,7 @@ static int mw_setup(struct bench_shared *sh)
 	err = memwell_create_local(&o, &mw);
 	if (err)
 		return err;
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	/* Fault the data pages in, as every other contender's ring is. */
 	memset(r->data, 0, (size_t)r->count << r->block_shift);
 	sh->ring = mw;
@@ -124,7 +124,7 @@ fail:
 
 static void mw_producer(struct bench_thr *t)
 {
-	struct memwell_ring *r = memwell_ring((struct memwell *)t->sh->ring);
+	struct memwell_ring *r = memwell_get_ring((struct memwell *)t->sh->ring);
 
 	if (t->batch > 1)
 		BENCH_SIZE_DISPATCH(t->size, mw_prod_batch, t, r);
@@ -195,7 +195,7 @@ fail:
 
 static void mw_consumer(struct bench_thr *t)
 {
-	struct memwell_ring *r = memwell_ring((struct memwell *)t->sh->ring);
+	struct memwell_ring *r = memwell_get_ring((struct memwell *)t->sh->ring);
 
 	if (t->batch > 1)
 		BENCH_SIZE_DISPATCH(t->size, mw_cons_batch, t, r);

@@ -235,18 +235,18 @@ static inline struct memwell *t_ring(__u32 flags, __u32 bshift, __u32 cshift)
 
 static inline struct memwell_side *t_prod(struct memwell_ring *r)
 {
-	return r->side[MEMWELL_PROD];
+	return r->side[MEMWELL_SIDE_PROD];
 }
 
 static inline struct memwell_side *t_cons(struct memwell_ring *r)
 {
-	return r->side[MEMWELL_CONS];
+	return r->side[MEMWELL_SIDE_CONS];
 }
 
 /* Base of the whole mapping (header page) of a ring view. */
 static inline unsigned char *t_base(struct memwell_ring *r)
 {
-	return (unsigned char *)r->side[MEMWELL_PROD] - (1UL << t_page_shift());
+	return (unsigned char *)r->side[MEMWELL_SIDE_PROD] - (1UL << t_page_shift());
 }
 
 static inline __u64 t_data_size(const struct memwell_ring *r)
@@ -303,7 +303,7 @@ static inline void t_gring_new(struct t_gring *g, __u32 flags, __u32 bshift,
 	REQUIRE(p == g->base + g->l.data_offset + g->l.data_size);
 	memwell_ring_format(g->base, &g->l);
 	REQUIRE_EQ(memwell_ring_attach(&g->r, g->base, g->l.total_size,
-				       MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS), 0);
+				       MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 }
 
 static inline void t_gring_free(struct t_gring *g)

@@ -342,7 +342,7 @@ static void produced(struct shared *sh, struct wstats *st, __u64 n)
 static void rec_producer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct wstats *st = &sh->ps[id];
-	int multi = memwell_side_multi(r, MEMWELL_PROD);
+	int multi = memwell_side_multi(r, MEMWELL_SIDE_PROD);
 	__u32 allowed = sh->api & (OP_REC | OP_WRITE | OP_BATCH | OP_TWO | OP_DISCARD);
 	__u64 s = mix64(sh->seed + 1000 + (__u64)id) | 1, seq = 0, n = sh->per_prod[id];
 	unsigned char buf[REC_MAX];
@@ -488,7 +488,7 @@ static void rec_producer(struct shared *sh, struct memwell_ring *r, int id)
 static void rec_consumer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct checker k = { .sh = sh, .r = r, .st = &sh->cs[id], .id = id };
-	int multi = memwell_side_multi(r, MEMWELL_CONS);
+	int multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	__u32 allowed = sh->api & (OP_PEEK | OP_TAKE | OP_READ | OP_TWO);
 	__u64 s = mix64(sh->seed + 2000 + (__u64)id) | 1;
 	unsigned char buf[REC_MAX + 64];
@@ -598,7 +598,7 @@ static void rec_consumer(struct shared *sh, struct memwell_ring *r, int id)
 static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct wstats *st = &sh->ps[id];
-	int multi = memwell_side_multi(r, MEMWELL_PROD);
+	int multi = memwell_side_multi(r, MEMWELL_SIDE_PROD);
 	__u32 bs = 1U << r->block_shift;
 	__u64 s = mix64(sh->seed + 3000 + (__u64)id) | 1, seq = 0, n = sh->per_prod[id];
 	unsigned int fails = 0;
@@ -617,7 +617,7 @@ static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 		}
 		if (want > n - seq)
 			want = n - seq;
-		e = memwell_reserve(r, MEMWELL_PROD, 1, want, &a);
+		e = memwell_reserve(r, MEMWELL_SIDE_PROD, 1, want, &a);
 		if (e == -EAGAIN || e == -EBUSY) {
 			backoff(sh, st, e, &fails);
 			continue;
@@ -630,7 +630,7 @@ static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 			stamp(memwell_block(r, a.pos + i), bs, (__u32)id, seq++);
 		b.n = 0;
 		if (two && seq < n &&
-		    memwell_reserve(r, MEMWELL_PROD, 1, n - seq < 8 ? n - seq : 8, &b) > 0)
+		    memwell_reserve(r, MEMWELL_SIDE_PROD, 1, n - seq < 8 ? n - seq : 8, &b) > 0)
 			for (i = 0; i < b.n; i++)
 				stamp(memwell_block(r, b.pos + i), bs, (__u32)id, seq++);
 		if (sh->inject == INJ_STAMP && id == 0 && !lost && seq > n / 2) {
@@ -638,11 +638,11 @@ static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 			((unsigned char *)memwell_block(r, a.pos))[bs - 1] ^= 1;
 		}
 		if (b.n && multi)
-			e = memwell_release(r, MEMWELL_PROD, &b) |
-			    memwell_release(r, MEMWELL_PROD, &a);
+			e = memwell_release(r, MEMWELL_SIDE_PROD, &b) |
+			    memwell_release(r, MEMWELL_SIDE_PROD, &a);
 		else
-			e = memwell_release(r, MEMWELL_PROD, &a) |
-			    (b.n ? memwell_release(r, MEMWELL_PROD, &b) : 0);
+			e = memwell_release(r, MEMWELL_SIDE_PROD, &a) |
+			    (b.n ? memwell_release(r, MEMWELL_SIDE_PROD, &b) : 0);
 		if (e) {
 			fail(sh, "producer %d: release: %d", id, e);
 			return;
@@ -655,7 +655,7 @@ static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 static void blk_consumer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct checker k = { .sh = sh, .r = r, .st = &sh->cs[id], .id = id };
-	int multi = memwell_side_multi(r, MEMWELL_CONS);
+	int multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	__u32 bs = 1U << r->block_shift;
 	__u64 s = mix64(sh->seed + 4000 + (__u64)id) | 1;
 	unsigned int fails = 0;
@@ -665,7 +665,7 @@ static void blk_consumer(struct shared *sh, struct memwell_ring *r, int id)
 		__u64 i;
 		int two = (sh->api & OP_TWO) && !(rng(&s) % 4), e;
 
-		e = memwell_reserve(r, MEMWELL_CONS, 1, 1 + rng(&s) % 64, &a);
+		e = memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1 + rng(&s) % 64, &a);
 		if (e == -EAGAIN || e == -EBUSY) {
 			if (consumer_finished(&k))
 				return;
@@ -680,16 +680,16 @@ static void blk_consumer(struct shared *sh, struct memwell_ring *r, int id)
 			if (check_item(&k, memwell_block(r, a.pos + i), bs, 1))
 				return;
 		b.n = 0;
-		if (two && memwell_reserve(r, MEMWELL_CONS, 1, 8, &b) > 0)
+		if (two && memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 8, &b) > 0)
 			for (i = 0; i < b.n; i++)
 				if (check_item(&k, memwell_block(r, b.pos + i), bs, 1))
 					return;
 		if (b.n && multi)
-			e = memwell_release(r, MEMWELL_CONS, &b) |
-			    memwell_release(r, MEMWELL_CONS, &a);
+			e = memwell_release(r, MEMWELL_SIDE_CONS, &b) |
+			    memwell_release(r, MEMWELL_SIDE_CONS, &a);
 		else
-			e = memwell_release(r, MEMWELL_CONS, &a) |
-			    (b.n ? memwell_release(r, MEMWELL_CONS, &b) : 0);
+			e = memwell_release(r, MEMWELL_SIDE_CONS, &a) |
+			    (b.n ? memwell_release(r, MEMWELL_SIDE_CONS, &b) : 0);
 		if (e) {
 			fail(sh, "consumer %d: release: %d", id, e);
 			return;
@@ -811,7 +811,7 @@ static int check_bitmaps(struct shared *sh)
 
 static void dump_ring(struct memwell_ring *r)
 {
-	struct memwell_side *ps = r->side[MEMWELL_PROD], *cs = r->side[MEMWELL_CONS];
+	struct memwell_side *ps = r->side[MEMWELL_SIDE_PROD], *cs = r->side[MEMWELL_SIDE_CONS];
 
 #define LD(x) ((unsigned long long)__atomic_load_n(&(x), __ATOMIC_RELAXED))
 	printf("# ring: prod reserve %llu release %llu limit %llu | "
@@ -836,7 +836,7 @@ static pid_t spawn(const struct cfg *c, struct shared *sh, struct memwell *mw,
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (c->mode == MODE_FORK) {
-			run_role(sh, memwell_ring(mw), cons, id);
+			run_role(sh, memwell_get_ring(mw), cons, id);
 			_exit(__atomic_load_n(&sh->failed, __ATOMIC_RELAXED) ? 1 : 0);
 		} else {
 			char a1[16], a2[16], a3[16];
@@ -884,7 +884,7 @@ static int child_main(int cons, int id, int sock)
 		     cons ? "consumer" : "producer", id, err);
 		return 12;
 	}
-	run_role(sh, memwell_ring(mw), cons, id);
+	run_role(sh, memwell_get_ring(mw), cons, id);
 	err = __atomic_load_n(&sh->failed, __ATOMIC_RELAXED) ? 1 : 0;
 	memwell_close(mw);
 	return err;
@@ -921,7 +921,7 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 		printf("not ok %d - %s # memwell_create_local: %d\n", tapn, c->name, err);
 		return 1;
 	}
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	if (!c->blocks && r->rec_max < REC_MAX) {
 		printf("not ok %d - %s # ring too small for %d-byte records\n",
 		       tapn, c->name, REC_MAX);
@@ -1023,17 +1023,17 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 			     (unsigned long long)sh->total);
 		else if (check_bitmaps(sh))
 			fail(sh, "records lost");
-		while (memwell_side_multi(r, MEMWELL_PROD) &&
-		       memwell_side_sweep(r, MEMWELL_PROD))
+		while (memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
+		       memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
-		while (memwell_side_multi(r, MEMWELL_CONS) &&
-		       memwell_side_sweep(r, MEMWELL_CONS))
+		while (memwell_side_multi(r, MEMWELL_SIDE_CONS) &&
+		       memwell_side_sweep(r, MEMWELL_SIDE_CONS))
 			;
 		if (!sh->failed && (memwell_ready_blocks(r) ||
-				    r->side[MEMWELL_PROD]->release_pos !=
-				    r->side[MEMWELL_PROD]->reserve_pos ||
-				    r->side[MEMWELL_CONS]->release_pos !=
-				    r->side[MEMWELL_CONS]->reserve_pos ||
+				    r->side[MEMWELL_SIDE_PROD]->release_pos !=
+				    r->side[MEMWELL_SIDE_PROD]->reserve_pos ||
+				    r->side[MEMWELL_SIDE_CONS]->release_pos !=
+				    r->side[MEMWELL_SIDE_CONS]->reserve_pos ||
 				    memwell_free_blocks(r) != r->count)) {
 			dump_ring(r);
 			fail(sh, "ring not empty and settled at the end");

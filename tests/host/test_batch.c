@@ -35,7 +35,7 @@ static void put_until_null(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 5, 8);	/* 32-byte blocks */
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		__u64 lens[16], seeds[16];
 		void *p;
@@ -82,7 +82,7 @@ static void commit_publishes_all(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_rec rec = { .len = 0 };
 		__u64 lens[256], seeds[256];
@@ -127,7 +127,7 @@ static void unused_tail(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		int multi = !!(combos[c] & MEMWELL_F_PROD_MULTI);
 		struct memwell_batch b = { .used = 0 }, b2 = { .used = 0 };
 		struct memwell_rec rec = { .len = 0 };
@@ -185,7 +185,7 @@ static void unused_tail(void)
 		/* 4: a one-block tail with 8-byte blocks is a zero-length pad. */
 		memwell_close(mw);
 		mw = t_ring(combos[c], 3, 9);
-		r = memwell_ring(mw);
+		r = memwell_get_ring(mw);
 		REQUIRE_EQ(memwell_batch_reserve(r, 3, 3, &b), 3);
 		t_fill(memwell_batch_put(r, &b, 8), 8, 5);	/* 2 blocks */
 		CHECK_EQ(memwell_batch_commit(r, &b), 1);
@@ -203,7 +203,7 @@ static void take_next_release(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_rec rec = { .len = 0 };
 		int i, n;
@@ -250,7 +250,7 @@ static void take_max_len(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_rec rec = { .len = 0 };
 
@@ -286,7 +286,7 @@ static void take_max_blocks(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 5, 8);	/* 32-byte blocks */
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_rec rec = { .len = 0 };
 		int i, n, got = 0;
@@ -330,7 +330,7 @@ static void batches_across_wrap(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		__u64 wseq = 0, rseq = 0, i;
 
 		for (i = 0; i < 3000; i++) {
@@ -383,7 +383,7 @@ static void batch_reserve_args(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 
 		CHECK_EQ(memwell_batch_reserve(r, 0, 4, &b), -EINVAL);
@@ -420,7 +420,7 @@ static void batch_reserve_no_livelock(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		int i, n = 0;
 		void *p = NULL;
@@ -454,7 +454,7 @@ static void reserve_up_to_n_fresh(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_span sp;
 		int n;
@@ -470,16 +470,16 @@ static void reserve_up_to_n_fresh(void)
 
 		/* Block mode, both sides. */
 		mw = t_ring(combos[c] & ~MEMWELL_F_RECORDS, 4, 8);
-		r = memwell_ring(mw);
+		r = memwell_get_ring(mw);
 		for (n = 0; n < 255; n++) {
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), 1);
-			REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), 1);
-			REQUIRE_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), 1);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), 1);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 		}
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 256, &sp), 256);
-		CHECK_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 256, &sp), 256);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 256, &sp), 256);
+		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 256, &sp), 256);
 		memwell_close(mw);
 		if (t_failed) {
 			T_DIAG("flags %#x", combos[c]);

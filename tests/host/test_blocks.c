@@ -26,14 +26,14 @@ static void layout_of(const struct memwell_ring *r, struct memwell_layout *l)
 }
 
 /* Make one side's control pages (and marks) read-only, or writable again. */
-static void protect_side(struct memwell_ring *r, enum memwell_side_id s, int ro)
+static void protect_side(struct memwell_ring *r, unsigned int s, int ro)
 {
 	struct memwell_layout l;
 	unsigned char *base = t_base(r);
 
 	layout_of(r, &l);
-	REQUIRE(mprotect(base + (s == MEMWELL_PROD ? l.prod_offset : l.cons_offset),
-			 s == MEMWELL_PROD ? l.prod_size : l.cons_size,
+	REQUIRE(mprotect(base + (s == MEMWELL_SIDE_PROD ? l.prod_offset : l.cons_offset),
+			 s == MEMWELL_SIDE_PROD ? l.prod_size : l.cons_size,
 			 ro ? PROT_READ : PROT_READ | PROT_WRITE) == 0);
 }
 
@@ -51,10 +51,10 @@ static void seek(struct memwell_ring *r, __u64 o)
 
 	if (!k)
 		return;
-	REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, k, k, &sp), (int)k);
-	REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-	REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, k, k, &sp), (int)k);
-	REQUIRE_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, k, k, &sp), (int)k);
+	REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, k, k, &sp), (int)k);
+	REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 }
 
 static void empty_eagain(void)
@@ -63,24 +63,24 @@ static void empty_eagain(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 6, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp = { 77, 77 };
 		int i;
 
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 256, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 256, &sp), -EAGAIN);
 		CHECK(sp.pos == 77 && sp.n == 77);
 		/* After some traffic, empty again. */
 		for (i = 0; i < 3; i++) {
-			CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 100, 100, &sp), 100);
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1000, &sp), 100);
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 100, 100, &sp), 100);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1000, &sp), 100);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
 		}
 		/* Reserved but not released by the producer: still empty. */
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 10, &sp), 10);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 10, &sp), 10);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
 		CHECK_EQ(memwell_ready_blocks(r), 0);
 		memwell_close(mw);
 	}
@@ -100,7 +100,7 @@ static void empty_no_write_to_producer(void)
 		__u32 flags = combos[c % NCOMBOS] |
 			      (c >= NCOMBOS ? MEMWELL_F_RECORDS : 0);
 		struct memwell *mw = t_ring(flags, 6, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp, a, b;
 		struct memwell_rec rec = { .len = 0 };
 		struct memwell_batch bt = { .used = 0 };
@@ -112,21 +112,21 @@ static void empty_no_write_to_producer(void)
 		if (state >= 1)
 			seek(r, 100);
 		if (state == 2)
-			REQUIRE(memwell_reserve(r, MEMWELL_PROD, 5, 5, &sp) == 5);
+			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 5, 5, &sp) == 5);
 		if (state == 3) {
-			REQUIRE(memwell_reserve(r, MEMWELL_PROD, 2, 2, &a) == 2);
-			REQUIRE(memwell_reserve(r, MEMWELL_PROD, 2, 2, &b) == 2);
+			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &a) == 2);
+			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &b) == 2);
 			if (flags & MEMWELL_F_RECORDS) {
 				memwell_rec_set_hdr(r, b.pos, 100, 0);
 				memwell_rec_set_hdr(r, a.pos, 100, 0);
 			}
 			if (flags & MEMWELL_F_PROD_MULTI)
-				REQUIRE(memwell_release(r, MEMWELL_PROD, &b) == 0);
+				REQUIRE(memwell_release(r, MEMWELL_SIDE_PROD, &b) == 0);
 		}
-		protect_side(r, MEMWELL_PROD, 1);
+		protect_side(r, MEMWELL_SIDE_PROD, 1);
 		protect_data(r, 1);
 		for (i = 0; i < 100; i++) {
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 8, &sp), -EAGAIN);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 8, &sp), -EAGAIN);
 			if (flags & MEMWELL_F_RECORDS) {
 				CHECK_EQ(memwell_rec_peek(r, &rec), -EAGAIN);
 				CHECK_EQ(memwell_rec_read(r, buf, sizeof(buf)), -EAGAIN);
@@ -134,7 +134,7 @@ static void empty_no_write_to_producer(void)
 			}
 		}
 		CHECK_EQ(memwell_ready_blocks(r), 0);
-		protect_side(r, MEMWELL_PROD, 0);
+		protect_side(r, MEMWELL_SIDE_PROD, 0);
 		protect_data(r, 0);
 		if (t_failed) {
 			T_DIAG("flags %#x state %d", flags, state);
@@ -154,7 +154,7 @@ static void full_no_write_to_consumer(void)
 		__u32 flags = combos[c % NCOMBOS] |
 			      (c >= NCOMBOS ? MEMWELL_F_RECORDS : 0);
 		struct memwell *mw = t_ring(flags, 6, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp, a, b;
 		struct memwell_rec rec = { .len = 0 };
 		struct memwell_batch bt = { .used = 0 };
@@ -162,20 +162,20 @@ static void full_no_write_to_consumer(void)
 
 		if (state >= 1)
 			seek(r, 77);
-		REQUIRE(memwell_reserve(r, MEMWELL_PROD, 256, 256, &sp) == 256);
+		REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp) == 256);
 		if (flags & MEMWELL_F_RECORDS) {
 			for (i = 0; i < 256; i++)
 				memwell_rec_set_hdr(r, sp.pos + i, 56, 0);
 		}
-		REQUIRE(memwell_release(r, MEMWELL_PROD, &sp) == 0);
+		REQUIRE(memwell_release(r, MEMWELL_SIDE_PROD, &sp) == 0);
 		if (state == 2) {	/* consumers hold spans */
-			REQUIRE(memwell_reserve(r, MEMWELL_CONS, 3, 3, &a) == 3);
-			REQUIRE(memwell_reserve(r, MEMWELL_CONS, 3, 3, &b) == 3);
+			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_CONS, 3, 3, &a) == 3);
+			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_CONS, 3, 3, &b) == 3);
 		}
-		protect_side(r, MEMWELL_CONS, 1);
+		protect_side(r, MEMWELL_SIDE_CONS, 1);
 		protect_data(r, 1);
 		for (i = 0; i < 100; i++) {
-			CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 8, &sp), -EAGAIN);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 8, &sp), -EAGAIN);
 			if (flags & MEMWELL_F_RECORDS) {
 				CHECK_EQ(memwell_rec_reserve(r, 1, &rec), -EAGAIN);
 				CHECK_EQ(memwell_rec_write(r, "x", 1), -EAGAIN);
@@ -183,7 +183,7 @@ static void full_no_write_to_consumer(void)
 			}
 		}
 		CHECK_EQ(memwell_free_blocks(r), 0);
-		protect_side(r, MEMWELL_CONS, 0);
+		protect_side(r, MEMWELL_SIDE_CONS, 0);
 		protect_data(r, 0);
 		if (t_failed) {
 			T_DIAG("flags %#x state %d", flags, state);
@@ -199,41 +199,41 @@ static void full_and_exact_fill(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp, spans[256];
 		int i;
 
 		/* One reservation of exactly the capacity. */
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 256, 256, &sp), 256);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
 		CHECK_EQ(memwell_free_blocks(r), 0);
 		sp.pos = 0;
 		sp.n = 256;
-		CHECK_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
+		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 		CHECK_EQ(memwell_ready_blocks(r), 256);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 256, 256, &sp), 256);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
-		CHECK_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 256, 256, &sp), 256);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 		CHECK_EQ(memwell_free_blocks(r), 256);
 
 		/* Block by block, from an offset. */
 		seek(r, 3);
 		for (i = 0; i < 256; i++)
-			CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &spans[i]), 1);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &spans[i]), 1);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
 		for (i = 0; i < 256; i++)
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &spans[i]), 0);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &spans[i]), 0);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
 		CHECK_EQ(memwell_ready_blocks(r), 256);
 		for (i = 0; i < 256; i++)
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &spans[i]), 1);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &spans[i]), 1);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
 		for (i = 0; i < 255; i++)
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &spans[i]), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &spans[i]), 0);
 		CHECK_EQ(memwell_free_blocks(r), 255);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 256, 256, &sp), -EAGAIN);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 256, &sp), 255);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 256, &sp), 255);
 		memwell_close(mw);
 	}
 }
@@ -245,11 +245,11 @@ static void reserve_up_to_n(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp = { 0, 0 };
-		enum memwell_side_id s;
+		unsigned int s;
 
-		for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++) {
+		for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
 			CHECK_EQ(memwell_reserve(r, s, 0, 1, &sp), -EINVAL);
 			CHECK_EQ(memwell_reserve(r, s, 0, 0, &sp), -EINVAL);
 			CHECK_EQ(memwell_reserve(r, s, 2, 1, &sp), -EINVAL);
@@ -257,23 +257,23 @@ static void reserve_up_to_n(void)
 			CHECK_EQ(memwell_reserve(r, s, 257, ~0ULL, &sp), -EMSGSIZE);
 			CHECK_EQ(memwell_reserve(r, s, 1ULL << 40, ~0ULL, &sp), -EMSGSIZE);
 		}
-		CHECK_EQ(memwell_reserve(r, (enum memwell_side_id)2, 1, 1, &sp), -EINVAL);
-		CHECK_EQ(memwell_reserve(r, (enum memwell_side_id)-1, 1, 1, &sp), -EINVAL);
+		CHECK_EQ(memwell_reserve(r, (unsigned int)2, 1, 1, &sp), -EINVAL);
+		CHECK_EQ(memwell_reserve(r, (unsigned int)-1, 1, 1, &sp), -EINVAL);
 
 		/* 5 published: fewer than asked comes back, min > 5 waits. */
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 5, 5, &sp), 5);
-		REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 6, 10, &sp), -EAGAIN);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 6, 6, &sp), -EAGAIN);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 5, 5, &sp), 5);
+		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 6, 10, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 6, 6, &sp), -EAGAIN);
 		CHECK_EQ(memwell_ready_blocks(r), 5);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 3, &sp), 3);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 3, &sp), 3);
 		CHECK(sp.pos == 0 && sp.n == 3);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 10, &sp), 2);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 10, &sp), 2);
 		CHECK(sp.pos == 3 && sp.n == 2);
 		/* max above the capacity is clipped to what is free. */
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, ~0ULL, &sp), 251);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, ~0ULL, &sp), 251);
 		CHECK(sp.pos == 5 && sp.n == 251);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, ~0ULL, &sp), -EAGAIN);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, ~0ULL, &sp), -EAGAIN);
 		memwell_close(mw);
 	}
 }
@@ -282,12 +282,12 @@ static void reserve_up_to_n(void)
 static void single_release_order(void)
 {
 	struct memwell *mw = t_ring(0, 4, 8);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_span a, b, c, m;
-	enum memwell_side_id s;
+	unsigned int s;
 
 	seek(r, 250);
-	for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++) {
+	for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
 		REQUIRE_EQ(memwell_reserve(r, s, 3, 3, &a), 3);
 		REQUIRE_EQ(memwell_reserve(r, s, 4, 4, &b), 4);
 		REQUIRE_EQ(memwell_reserve(r, s, 2, 2, &c), 2);
@@ -303,7 +303,7 @@ static void single_release_order(void)
 		m.pos = a.pos - 1;
 		m.n = 1;
 		CHECK_EQ(memwell_release(r, s, &m), -EINVAL);
-		CHECK_EQ(memwell_release(r, (enum memwell_side_id)2, &a), -EINVAL);
+		CHECK_EQ(memwell_release(r, (unsigned int)2, &a), -EINVAL);
 		CHECK_EQ(memwell_release(r, s, &a), 0);
 		CHECK_EQ(memwell_release(r, s, &a), -EINVAL);	/* twice */
 		/* Adjacent spans may be released merged. */
@@ -327,35 +327,35 @@ static void multi_release_out_of_order(void)
 
 	for (c = 1; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span a, b, d, sp;
 
 		seek(r, 254);	/* the spans cross the wrap */
 		if (combos[c] & MEMWELL_F_PROD_MULTI) {
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 2, 2, &a), 2);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 3, 3, &b), 3);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 4, 4, &d), 4);
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &d), 0);
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &b), 0);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &a), 2);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 3, 3, &b), 3);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 4, 4, &d), 4);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &d), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &b), 0);
 			CHECK_EQ(memwell_ready_blocks(r), 0);
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &a), 0);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &a), 0);
 			CHECK_EQ(memwell_ready_blocks(r), 9);
-			CHECK_EQ(memwell_reserve(r, MEMWELL_CONS, 1, 100, &sp), 9);
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 100, &sp), 9);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 		}
 		if (combos[c] & MEMWELL_F_CONS_MULTI) {
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 9, 9, &sp), 9);
-			REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 2, 2, &a), 2);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 3, 3, &b), 3);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 4, 4, &d), 4);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 9, 9, &sp), 9);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 2, 2, &a), 2);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 3, 3, &b), 3);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 4, 4, &d), 4);
 			CHECK_EQ(memwell_free_blocks(r), 247);
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &b), 0);
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &d), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &b), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &d), 0);
 			CHECK_EQ(memwell_free_blocks(r), 247);
-			CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 248, 248, &sp), -EAGAIN);
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &a), 0);
+			CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 248, 248, &sp), -EAGAIN);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &a), 0);
 			CHECK_EQ(memwell_free_blocks(r), 256);
 		}
 		CHECK_EQ(memwell_ready_blocks(r), 0);
@@ -377,7 +377,7 @@ static void wrap_every_offset(void)
 
 	for (c = 0; c < NCOMBOS; c += 3) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		__u64 bs = memwell_block_size(r), o, n, seed = 1;
 
 		for (o = 0; o < r->count; o++)
@@ -387,13 +387,13 @@ static void wrap_every_offset(void)
 			__u64 i;
 
 			seek(r, o);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, n, n, &sp), (int)n);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, n, n, &sp), (int)n);
 			REQUIRE_EQ(sp.pos & r->mask, o);
 			p = memwell_block(r, sp.pos);
 			CHECK(t_in_data(r, p, n * bs));
 			t_fill(p, n * bs, ++seed);
-			REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 1, ~0ULL, &sp), (int)n);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, ~0ULL, &sp), (int)n);
 			CHECK(memwell_block(r, sp.pos) == p);
 			CHECK(t_check(p, n * bs, seed));
 			/* Block by block through the first mapping only. */
@@ -409,7 +409,7 @@ static void wrap_every_offset(void)
 					break;
 				}
 			}
-			REQUIRE_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 			if (t_failed) {
 				T_DIAG("offset %llu size %llu", (unsigned long long)o,
 				       (unsigned long long)n);
@@ -430,17 +430,17 @@ static void calls_are_bounded(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp;
 		struct timespec t0, t1;
 		int i, bad = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (i = 0; i < 1000000; i++)
-			bad += memwell_reserve(r, MEMWELL_CONS, 1, 1, &sp) != -EAGAIN;
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 256, 256, &sp), 256);
+			bad += memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &sp) != -EAGAIN;
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
 		for (i = 0; i < 1000000; i++)
-			bad += memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp) != -EAGAIN;
+			bad += memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp) != -EAGAIN;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		CHECK_EQ(bad, 0);
 		/* Generous: even a sanitizer build does this in well under 10 s. */
@@ -457,7 +457,7 @@ static void calls_are_bounded(void)
  */
 struct race {
 	struct memwell_ring *r;
-	enum memwell_side_id s;
+	unsigned int s;
 	__u64 total;
 	__u64 got;
 	int spurious;
@@ -502,17 +502,17 @@ static void threads_no_spurious_eagain(void)
 	for (c = 0; c < NCOMBOS; c++)
 	for (round = 0; round < 20; round++) {
 		struct memwell *mw = t_ring(combos[c], 3, 12);
-		struct memwell_ring *r = memwell_ring(mw);
-		enum memwell_side_id s = (round & 1) ? MEMWELL_CONS : MEMWELL_PROD;
+		struct memwell_ring *r = memwell_get_ring(mw);
+		unsigned int s = (round & 1) ? MEMWELL_SIDE_CONS : MEMWELL_SIDE_PROD;
 		struct race x = { r, s, 4096, 0, 0, 0 };
 		int multi = memwell_side_multi(r, s);
 		int nt = multi ? 4 : 1, i;
 		pthread_t th[4];
 		struct memwell_span sp;
 
-		if (s == MEMWELL_CONS) {
-			REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 4096, 4096, &sp), 4096);
-			REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
+		if (s == MEMWELL_SIDE_CONS) {
+			REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 4096, 4096, &sp), 4096);
+			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 		}
 		for (i = 0; i < nt; i++)
 			REQUIRE(pthread_create(&th[i], NULL, racer, &x) == 0);
@@ -546,7 +546,7 @@ static void *releaser(void *arg)
 	int i;
 
 	while ((i = __atomic_fetch_add(&x->next, 1, __ATOMIC_RELAXED)) < x->n)
-		if (memwell_release(x->r, MEMWELL_PROD, &x->spans[i]))
+		if (memwell_release(x->r, MEMWELL_SIDE_PROD, &x->spans[i]))
 			abort();
 	return NULL;
 }
@@ -554,7 +554,7 @@ static void *releaser(void *arg)
 static void threads_multi_release(void)
 {
 	struct memwell *mw = t_ring(MEMWELL_F_PROD_MULTI | MEMWELL_F_CONS_MULTI, 3, 12);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	static struct memwell_span spans[4096];
 	int round;
 
@@ -565,7 +565,7 @@ static void threads_multi_release(void)
 		__u64 start = t_prod(r)->reserve_pos;
 		int i, n = 0, k;
 
-		while (memwell_reserve(r, MEMWELL_PROD, 1, 1 + t_rand() % 7, &sp) > 0)
+		while (memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1 + t_rand() % 7, &sp) > 0)
 			spans[n++] = sp;
 		/* Keep one span held, scramble the rest. */
 		k = (int)(t_rand() % (__u64)n);
@@ -589,18 +589,18 @@ static void threads_multi_release(void)
 		 * held span.
 		 */
 		CHECK(t_prod(r)->release_pos <= held.pos);
-		while (memwell_side_sweep(r, MEMWELL_PROD))
+		while (memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
 		CHECK_EQ(t_prod(r)->release_pos, held.pos);
 		CHECK_EQ(memwell_ready_blocks(r), held.pos - start);
-		CHECK_EQ(memwell_release(r, MEMWELL_PROD, &held), 0);
-		while (memwell_side_sweep(r, MEMWELL_PROD))
+		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &held), 0);
+		while (memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
 		CHECK_EQ(t_prod(r)->release_pos, t_prod(r)->reserve_pos);
 		CHECK_EQ(memwell_ready_blocks(r), 4096);
-		k = memwell_reserve(r, MEMWELL_CONS, 4096, 4096, &sp);
+		k = memwell_reserve(r, MEMWELL_SIDE_CONS, 4096, 4096, &sp);
 		CHECK_EQ(k, 4096);
-		CHECK_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 		if (t_failed)
 			return;
 	}
@@ -611,7 +611,7 @@ static void threads_multi_release(void)
  * One sweep publishes at most MEMWELL_SWEEP_MAX spans, so no call runs
  * without bound.  When the earliest span is released last, after more than
  * that many later ones, a consumer that may not write the producers' page
- * (device mode with a kernel producer: access MEMWELL_ACCESS_CONS only)
+ * (device mode with a kernel producer: access MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS) only)
  * sees the first MEMWELL_SWEEP_MAX spans at once; the rest are published
  * by the next sweep of anyone who may write that page (a later release,
  * or the kernel's poll()), and none is ever lost.  (More than
@@ -625,11 +625,11 @@ static __u64 t_drain(struct memwell_ring *cv)
 	int i, k;
 
 	for (i = 0; i < 100; i++) {
-		k = memwell_reserve(cv, MEMWELL_CONS, 1, 4096, &sp);
+		k = memwell_reserve(cv, MEMWELL_SIDE_CONS, 1, 4096, &sp);
 		if (k < 0)
 			break;
 		seen += (__u64)k;
-		if (memwell_release(cv, MEMWELL_CONS, &sp))
+		if (memwell_release(cv, MEMWELL_SIDE_CONS, &sp))
 			break;
 	}
 	return seen;
@@ -645,17 +645,17 @@ static void sweep_bound_consumer_only(void)
 
 	t_gring_new(&g, MEMWELL_F_PROD_MULTI, 3, 12);
 	REQUIRE_EQ(memwell_ring_attach(&cv, g.base, g.l.total_size,
-				       MEMWELL_ACCESS_CONS), 0);
+				       MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	for (i = 0; i < n; i++)
-		REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 1, 1, &spans[i]), 1);
+		REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 1, 1, &spans[i]), 1);
 	for (i = n - 1; i >= 0; i--)	/* the first one last */
-		REQUIRE_EQ(memwell_release(&g.r, MEMWELL_PROD, &spans[i]), 0);
+		REQUIRE_EQ(memwell_release(&g.r, MEMWELL_SIDE_PROD, &spans[i]), 0);
 	/* The last release published what one sweep may: the first spans. */
 	seen = t_drain(&cv);
 	CHECK_EQ(seen, (__u64)MEMWELL_SWEEP_MAX + 1);
 	/* Every further sweep by a producer-side participant publishes more. */
 	for (i = 0; i < 3 && seen < (__u64)n; i++) {
-		memwell_side_sweep(&g.r, MEMWELL_PROD);
+		memwell_side_sweep(&g.r, MEMWELL_SIDE_PROD);
 		seen += t_drain(&cv);
 	}
 	CHECK_EQ(seen, (__u64)n);

@@ -26,7 +26,7 @@ static int attach_copy(struct t_gring *g, __u64 map_size)
 
 	memset(&v, 0xab, sizeof(v));
 	before = v;
-	err = memwell_ring_attach(&v, g->base, map_size, MEMWELL_ACCESS_CONS);
+	err = memwell_ring_attach(&v, g->base, map_size, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	if (err && memcmp(&v, &before, sizeof(v))) {
 		T_DIAG("a failed attach wrote the view");
 		t_failed = 1;
@@ -34,7 +34,7 @@ static int attach_copy(struct t_gring *g, __u64 map_size)
 	if (!err) {
 		CHECK(v.data == g->r.data);
 		CHECK_EQ(v.count, g->r.count);
-		CHECK_EQ(v.access, MEMWELL_ACCESS_CONS);
+		CHECK_EQ(v.access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	}
 	return err;
 }
@@ -220,7 +220,7 @@ static int workout(struct memwell_ring *r, int rounds)
 		long e;
 		int n;
 
-		n = memwell_reserve(r, MEMWELL_PROD, 1, 1 + t_rand() % 8, &sp);
+		n = memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1 + t_rand() % 8, &sp);
 		NOTE(n);
 		if (n > 0) {
 			CHECK((__u64)n == sp.n && sp.n <= 8);
@@ -228,11 +228,11 @@ static int workout(struct memwell_ring *r, int rounds)
 			if (r->flags & MEMWELL_F_RECORDS)
 				memwell_rec_set_hdr(r, sp.pos,
 					(__u32)((sp.n << r->block_shift) - 8), 0);
-			NOTE(memwell_release(r, MEMWELL_PROD, &sp));
+			NOTE(memwell_release(r, MEMWELL_SIDE_PROD, &sp));
 		}
 		/* Blocks taken raw from a records ring would split records. */
 		n = (r->flags & MEMWELL_F_RECORDS) ? -EAGAIN :
-			memwell_reserve(r, MEMWELL_CONS, 1, 1 + t_rand() % 8, &sp);
+			memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1 + t_rand() % 8, &sp);
 		NOTE(n);
 		if (n > 0) {
 			volatile unsigned char *p = memwell_block(r, sp.pos);
@@ -241,7 +241,7 @@ static int workout(struct memwell_ring *r, int rounds)
 			CHECK((__u64)n == sp.n && sp.n <= 8);
 			for (k = 0; k < (sp.n << r->block_shift); k++)
 				(void)p[k];
-			NOTE(memwell_release(r, MEMWELL_CONS, &sp));
+			NOTE(memwell_release(r, MEMWELL_SIDE_CONS, &sp));
 		}
 		if (!(r->flags & MEMWELL_F_RECORDS))
 			continue;
@@ -310,23 +310,23 @@ static void warm(struct memwell_ring *r)
 	for (i = 0; i < 40; i++) {
 		struct memwell_span sp;
 
-		if (memwell_reserve(r, MEMWELL_PROD, 3, 3, &sp) != 3)
+		if (memwell_reserve(r, MEMWELL_SIDE_PROD, 3, 3, &sp) != 3)
 			break;
 		if (r->flags & MEMWELL_F_RECORDS)
 			memwell_rec_set_hdr(r, sp.pos, 3 * (1U << r->block_shift) - 8, 0);
-		REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
+		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 	}
 	for (i = 0; i < 10; i++) {
 		struct memwell_span sp;
 
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 3, 3, &sp), 3);
-		REQUIRE_EQ(memwell_release(r, MEMWELL_CONS, &sp), 0);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 3, 3, &sp), 3);
+		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 	}
 }
 
 enum which { F_RES, F_LIM, F_REL };
 
-static __u64 *field(struct memwell_ring *r, enum memwell_side_id s, enum which w)
+static __u64 *field(struct memwell_ring *r, unsigned int s, enum which w)
 {
 	struct memwell_side *sd = r->side[s];
 
@@ -343,10 +343,10 @@ static void wild_positions(void)
 	int c;
 
 	for (c = 0; c < NALL; c++) {
-		enum memwell_side_id s;
+		unsigned int s;
 		enum which w;
 
-		for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++)
+		for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++)
 		for (w = F_RES; w <= F_REL; w++) {
 			struct t_gring g;
 			__u64 base, wild[8];
@@ -406,7 +406,7 @@ static void wild_positions_eio(void)
 		save = t_prod(&g.r)->release_pos;
 		t_prod(&g.r)->release_pos = t_cons(&g.r)->reserve_pos + g.r.count + 1;
 		t_cons(&g.r)->limit_cache = 0;
-		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_CONS, 1, 1, &sp), -EIO);
+		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EIO);
 		CHECK_EQ(memwell_ready_blocks(&g.r), 0);
 		if (records) {
 			CHECK_EQ(memwell_rec_peek(&g.r, &rec), -EIO);
@@ -419,7 +419,7 @@ static void wild_positions_eio(void)
 		save = t_cons(&g.r)->release_pos;
 		t_cons(&g.r)->release_pos = t_prod(&g.r)->reserve_pos + 1;
 		t_prod(&g.r)->limit_cache = 0;
-		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 1, 1, &sp), -EIO);
+		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EIO);
 		CHECK_EQ(memwell_free_blocks(&g.r), 0);
 		if (records) {
 			CHECK_EQ(memwell_rec_reserve(&g.r, 1, &rec), -EIO);
@@ -431,12 +431,12 @@ static void wild_positions_eio(void)
 		/* A side reserved more than the capacity beyond its release. */
 		save = t_prod(&g.r)->reserve_pos;
 		t_prod(&g.r)->reserve_pos = t_prod(&g.r)->release_pos + g.r.count + 1;
-		CHECK_EQ(memwell_side_recover(&g.r, MEMWELL_PROD), -EIO);
-		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 1, 1, &sp), -EIO);
+		CHECK_EQ(memwell_side_recover(&g.r, MEMWELL_SIDE_PROD), -EIO);
+		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EIO);
 		t_prod(&g.r)->reserve_pos = save;
 		save = t_cons(&g.r)->reserve_pos;
 		t_cons(&g.r)->reserve_pos = t_cons(&g.r)->release_pos - 1;
-		CHECK_EQ(memwell_side_recover(&g.r, MEMWELL_CONS), -EIO);
+		CHECK_EQ(memwell_side_recover(&g.r, MEMWELL_SIDE_CONS), -EIO);
 		t_cons(&g.r)->reserve_pos = save;
 
 		/* Restored: the ring works again. */
@@ -482,13 +482,13 @@ static void bad_record_headers(void)
 
 				t_gring_new(&g, all_combos[c], 4, 8);
 				warm(&g.r);
-				while (memwell_reserve(&g.r, MEMWELL_CONS, 1, 256, &sp) > 0)
-					REQUIRE_EQ(memwell_release(&g.r, MEMWELL_CONS, &sp), 0);
+				while (memwell_reserve(&g.r, MEMWELL_SIDE_CONS, 1, 256, &sp) > 0)
+					REQUIRE_EQ(memwell_release(&g.r, MEMWELL_SIDE_CONS, &sp), 0);
 				/* where 0: first published record; 1: the second. */
 				CHECK_EQ(t_put(&g.r, 8, 1), 0);
-				REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 16, 16, &sp), 16);
+				REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 16, 16, &sp), 16);
 				memwell_rec_set_hdr(&g.r, sp.pos, 16 * 16 - 8, 0);
-				REQUIRE_EQ(memwell_release(&g.r, MEMWELL_PROD, &sp), 0);
+				REQUIRE_EQ(memwell_release(&g.r, MEMWELL_SIDE_PROD, &sp), 0);
 				if (where == 0)
 					REQUIRE_EQ(t_get(&g.r, 8, 1), 0);
 				memwell_rec_set_hdr(&g.r, sp.pos, bad[i].len, bad[i].flags);
@@ -550,9 +550,9 @@ static void wild_marks(void)
 	int c;
 
 	for (c = 0; c < NALL; c++) {
-		enum memwell_side_id s;
+		unsigned int s;
 
-		for (s = MEMWELL_PROD; s <= MEMWELL_CONS; s++) {
+		for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
 			struct t_gring g;
 			__u64 i;
 
@@ -607,7 +607,7 @@ static void fuzz_shared_state(void)
 			int k;
 
 			for (k = 0; k < 1 + (int)(t_rand() % 3); k++) {
-				enum memwell_side_id s = (enum memwell_side_id)(t_rand() & 1);
+				unsigned int s = (unsigned int)(t_rand() & 1);
 
 				switch (t_rand() % 5) {
 				case 0:	/* a position or cache */

@@ -199,7 +199,7 @@ static void create_valid_ring(void)
 
 	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		struct memwell *mw = t_ring(fl[i], 6, 10);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_ring_hdr *h = (struct memwell_ring_hdr *)t_base(r);
 		struct memwell_layout l;
 		struct stat st;
@@ -211,10 +211,10 @@ static void create_valid_ring(void)
 		CHECK_EQ(r->mask, 1023);
 		CHECK_EQ(r->block_shift, 6);
 		CHECK_EQ(r->flags, fl[i]);
-		CHECK_EQ(r->access, MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS);
+		CHECK_EQ(r->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 		CHECK_EQ(r->rec_max, (fl[i] & MEMWELL_F_RECORDS) ? 65536 - 8 : 0);
-		CHECK_EQ(!!r->marks[MEMWELL_PROD], !!(fl[i] & MEMWELL_F_PROD_MULTI));
-		CHECK_EQ(!!r->marks[MEMWELL_CONS], !!(fl[i] & MEMWELL_F_CONS_MULTI));
+		CHECK_EQ(!!r->marks[MEMWELL_SIDE_PROD], !!(fl[i] & MEMWELL_F_PROD_MULTI));
+		CHECK_EQ(!!r->marks[MEMWELL_SIDE_CONS], !!(fl[i] & MEMWELL_F_CONS_MULTI));
 		CHECK(r->data == t_base(r) + l.data_offset);
 		CHECK(t_base(r) + l.cons_offset == (unsigned char *)t_cons(r));
 		CHECK_EQ(h->magic, MEMWELL_MAGIC);
@@ -270,8 +270,8 @@ static void format_clears_garbage(void)
 			t_failed = 1;
 			break;
 		}
-	CHECK_EQ(memwell_ring_attach(&r, m, l.total_size, MEMWELL_ACCESS_PROD), 0);
-	CHECK_EQ(r.access, MEMWELL_ACCESS_PROD);
+	CHECK_EQ(memwell_ring_attach(&r, m, l.total_size, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)), 0);
+	CHECK_EQ(r.access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD));
 	CHECK_EQ(memwell_ready_blocks(&r), 0);
 	CHECK_EQ(memwell_free_blocks(&r), 4096);
 	free(m);
@@ -290,7 +290,7 @@ static void create_largest_records_ring(void)
 	if (err == -ENOMEM)
 		T_SKIP("no room for a 4 GiB mapping");
 	REQUIRE_EQ(err, 0);
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	CHECK_EQ(r->rec_max, (1ULL << 31) - 8);
 	CHECK_EQ(memwell_rec_reserve(r, (1ULL << 31) - 7, &rec), -EMSGSIZE);
 	CHECK_EQ(memwell_rec_reserve(r, 1ULL << 32, &rec), -EMSGSIZE);
@@ -332,7 +332,7 @@ static void create_close_no_leak(void)
 		struct memwell *mw = t_ring(T_F_LOCAL, 6, 10);
 
 		if (i & 1)
-			CHECK_EQ(memwell_rec_write(memwell_ring(mw), "x", 1), 0);
+			CHECK_EQ(memwell_rec_write(memwell_get_ring(mw), "x", 1), 0);
 		memwell_close(mw);
 	}
 	CHECK_EQ(count_fds(), before);

@@ -85,18 +85,18 @@ static int consume(struct memwell_ring *r)
 static int blocks(struct memwell_ring *r)
 {
 	struct memwell_span sp;
-	int n = memwell_reserve(r, MEMWELL_PROD, 1, 8, &sp);
+	int n = memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 8, &sp);
 
 	if (n < 1)
 		return 1;
 	memset(memwell_block(r, sp.pos), 0, (size_t)sp.n * memwell_block_size(r));
-	if (memwell_release(r, MEMWELL_PROD, &sp) ||
+	if (memwell_release(r, MEMWELL_SIDE_PROD, &sp) ||
 	    memwell_ready_blocks(r) != (__u64)n || memwell_free_blocks(r) == 0)
 		return 1;
-	n = memwell_reserve(r, MEMWELL_CONS, 1, 8, &sp);
-	if (n < 1 || memwell_release(r, MEMWELL_CONS, &sp))
+	n = memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 8, &sp);
+	if (n < 1 || memwell_release(r, MEMWELL_SIDE_CONS, &sp))
 		return 1;
-	return memwell_side_recover(r, MEMWELL_PROD) != 0;
+	return memwell_side_recover(r, MEMWELL_SIDE_PROD) != 0;
 }
 
 int main(void)
@@ -115,8 +115,8 @@ int main(void)
 	o.flags = 0;
 	if (memwell_create_local(&o, &bw))
 		return 1;
-	bad = produce(memwell_ring(mw)) || consume(memwell_ring(mw)) ||
-	      blocks(memwell_ring(bw));
+	bad = produce(memwell_get_ring(mw)) || consume(memwell_get_ring(mw)) ||
+	      blocks(memwell_get_ring(bw));
 	memwell_close(mw);
 	memwell_close(bw);
 	printf("%s\n", bad ? "FAIL" : "PASS");

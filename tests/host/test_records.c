@@ -20,7 +20,7 @@ static void zero_length(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 6, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec rec = { .len = 0 };
 		struct memwell_batch b = { .used = 0 };
 
@@ -43,7 +43,7 @@ static void records_on_block_ring(void)
 
 	for (i = 0; i < 2; i++) {
 		struct memwell *mw = t_ring(fl[i], 6, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec rec = { .len = 0 };
 		struct memwell_batch b = { .used = 0 };
 		struct memwell_span sp;
@@ -57,9 +57,9 @@ static void records_on_block_ring(void)
 		CHECK_EQ(memwell_batch_reserve(r, 1, 4, &b), -EINVAL);
 		CHECK_EQ(memwell_batch_take(r, 1, 4, ~0ULL, &b), -EINVAL);
 		/* With data published, still -EINVAL (not -EIO, not a record). */
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 4, 4, &sp), 4);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 4, 4, &sp), 4);
 		memset(memwell_block(r, sp.pos), 0, 4 * 64);
-		REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
+		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 		CHECK_EQ(memwell_rec_peek(r, &rec), -EINVAL);
 		CHECK_EQ(memwell_rec_read(r, buf, sizeof(buf)), -EINVAL);
 		CHECK_EQ(memwell_batch_take(r, 1, 4, ~0ULL, &b), -EINVAL);
@@ -83,7 +83,7 @@ static void largest_record(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 5, 7);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		__u64 max = t_data_size(r) - 8, big[] = {
 			max + 1, max + 32, 1ULL << 32, (1ULL << 32) + 1,
 			(1ULL << 32) + max, ~0ULL, ~0ULL - 7,
@@ -130,7 +130,7 @@ static void empty_and_full(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec rec = { .len = 0 };
 		struct memwell_batch b = { .used = 0 };
 		char buf[4096];
@@ -181,7 +181,7 @@ static void wrap_every_offset(void)
 
 	for (c = 0; c < NCOMBOS; c += 3) {
 		struct memwell *mw = t_ring(combos[c], 6, 6);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		unsigned char *buf = malloc(4096);
 		__u64 o, nb, seed = 7, wrapped = 0;
 
@@ -239,7 +239,7 @@ static void every_length(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 3, 9);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		unsigned char *buf = malloc(4096);
 		__u64 len;
 
@@ -269,7 +269,7 @@ static void discard_skipped(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec a = { .len = 0 }, b = { .len = 0 }, d = { .len = 0 }, rec = { .len = 0 };
 		int i;
 
@@ -322,7 +322,7 @@ static void discard_skipped(void)
 static void skipped_behind_held(void)
 {
 	struct memwell *mw = t_ring(MEMWELL_F_RECORDS, 5, 8);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_rec a = { .len = 0 }, d = { .len = 0 }, rec = { .len = 0 }, rec2 = { .len = 0 };
 
 	CHECK_EQ(t_put(r, 10, 1), 0);
@@ -359,7 +359,7 @@ static void skipped_behind_held(void)
 static void skipped_behind_held_late_record(void)
 {
 	struct memwell *mw = t_ring(MEMWELL_F_RECORDS, 5, 8);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_rec a = { .len = 0 }, d = { .len = 0 }, rec = { .len = 0 };
 
 	CHECK_EQ(t_put(r, 10, 1), 0);			/* A */
@@ -386,7 +386,7 @@ static void read_short_buffer(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		unsigned char buf[200];
 		struct memwell_rec d = { .len = 0 };
 		__u64 ready;
@@ -421,7 +421,7 @@ static void commit_order(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		int multi = !!(combos[c] & MEMWELL_F_PROD_MULTI);
 		struct memwell_rec a = { .len = 0 }, b = { .len = 0 }, rec = { .len = 0 };
 
@@ -452,7 +452,7 @@ static void release_order(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		int multi = !!(combos[c] & MEMWELL_F_CONS_MULTI);
 		struct memwell_rec a = { .len = 0 }, b = { .len = 0 }, d = { .len = 0 };
 
@@ -485,7 +485,7 @@ static void write_read_roundtrip(void)
 
 	for (c = 0; c < NCOMBOS; c++) {
 		struct memwell *mw = t_ring(combos[c], 6, 10);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		unsigned char in[1000], out[1000];
 		struct memwell_rec rec = { .len = 0 };
 		__u64 i;

@@ -48,15 +48,15 @@ static void nothing_to_recover(void)
 
 	for (i = 0; i < 4; i++) {
 		struct memwell *mw = t_ring(fl[i], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span sp;
 
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), 0);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_CONS), 0);
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 5, 5, &sp), 5);
-		REQUIRE_EQ(memwell_release(r, MEMWELL_PROD, &sp), 0);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), 0);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_CONS), 0);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), 0);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_CONS), 0);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 5, 5, &sp), 5);
+		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), 0);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_CONS), 0);
 		CHECK_EQ(memwell_ready_blocks(r), 5);
 		memwell_close(mw);
 	}
@@ -70,7 +70,7 @@ static void dead_producer_record(void)
 	for (multi = 0; multi < 2; multi++) {
 		struct memwell *mw = t_ring(MEMWELL_F_RECORDS |
 					    (multi ? MEMWELL_F_PROD_MULTI : 0), 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec dead = { .len = 0 };
 
 		CHECK_EQ(t_put(r, 20, 1), 0);			/* committed: delivered */
@@ -80,7 +80,7 @@ static void dead_producer_record(void)
 			CHECK_EQ(t_put(r, 30, 2), 0);
 		CHECK_EQ(t_get(r, 20, 1), 0);
 		expect_empty(r);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), (long)dead.span.n);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), (long)dead.span.n);
 		if (multi)
 			CHECK_EQ(t_get(r, 30, 2), 0);
 		expect_empty(r);
@@ -91,7 +91,7 @@ static void dead_producer_record(void)
 		CHECK_EQ(t_get(r, 200, 3), 0);
 		CHECK_EQ(t_get(r, 2000, 4), 0);
 		expect_empty(r);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), 0);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), 0);
 		memwell_close(mw);
 	}
 }
@@ -100,7 +100,7 @@ static void dead_producer_record(void)
 static void dead_producers_interleaved(void)
 {
 	struct memwell *mw = t_ring(MEMWELL_F_RECORDS | MEMWELL_F_PROD_MULTI, 4, 8);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_rec rec[8] = { { .len = 0 } };
 	/* d: dead, l: live (committed out of order) */
 	static const char who[] = "dldddlld";
@@ -122,7 +122,7 @@ static void dead_producers_interleaved(void)
 		if (who[i] == 'l')
 			CHECK_EQ(memwell_rec_commit(r, &rec[i]), 0);
 	expect_empty(r);
-	CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), (long)dead);
+	CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), (long)dead);
 	for (i = 0; i < 8; i++)
 		if (who[i] == 'l')
 			CHECK_EQ(t_get(r, 8 + 16 * (__u64)i, (__u64)i), 0);
@@ -140,7 +140,7 @@ static void dead_producer_batch(void)
 	for (multi = 0; multi < 2; multi++) {
 		struct memwell *mw = t_ring(MEMWELL_F_RECORDS |
 					    (multi ? MEMWELL_F_PROD_MULTI : 0), 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_batch b = { .used = 0 };
 		long n;
 		int i;
@@ -150,7 +150,7 @@ static void dead_producer_batch(void)
 			t_fill(memwell_batch_put(r, &b, 20), 20, (__u64)i);
 		/* dies */
 		expect_empty(r);
-		n = memwell_side_recover(r, MEMWELL_PROD);
+		n = memwell_side_recover(r, MEMWELL_SIDE_PROD);
 		CHECK_EQ(n, 40);
 		expect_empty(r);
 		CHECK_EQ(t_put(r, 9, 9), 0);
@@ -168,7 +168,7 @@ static void dead_consumer(void)
 	for (multi = 0; multi < 2; multi++) {
 		struct memwell *mw = t_ring(MEMWELL_F_RECORDS |
 					    (multi ? MEMWELL_F_CONS_MULTI : 0), 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_rec held = { .len = 0 }, other = { .len = 0 };
 		__u64 seq = 0, got = 0;
 
@@ -185,7 +185,7 @@ static void dead_consumer(void)
 		}
 		CHECK_EQ(memwell_free_blocks(r), 0);
 		CHECK_EQ(t_put(r, 24, seq), -EAGAIN);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_CONS), 2);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_CONS), 2);
 		CHECK_EQ(memwell_free_blocks(r), 2 * got);
 		/* Producers flow again; a new consumer reads on in order. */
 		CHECK_EQ(t_put(r, 24, seq), 0);
@@ -206,24 +206,24 @@ static void dead_block_owners(void)
 
 	for (i = 0; i < 2; i++) {
 		struct memwell *mw = t_ring(fl[i], 4, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct memwell_span a, b;
 
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 7, 7, &a), 7);
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 3, 3, &b), 3);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 7, 7, &a), 7);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 3, 3, &b), 3);
 		if (fl[i])
-			CHECK_EQ(memwell_release(r, MEMWELL_PROD, &b), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &b), 0);
 		CHECK_EQ(memwell_ready_blocks(r), 0);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_PROD), fl[i] ? 7 : 10);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_PROD), fl[i] ? 7 : 10);
 		CHECK_EQ(memwell_ready_blocks(r), 10);
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 4, 4, &a), 4);
-		REQUIRE_EQ(memwell_reserve(r, MEMWELL_CONS, 6, 6, &b), 6);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 4, 4, &a), 4);
+		REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 6, 6, &b), 6);
 		if (fl[i])
-			CHECK_EQ(memwell_release(r, MEMWELL_CONS, &b), 0);
+			CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &b), 0);
 		CHECK_EQ(memwell_free_blocks(r), 246);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_CONS), fl[i] ? 4 : 10);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_CONS), fl[i] ? 4 : 10);
 		CHECK_EQ(memwell_free_blocks(r), 256);
-		CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 256, 256, &a), 256);
+		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &a), 256);
 		memwell_close(mw);
 	}
 }
@@ -297,7 +297,7 @@ static void killed_producers(void)
 	for (round = 0; round < 12; round++) {
 		struct memwell *mw = t_ring(MEMWELL_F_RECORDS |
 					    (multi ? MEMWELL_F_PROD_MULTI : 0), 5, 10);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct shared *sh = shared_new();
 		int np = multi ? 2 : 1, i;
 		pid_t pid[2];
@@ -361,7 +361,7 @@ static void killed_producers(void)
 			REQUIRE(waitpid(pid[i], &st, 0) == pid[i]);
 			CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 		}
-		rec = memwell_side_recover(r, MEMWELL_PROD);
+		rec = memwell_side_recover(r, MEMWELL_SIDE_PROD);
 		CHECK(rec >= 0 && rec <= (long)r->count);
 		if (round & 1)
 			CHECK(rec > 0);
@@ -424,7 +424,7 @@ static void killed_consumer(void)
 	for (multi = 0; multi < 2; multi++) {
 		struct memwell *mw = t_ring(MEMWELL_F_RECORDS |
 					    (multi ? MEMWELL_F_CONS_MULTI : 0), 5, 8);
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 		struct shared *sh = shared_new();
 		__u64 seq = 0, got;
 		pid_t pid;
@@ -449,7 +449,7 @@ static void killed_consumer(void)
 		kill(pid, SIGKILL);
 		REQUIRE(waitpid(pid, &st, 0) == pid);
 		CHECK_EQ(memwell_free_blocks(r), 0);
-		CHECK_EQ(memwell_side_recover(r, MEMWELL_CONS), 2);
+		CHECK_EQ(memwell_side_recover(r, MEMWELL_SIDE_CONS), 2);
 		CHECK_EQ(memwell_free_blocks(r), 2);
 		for (got = 2; got < seq; got++)
 			CHECK_EQ(t_get(r, 24, got), 0);

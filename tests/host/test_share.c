@@ -173,19 +173,19 @@ static void attach_valid_two_handles(void)
 
 	for (i = 0; i < 3; i++) {
 		struct memwell *a = t_ring(fl[i], 6, 8), *b = NULL;
-		struct memwell_ring *ra = memwell_ring(a), *rb;
+		struct memwell_ring *ra = memwell_get_ring(a), *rb;
 		int fd = dup(memwell_fd(a)), n;
 
 		REQUIRE(fd >= 0);
 		REQUIRE_EQ(memwell_attach_fd(fd, &b), 0);
 		CHECK_EQ(memwell_fd(b), fd);
-		rb = memwell_ring(b);
+		rb = memwell_get_ring(b);
 		CHECK(ra->data != rb->data);
 		CHECK_EQ(rb->count, ra->count);
 		CHECK_EQ(rb->flags, ra->flags);
 		CHECK_EQ(rb->rec_max, ra->rec_max);
 		CHECK_EQ(rb->block_shift, ra->block_shift);
-		CHECK_EQ(rb->access, MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS);
+		CHECK_EQ(rb->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 		if (fl[i] & MEMWELL_F_RECORDS) {
 			for (n = 0; n < 100; n++) {
 				CHECK_EQ(t_put(ra, 1 + (__u64)n * 13, (__u64)n), 0);
@@ -196,13 +196,13 @@ static void attach_valid_two_handles(void)
 		} else {
 			struct memwell_span sp;
 
-			REQUIRE_EQ(memwell_reserve(ra, MEMWELL_PROD, 256, 256, &sp), 256);
+			REQUIRE_EQ(memwell_reserve(ra, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
 			t_fill(memwell_block(ra, sp.pos), 256 * 64, 5);
-			REQUIRE_EQ(memwell_release(ra, MEMWELL_PROD, &sp), 0);
-			REQUIRE_EQ(memwell_reserve(rb, MEMWELL_CONS, 1, 256, &sp), 256);
+			REQUIRE_EQ(memwell_release(ra, MEMWELL_SIDE_PROD, &sp), 0);
+			REQUIRE_EQ(memwell_reserve(rb, MEMWELL_SIDE_CONS, 1, 256, &sp), 256);
 			CHECK(t_check(memwell_block(rb, sp.pos), 256 * 64, 5));
 			CHECK(t_check(rb->data + t_data_size(rb), 256 * 64, 5));
-			REQUIRE_EQ(memwell_release(rb, MEMWELL_CONS, &sp), 0);
+			REQUIRE_EQ(memwell_release(rb, MEMWELL_SIDE_CONS, &sp), 0);
 		}
 		CHECK_EQ(memwell_free_blocks(ra), 256);
 		CHECK_EQ(memwell_free_blocks(rb), 256);
@@ -221,15 +221,15 @@ static void attach_valid_two_handles(void)
 static void start_order(void)
 {
 	struct memwell *a = t_ring(MEMWELL_F_RECORDS, 6, 8), *b = NULL, *c = NULL;
-	struct memwell_ring *ra = memwell_ring(a);
+	struct memwell_ring *ra = memwell_get_ring(a);
 
 	REQUIRE_EQ(memwell_attach_fd(dup(memwell_fd(a)), &b), 0);	/* reader first */
-	CHECK_EQ(t_get(memwell_ring(b), 1, 1), -EAGAIN);
+	CHECK_EQ(t_get(memwell_get_ring(b), 1, 1), -EAGAIN);
 	CHECK_EQ(t_put(ra, 10, 1), 0);
 	CHECK_EQ(t_put(ra, 20, 2), 0);
-	CHECK_EQ(t_get(memwell_ring(b), 10, 1), 0);
+	CHECK_EQ(t_get(memwell_get_ring(b), 10, 1), 0);
 	REQUIRE_EQ(memwell_attach_fd(dup(memwell_fd(a)), &c), 0);	/* reader late */
-	CHECK_EQ(t_get(memwell_ring(c), 20, 2), 0);
+	CHECK_EQ(t_get(memwell_get_ring(c), 20, 2), 0);
 	CHECK_EQ(t_get(ra, 1, 1), -EAGAIN);
 	memwell_close(c);
 	memwell_close(b);
@@ -274,7 +274,7 @@ static int child_consume(int sock, int n)
 	if (err)
 		return 11;
 	for (i = 0; i < n; ) {
-		int e = t_get(memwell_ring(mw), 1 + (__u64)i % 500, (__u64)i);
+		int e = t_get(memwell_get_ring(mw), 1 + (__u64)i % 500, (__u64)i);
 
 		if (e == -EAGAIN)
 			continue;
@@ -284,7 +284,7 @@ static int child_consume(int sock, int n)
 	}
 	/* Answer on a ring of our own, sent back the same way. */
 	back = t_ring(MEMWELL_F_RECORDS, 6, 8);
-	if (t_put(memwell_ring(back), 42, 4242) ||
+	if (t_put(memwell_get_ring(back), 42, 4242) ||
 	    memwell_send_fd(sock, memwell_fd(back)))
 		return 13;
 	/* Wait for the parent to have read it before going away. */
@@ -298,7 +298,7 @@ static int child_consume(int sock, int n)
 static void fd_passing_parent(int sock, pid_t pid, int n)
 {
 	struct memwell *mw = t_ring(MEMWELL_F_RECORDS, 6, 12), *back = NULL;
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	int i, st, fd;
 
 	REQUIRE_EQ(memwell_send_fd(sock, memwell_fd(mw)), 0);
@@ -315,7 +315,7 @@ static void fd_passing_parent(int sock, pid_t pid, int n)
 	if (fd >= 0) {
 		CHECK_EQ(memwell_attach_fd(fd, &back), 0);
 		if (back) {
-			CHECK_EQ(t_get(memwell_ring(back), 42, 4242), 0);
+			CHECK_EQ(t_get(memwell_get_ring(back), 42, 4242), 0);
 			memwell_close(back);
 		}
 	}

@@ -29,7 +29,7 @@ struct wctx {
 };
 
 /* What memwell_kring_wake() does: clear the announcement, wake everybody. */
-static void test_kick(struct memwell_ring *r, enum memwell_side_id sleepers)
+static void test_kick(struct memwell_ring *r, unsigned int sleepers)
 {
 	struct wctx *w = r->owner;
 
@@ -43,7 +43,7 @@ static void test_kick(struct memwell_ring *r, enum memwell_side_id sleepers)
  * Sleep until a kick after @snap (read before the call that failed).  No
  * timeout: a lost wakeup must show as a stall (the test's stop wakes all).
  */
-static void test_sleep(struct wctx *w, enum memwell_side_id s, __u32 snap)
+static void test_sleep(struct wctx *w, unsigned int s, __u32 snap)
 {
 	syscall(SYS_futex, &w->q[s].seq, FUTEX_WAIT, snap, NULL, NULL, 0);
 }
@@ -58,14 +58,14 @@ static void wake_all(struct wctx *w)
 	}
 }
 
-static void protect(struct t_gring *g, enum memwell_side_id s, int ro)
+static void protect(struct t_gring *g, unsigned int s, int ro)
 {
-	REQUIRE(mprotect(g->base + (s == MEMWELL_PROD ? g->l.prod_offset : g->l.cons_offset),
-			 s == MEMWELL_PROD ? g->l.prod_size : g->l.cons_size,
+	REQUIRE(mprotect(g->base + (s == MEMWELL_SIDE_PROD ? g->l.prod_offset : g->l.cons_offset),
+			 s == MEMWELL_SIDE_PROD ? g->l.prod_size : g->l.cons_size,
 			 ro ? PROT_READ : PROT_READ | PROT_WRITE) == 0);
 }
 
-static __u32 waiters(struct memwell_ring *r, enum memwell_side_id s)
+static __u32 waiters(struct memwell_ring *r, unsigned int s)
 {
 	return __atomic_load_n(&r->side[s]->waiters, __ATOMIC_RELAXED);
 }
@@ -87,29 +87,29 @@ static void arm_own_side_only(void)
 		t_gring_new(&g, fl[i], 4, 8);
 		g.r.kick = test_kick;
 		g.r.owner = &w;
-		protect(&g, MEMWELL_PROD, 1);
-		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_CONS, 1, 1, &sp), -EAGAIN);
+		protect(&g, MEMWELL_SIDE_PROD, 1);
+		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_CONS, 1, 1, &sp), -EAGAIN);
 		if (fl[i] & MEMWELL_F_RECORDS) {
 			CHECK_EQ(memwell_rec_peek(&g.r, &rec), -EAGAIN);
 			CHECK_EQ(memwell_batch_take(&g.r, 4, 16, ~0ULL, &b), -EAGAIN);
 		}
-		protect(&g, MEMWELL_PROD, 0);
-		CHECK_EQ(waiters(&g.r, MEMWELL_CONS), 1);
-		CHECK_EQ(waiters(&g.r, MEMWELL_PROD), 0);
+		protect(&g, MEMWELL_SIDE_PROD, 0);
+		CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_CONS), 1);
+		CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_PROD), 0);
 		/* Full ring: the producer announces itself on its side. */
-		REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 256, 256, &sp), 256);
+		REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
 		if (fl[i] & MEMWELL_F_RECORDS)
 			memwell_rec_set_hdr(&g.r, sp.pos, 256 * 16 - 8, 0);
-		CHECK_EQ(memwell_release(&g.r, MEMWELL_PROD, &sp), 0);
-		CHECK_EQ(w.kicks[MEMWELL_CONS], 1);	/* the consumer was announced */
-		CHECK_EQ(waiters(&g.r, MEMWELL_CONS), 0);
-		protect(&g, MEMWELL_CONS, 1);
-		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
+		CHECK_EQ(memwell_release(&g.r, MEMWELL_SIDE_PROD, &sp), 0);
+		CHECK_EQ(w.kicks[MEMWELL_SIDE_CONS], 1);	/* the consumer was announced */
+		CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_CONS), 0);
+		protect(&g, MEMWELL_SIDE_CONS, 1);
+		CHECK_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
 		if (fl[i] & MEMWELL_F_RECORDS)
 			CHECK_EQ(memwell_rec_reserve(&g.r, 1, &rec), -EAGAIN);
-		protect(&g, MEMWELL_CONS, 0);
-		CHECK_EQ(waiters(&g.r, MEMWELL_PROD), 1);
-		CHECK_EQ(w.kicks[MEMWELL_PROD], 0);
+		protect(&g, MEMWELL_SIDE_CONS, 0);
+		CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_PROD), 1);
+		CHECK_EQ(w.kicks[MEMWELL_SIDE_PROD], 0);
 		t_gring_free(&g);
 		if (t_failed) {
 			T_DIAG("flags %#x", fl[i]);
@@ -137,11 +137,11 @@ static void no_kick_without_sleepers(void)
 	CHECK_EQ(t_get(&g.r, 1, 1), -EAGAIN);
 	CHECK_EQ(t_put(&g.r, 10, 10), 0);
 	CHECK_EQ(t_put(&g.r, 11, 11), 0);
-	CHECK_EQ(w.kicks[MEMWELL_CONS], 1);
-	CHECK_EQ(w.kicks[MEMWELL_PROD], 0);
+	CHECK_EQ(w.kicks[MEMWELL_SIDE_CONS], 1);
+	CHECK_EQ(w.kicks[MEMWELL_SIDE_PROD], 0);
 	CHECK_EQ(t_get(&g.r, 10, 10), 0);
 	CHECK_EQ(t_get(&g.r, 11, 11), 0);
-	CHECK_EQ(w.kicks[MEMWELL_PROD], 0);
+	CHECK_EQ(w.kicks[MEMWELL_SIDE_PROD], 0);
 	t_gring_free(&g);
 }
 
@@ -166,10 +166,10 @@ static void kick_by_the_publishing_release(void)
 	CHECK_EQ(t_get(&g.r, 8, 1), -EAGAIN);		/* announce */
 	CHECK_EQ(memwell_rec_commit(&g.r, &b), 0);	/* cannot publish */
 	CHECK_EQ(t_get(&g.r, 8, 1), -EAGAIN);		/* announce again */
-	CHECK_EQ(waiters(&g.r, MEMWELL_CONS), 1);
-	w.kicks[MEMWELL_CONS] = 0;
+	CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_CONS), 1);
+	w.kicks[MEMWELL_SIDE_CONS] = 0;
 	CHECK_EQ(memwell_rec_commit(&g.r, &a), 0);	/* publishes both */
-	CHECK_EQ(w.kicks[MEMWELL_CONS], 1);
+	CHECK_EQ(w.kicks[MEMWELL_SIDE_CONS], 1);
 	CHECK_EQ(t_get(&g.r, 8, 1), 0);
 	CHECK_EQ(t_get(&g.r, 8, 2), 0);
 	t_gring_free(&g);
@@ -179,17 +179,17 @@ static void kick_by_the_publishing_release(void)
 static void local_mode_never_arms(void)
 {
 	struct memwell *mw = t_ring(T_F_LOCAL, 4, 8);
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_span sp;
 	int i;
 
 	CHECK(r->kick == NULL);
 	for (i = 0; i < 10; i++)
 		CHECK_EQ(t_get(r, 1, 1), -EAGAIN);
-	REQUIRE_EQ(memwell_reserve(r, MEMWELL_PROD, 256, 256, &sp), 256);
-	CHECK_EQ(memwell_reserve(r, MEMWELL_PROD, 1, 1, &sp), -EAGAIN);
-	CHECK_EQ(waiters(r, MEMWELL_PROD), 0);
-	CHECK_EQ(waiters(r, MEMWELL_CONS), 0);
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
+	CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &sp), -EAGAIN);
+	CHECK_EQ(waiters(r, MEMWELL_SIDE_PROD), 0);
+	CHECK_EQ(waiters(r, MEMWELL_SIDE_CONS), 0);
 	memwell_close(mw);
 }
 
@@ -229,19 +229,19 @@ static void *sleepy_producer(void *arg)
 	__u64 seq = 0, rnd = (__u64)me->id * 77 + 1, spins = 0;
 
 	while (seq < x->per_prod && !__atomic_load_n(&x->stop, __ATOMIC_RELAXED)) {
-		__u32 snap = __atomic_load_n(&x->w->q[MEMWELL_PROD].seq, __ATOMIC_SEQ_CST);
+		__u32 snap = __atomic_load_n(&x->w->q[MEMWELL_SIDE_PROD].seq, __ATOMIC_SEQ_CST);
 		struct memwell_span sp;
 		int e;
 
 		if (x->blocks) {
 			__u64 n = x->big ? x->r->count : 1;
 
-			e = memwell_reserve(x->r, MEMWELL_PROD, n, n, &sp);
+			e = memwell_reserve(x->r, MEMWELL_SIDE_PROD, n, n, &sp);
 			if (e > 0) {
 				__u64 v = seq * 64 + (__u64)me->id;
 
 				memcpy(memwell_block(x->r, sp.pos), &v, 8);
-				e = memwell_release(x->r, MEMWELL_PROD, &sp);
+				e = memwell_release(x->r, MEMWELL_SIDE_PROD, &sp);
 			}
 		} else if (x->big) {
 			struct memwell_rec rec = { .len = 0 };
@@ -268,7 +268,7 @@ static void *sleepy_producer(void *arg)
 			if (spin_more(&rnd, &spins))
 				continue;
 			__atomic_fetch_add(&x->sleeps, 1, __ATOMIC_RELAXED);
-			test_sleep(x->w, MEMWELL_PROD, snap);
+			test_sleep(x->w, MEMWELL_SIDE_PROD, snap);
 			continue;
 		}
 		if (e == -EBUSY)
@@ -291,7 +291,7 @@ static void *sleepy_consumer(void *arg)
 
 	while (!__atomic_load_n(&x->stop, __ATOMIC_RELAXED) &&
 	       __atomic_load_n(&x->consumed, __ATOMIC_RELAXED) < x->total) {
-		__u32 snap = __atomic_load_n(&x->w->q[MEMWELL_CONS].seq, __ATOMIC_SEQ_CST);
+		__u32 snap = __atomic_load_n(&x->w->q[MEMWELL_SIDE_CONS].seq, __ATOMIC_SEQ_CST);
 		__u64 v[2] = { 0, 0 };
 		struct memwell_span sp;
 		long e;
@@ -299,12 +299,12 @@ static void *sleepy_consumer(void *arg)
 		if (x->blocks) {
 			__u64 n = x->big ? x->r->count : 1;
 
-			e = memwell_reserve(x->r, MEMWELL_CONS, n, n, &sp);
+			e = memwell_reserve(x->r, MEMWELL_SIDE_CONS, n, n, &sp);
 			if (e > 0) {
 				memcpy(v, memwell_block(x->r, sp.pos), 8);
 				v[1] = v[0] % 64;
 				v[0] /= 64;
-				e = memwell_release(x->r, MEMWELL_CONS, &sp);
+				e = memwell_release(x->r, MEMWELL_SIDE_CONS, &sp);
 			}
 		} else if (x->big) {
 			struct memwell_rec rec = { .len = 0 };
@@ -323,7 +323,7 @@ static void *sleepy_consumer(void *arg)
 			if (spin_more(&rnd, &spins))
 				continue;
 			__atomic_fetch_add(&x->sleeps, 1, __ATOMIC_RELAXED);
-			test_sleep(x->w, MEMWELL_CONS, snap);
+			test_sleep(x->w, MEMWELL_SIDE_CONS, snap);
 			continue;
 		}
 		if (e == -EBUSY)
@@ -394,7 +394,7 @@ static void threads_no_lost_wakeup(void)
 				       cfg[c].big ? " (ring-sized)" : "",
 				       (unsigned long long)x.consumed,
 				       (unsigned long long)x.total,
-				       waiters(&g.r, MEMWELL_PROD), waiters(&g.r, MEMWELL_CONS));
+				       waiters(&g.r, MEMWELL_SIDE_PROD), waiters(&g.r, MEMWELL_SIDE_CONS));
 				t_failed = 1;
 				break;
 			}

@@ -132,8 +132,8 @@
 #define NPROD	2
 #define NCONS	2
 
-#define PROD	0		/* MEMWELL_PROD */
-#define CONS	1		/* MEMWELL_CONS */
+#define PROD	0		/* MEMWELL_SIDE_PROD */
+#define CONS	1		/* MEMWELL_SIDE_CONS */
 
 /* program counter values (one per shared access) */
 #define TOP		0	/* next call: producer picks a size / consumer */

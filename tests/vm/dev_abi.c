@@ -319,13 +319,13 @@ static int case_info_and_header(void)
 			struct memwell_ring r;
 
 			REQUIRE_EQ(memwell_ring_attach(&r, b, in.total_size,
-						       MEMWELL_ACCESS_PROD |
-						       MEMWELL_ACCESS_CONS), 0);
+						       MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) |
+						       MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 			/* A new ring: zeroed control areas, empty, all free. */
 			REQUIRE_EQ(memwell_ready_blocks(&r), 0);
 			REQUIRE_EQ(memwell_free_blocks(&r), r.count);
-			REQUIRE_EQ(r.side[MEMWELL_PROD]->waiters, 0);
-			REQUIRE_EQ(r.side[MEMWELL_CONS]->waiters, 0);
+			REQUIRE_EQ(r.side[MEMWELL_SIDE_PROD]->waiters, 0);
+			REQUIRE_EQ(r.side[MEMWELL_SIDE_CONS]->waiters, 0);
 		}
 		REQUIRE_OK(munmap(b, in.total_size));
 		REQUIRE_OK(close(fd));
@@ -552,7 +552,7 @@ static int case_close_while_mapped(void)
 	REQUIRE((b = map_ring(fd, &in)));
 	REQUIRE_OK(close(fd));
 	REQUIRE_EQ(memwell_ring_attach(&r, b, in.total_size,
-				       MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS), 0);
+				       MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	/* No kick: nobody could sleep on a closed fd anyway. */
 	REQUIRE_EQ(ring_roundtrip(&r, 3000, 1), MWT_PASS);
 	REQUIRE_OK(munmap(b, in.total_size));
@@ -584,7 +584,7 @@ static int case_fork_child(void)
 	REQUIRE(fd >= 0);
 	REQUIRE((b = map_ring(fd, &in)));
 	REQUIRE_EQ(memwell_ring_attach(&r, b, in.total_size,
-				       MEMWELL_ACCESS_PROD | MEMWELL_ACCESS_CONS), 0);
+				       MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	fflush(stdout);
 	pid = fork();
 	REQUIRE(pid >= 0);

@@ -77,13 +77,13 @@ static int write_rec(__u64 seq)
 {
 	struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 	__u32 len = ep_len(seq);
-	int err = memwell_rec_reserve(memwell_ring(g_mw), len, &rec);
+	int err = memwell_rec_reserve(memwell_get_ring(g_mw), len, &rec);
 
 	if (err)
 		return err;
 	memcpy(rec.data, &seq, 8);
 	mwt_fill((char *)rec.data + 8, len - 8, seq);
-	return memwell_rec_commit(memwell_ring(g_mw), &rec);
+	return memwell_rec_commit(memwell_get_ring(g_mw), &rec);
 }
 
 /* 1 if a record was read and checked, 0 if empty, -1 on error. */
@@ -91,7 +91,7 @@ static int read_rec(__u64 expect)
 {
 	struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 	__u64 seq;
-	int err = memwell_rec_peek(memwell_ring(g_mw), &rec);
+	int err = memwell_rec_peek(memwell_get_ring(g_mw), &rec);
 
 	if (err == -EAGAIN)
 		return 0;
@@ -106,7 +106,7 @@ static int read_rec(__u64 expect)
 			 (unsigned long long)expect, (unsigned long long)seq, rec.len);
 		return -1;
 	}
-	return memwell_rec_release(memwell_ring(g_mw), &rec) ? -1 : 1;
+	return memwell_rec_release(memwell_get_ring(g_mw), &rec) ? -1 : 1;
 }
 
 /* The peer of a reading waiter: bursts of writes, then a pause. */
@@ -124,7 +124,7 @@ static int burst_producer(void *arg)
 
 			if (err == -EAGAIN) {
 				if (peer_wait(MEMWELL_WAIT_WRITE,
-					      memwell_rec_blocks(memwell_ring(g_mw),
+					      memwell_rec_blocks(memwell_get_ring(g_mw),
 								 ep_len(seq))))
 					return MWT_FAIL;
 				burst++;
@@ -139,7 +139,7 @@ static int burst_producer(void *arg)
 		}
 		ep_pause(&rnd);
 	}
-	memwell_io_stats(g_mw, &st, sizeof(st));
+	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->peer_kicks = st.kicks;
 	return MWT_PASS;
 }
@@ -170,7 +170,7 @@ static int burst_consumer(void *arg)
 		}
 		ep_pause(&rnd);
 	}
-	memwell_io_stats(g_mw, &st, sizeof(st));
+	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->peer_kicks = st.kicks;
 	return MWT_PASS;
 }
@@ -194,7 +194,7 @@ static int ep_setup(__u32 block_shift, __u32 count_shift)
 
 static int ep_stall(const char *who, __u64 mine)
 {
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 
 	mwt_diag("%s: epoll_wait timed out after %d ms at %llu, peer at %llu of %lu: "
 		 "lost wakeup (ready %llu free %llu waiters prod %u cons %u)",
@@ -202,7 +202,7 @@ static int ep_stall(const char *who, __u64 mine)
 		 (unsigned long long)__atomic_load_n(&g_sh->done, __ATOMIC_RELAXED),
 		 g_n, (unsigned long long)memwell_ready_blocks(r),
 		 (unsigned long long)memwell_free_blocks(r),
-		 r->side[MEMWELL_PROD]->waiters, r->side[MEMWELL_CONS]->waiters);
+		 r->side[MEMWELL_SIDE_PROD]->waiters, r->side[MEMWELL_SIDE_CONS]->waiters);
 	return MWT_FAIL;
 }
 
@@ -212,7 +212,7 @@ static int ep_report(int ep, pid_t pid, __u64 wakeups, __u64 empty, double start
 
 	close(ep);
 	REQUIRE_EQ(mwt_reap(pid, "peer"), MWT_PASS);
-	memwell_io_stats(g_mw, &st, sizeof(st));
+	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	mwt_diag("%lu records in %.2f s; waiter: %llu epoll wakeups (%llu found "
 		 "nothing), %llu kicks; peer: %llu sleeps, %llu kicks",
 		 g_n, mwt_now() - start, (unsigned long long)wakeups,
@@ -365,7 +365,7 @@ static int et_recv(int ep, struct memwell *mw, __u64 expect)
 	long n;
 	int k;
 
-	while ((n = memwell_rec_read(memwell_ring(mw), &v, sizeof(v))) == -EAGAIN) {
+	while ((n = memwell_rec_read(memwell_get_ring(mw), &v, sizeof(v))) == -EAGAIN) {
 		do
 			k = epoll_wait(ep, &ev, 1, STALL_MS);
 		while (k < 0 && errno == EINTR);
@@ -407,7 +407,7 @@ static int pp_child(void *arg)
 		__u64 v = ~i;
 
 		if (et_recv(ep, g_req, i) ||
-		    memwell_rec_write(memwell_ring(g_rsp), &v, sizeof(v)))
+		    memwell_rec_write(memwell_get_ring(g_rsp), &v, sizeof(v)))
 			return MWT_FAIL;
 	}
 	return MWT_PASS;
@@ -431,7 +431,7 @@ static int case_et_pingpong(void)
 	for (i = 0; i < n; i++) {
 		__u64 v = i;
 
-		if (memwell_rec_write(memwell_ring(g_req), &v, sizeof(v)) ||
+		if (memwell_rec_write(memwell_get_ring(g_req), &v, sizeof(v)) ||
 		    et_recv(ep, g_rsp, ~i)) {
 			mwt_kill(pid);
 			return MWT_FAIL;

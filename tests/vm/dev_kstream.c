@@ -17,7 +17,7 @@
  *   sink_sleepers   processes produce into a small ring a kernel thread
  *                   consumes, sleeping whenever it is full: the kernel
  *                   consumer's releases must wake them
- *   lib_errors      the library's errors on such rings; memwell_ring_stats()
+ *   lib_errors      the library's errors on such rings; memwell_get_stats()
  *                   agrees with MEMWELL_IOC_STATS; names through the opts
  */
 #define _GNU_SOURCE
@@ -65,7 +65,7 @@ static struct memwell_ring_stats rstats(const struct memwell *mw)
 	struct memwell_ring_stats st;
 
 	memset(&st, 0xff, sizeof(st));
-	memwell_ring_stats(mw, &st);
+	memwell_get_stats(mw, &st);
 	return st;
 }
 
@@ -146,7 +146,7 @@ static int gen_check(struct gen_seen *g, const struct memwell_rec *rec,
 static int gen_consume(struct memwell *mw, struct gen_seen *g, __u32 nprod,
 		       __u32 rsize, unsigned int pause_every, int stall_ms)
 {
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	int hup = 0;
 
 	for (;;) {
@@ -188,7 +188,7 @@ static int gen_consume(struct memwell *mw, struct gen_seen *g, __u32 nprod,
 			mwt_diag("wait: %d after %d ms: lost wakeup? ready %llu, "
 				 "cons waiters %u, produced %llu dropped %llu wakeups %llu",
 				 err, stall_ms, (unsigned long long)memwell_ready_blocks(r),
-				 r->side[MEMWELL_CONS]->waiters,
+				 r->side[MEMWELL_SIDE_CONS]->waiters,
 				 (unsigned long long)st.produced,
 				 (unsigned long long)st.dropped,
 				 (unsigned long long)st.wakeups);
@@ -255,8 +255,8 @@ static int gen_run(__u32 context, __u32 nprod, __u64 count, __u64 rate,
 	 * A process may only consume: the library mapped the producer control
 	 * and the data read-only (a producer call would fault).
 	 */
-	REQUIRE(!(memwell_ring(mw)->access & MEMWELL_ACCESS_PROD));
-	REQUIRE(memwell_ring(mw)->access & MEMWELL_ACCESS_CONS);
+	REQUIRE(!(memwell_get_ring(mw)->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)));
+	REQUIRE(memwell_get_ring(mw)->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	err = attach(mw, MEMWELL_SRC_GEN, context, nprod, rsize, count, rate);
 	REQUIRE_EQ(err, 0);
 	REQUIRE_EQ(gen_consume(mw, &g, nprod, rsize, pause_every, STALL_MS), 0);
@@ -335,7 +335,7 @@ static int case_wake_watermark_poll(void)
 	int err;
 
 	REQUIRE(mw);
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	memset(&g, 0, sizeof(g));
 	REQUIRE_EQ(memwell_set_wake(mw, 0, wm, 0), 0);
 	REQUIRE_EQ(attach(mw, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1, 56, n, 10000), 0);
@@ -350,7 +350,7 @@ static int case_wake_watermark_poll(void)
 			continue;
 		}
 		REQUIRE_EQ(err, -EAGAIN);
-		REQUIRE_EQ(memwell_io_stats(mw, &io, sizeof(io)), 0);
+		REQUIRE_EQ(memwell_get_io_stats(mw, &io, sizeof(io)), 0);
 		polls = io.waits;
 		do
 			err = memwell_wait(mw, MEMWELL_WAIT_READ, STALL_MS);
@@ -358,7 +358,7 @@ static int case_wake_watermark_poll(void)
 		if (err == -EPIPE)
 			break;
 		REQUIRE(err > 0);
-		REQUIRE_EQ(memwell_io_stats(mw, &io, sizeof(io)), 0);
+		REQUIRE_EQ(memwell_get_io_stats(mw, &io, sizeof(io)), 0);
 		if (io.waits == polls)
 			continue;	/* records were there: no poll() */
 		waits++;
@@ -413,11 +413,11 @@ static int case_wake_never(void)
 	REQUIRE_EQ(attach(mw, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1, 56, n, 20000), 0);
 	while (!done) {
 		struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
-		int err = memwell_rec_peek(memwell_ring(mw), &rec);
+		int err = memwell_rec_peek(memwell_get_ring(mw), &rec);
 
 		if (!err) {
 			err = gen_check(&g, &rec, 1, 56);
-			REQUIRE(!memwell_rec_release(memwell_ring(mw), &rec) && !err);
+			REQUIRE(!memwell_rec_release(memwell_get_ring(mw), &rec) && !err);
 			continue;
 		}
 		REQUIRE_EQ(err, -EAGAIN);
@@ -445,7 +445,7 @@ static int sink_producer(void *arg)
 {
 	__u32 idx = (__u32)(unsigned long)arg, rsize = 16 + idx * 40;
 	__u64 seq, n = mwt_scaled(20000), sleeps = 0;
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 
 	for (seq = 0; seq < n; ) {
 		struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
@@ -493,7 +493,7 @@ static int case_sink_sleepers(void)
 	g_mw = ring_new(MEMWELL_F_KERNEL_CONS | MEMWELL_F_RECORDS | MEMWELL_F_PROD_MULTI,
 			4, 9);
 	REQUIRE(g_mw);
-	REQUIRE(!(memwell_ring(g_mw)->access & MEMWELL_ACCESS_CONS));
+	REQUIRE(!(memwell_get_ring(g_mw)->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)));
 	REQUIRE_EQ(attach(g_mw, MEMWELL_SRC_SINK, 0, 0, 0, 0, 0), 0);
 	REQUIRE_EQ(attach(g_mw, MEMWELL_SRC_SINK, 0, 0, 0, 0, 0), -EBUSY);
 	for (i = 0; i < 2; i++)
@@ -518,7 +518,7 @@ static int case_sink_sleepers(void)
 
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf, &h, sizeof(h));
-		REQUIRE_EQ(memwell_rec_write(memwell_ring(g_mw), buf, sizeof(buf)), 0);
+		REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), buf, sizeof(buf)), 0);
 	}
 	t = mwt_now();
 	while ((st = rstats(g_mw)).consumed < want + 1 && mwt_now() - t < 10)
@@ -546,25 +546,25 @@ static int case_lib_errors(void)
 	REQUIRE((kp = ring_new(MEMWELL_F_KERNEL_PROD | MEMWELL_F_RECORDS, 6, 8)));
 	REQUIRE((kc = ring_new(MEMWELL_F_KERNEL_CONS | MEMWELL_F_RECORDS, 6, 8)));
 	/* Consumer-only and producer-only handles, also when attached by fd. */
-	REQUIRE_EQ(memwell_ring(kp)->access, MEMWELL_ACCESS_CONS);
-	REQUIRE_EQ(memwell_ring(kc)->access, MEMWELL_ACCESS_PROD);
+	REQUIRE_EQ(memwell_get_ring(kp)->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
+	REQUIRE_EQ(memwell_get_ring(kc)->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD));
 	REQUIRE_OK(fd = dup(memwell_fd(kp)));
 	REQUIRE_EQ(memwell_attach_fd(fd, &again), 0);
-	REQUIRE_EQ(memwell_ring(again)->access, MEMWELL_ACCESS_CONS);
+	REQUIRE_EQ(memwell_get_ring(again)->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	memwell_close(again);
 	REQUIRE_OK(fd = dup(memwell_fd(kc)));
 	REQUIRE_EQ(memwell_attach_dev_fd(fd, &again), 0);
-	REQUIRE_EQ(memwell_ring(again)->access, MEMWELL_ACCESS_PROD);
+	REQUIRE_EQ(memwell_get_ring(again)->access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD));
 	/* The producer may write; a record waits for a kernel consumer. */
-	REQUIRE_EQ(memwell_rec_write(memwell_ring(again), "abc", 3), 0);
+	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(again), "abc", 3), 0);
 	REQUIRE_EQ(memwell_wait(again, MEMWELL_WAIT_WRITE, 0), MEMWELL_WAIT_WRITE);
 	memwell_close(again);
 
 	/* Statistics: the header page and the ioctl agree. */
-	REQUIRE_EQ(memwell_ring_stats(kp, &a), 0);
+	REQUIRE_EQ(memwell_get_stats(kp, &a), 0);
 	REQUIRE_OK(ioctl(memwell_fd(kp), MEMWELL_IOC_STATS, &b));
 	REQUIRE(!memcmp(&a, &b, sizeof(a)));
-	REQUIRE_EQ(memwell_ring_stats(NULL, &a), -EINVAL);
+	REQUIRE_EQ(memwell_get_stats(NULL, &a), -EINVAL);
 	/* The wake policy. */
 	REQUIRE_EQ(memwell_set_wake(kp, 0x80, 0, 0), -EINVAL);
 	REQUIRE_EQ(memwell_set_wake(kp, MEMWELL_WAKE_NEVER, 0, 0), 0);
@@ -573,7 +573,7 @@ static int case_lib_errors(void)
 	/* Local rings have no kernel side. */
 	o.flags = MEMWELL_F_RECORDS;
 	REQUIRE_EQ(memwell_create_local(&o, &loc), 0);
-	REQUIRE_EQ(memwell_ring_stats(loc, &a), -EOPNOTSUPP);
+	REQUIRE_EQ(memwell_get_stats(loc, &a), -EOPNOTSUPP);
 	REQUIRE_EQ(memwell_set_wake(loc, 0, 0, 0), -EOPNOTSUPP);
 	memwell_close(loc);
 
@@ -585,8 +585,8 @@ static int case_lib_errors(void)
 		w = memwell_wait(kp, MEMWELL_WAIT_READ, STALL_MS);
 		if (w != MEMWELL_WAIT_READ)
 			break;
-		while (!memwell_rec_peek(memwell_ring(kp), &rec))
-			REQUIRE_EQ(memwell_rec_release(memwell_ring(kp), &rec), 0);
+		while (!memwell_rec_peek(memwell_get_ring(kp), &rec))
+			REQUIRE_EQ(memwell_rec_release(memwell_get_ring(kp), &rec), 0);
 	}
 	REQUIRE_EQ(w, -EPIPE);
 	REQUIRE_EQ(memwell_wait(kp, MEMWELL_WAIT_READ, 0), 0);

@@ -27,7 +27,7 @@ static struct memwell_io_stats stats(const struct memwell *mw)
 	struct memwell_io_stats st;
 
 	memset(&st, 0xff, sizeof(st));
-	memwell_io_stats(mw, &st, sizeof(st));
+	memwell_get_io_stats(mw, &st, sizeof(st));
 	return st;
 }
 
@@ -98,7 +98,7 @@ static int case_attach_errors(void)
 /* What any program does with a ring, whatever its mode. */
 static int use_ring(struct memwell *mw)
 {
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	struct memwell_batch b = { { 0, 0 }, 0, 0, 0 };
 	struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 	char buf[64];
@@ -161,13 +161,13 @@ static int case_attach_twice(void)
 	REQUIRE((a = dev_new(MEMWELL_F_RECORDS, 6, 8)));
 	REQUIRE_OK(fd = dup(memwell_fd(a)));
 	REQUIRE_EQ(memwell_attach_dev_fd(fd, &b), 0);
-	REQUIRE(memwell_ring(a)->data != memwell_ring(b)->data);
-	REQUIRE_EQ(memwell_rec_write(memwell_ring(a), "hello", 6), 0);
-	REQUIRE_EQ(memwell_rec_read(memwell_ring(b), buf, sizeof(buf)), 6);
+	REQUIRE(memwell_get_ring(a)->data != memwell_get_ring(b)->data);
+	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(a), "hello", 6), 0);
+	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(b), buf, sizeof(buf)), 6);
 	REQUIRE(!strcmp(buf, "hello"));
 	memwell_close(b);
-	REQUIRE_EQ(memwell_rec_write(memwell_ring(a), "again", 6), 0);
-	REQUIRE_EQ(memwell_rec_read(memwell_ring(a), buf, sizeof(buf)), 6);
+	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(a), "again", 6), 0);
+	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(a), buf, sizeof(buf)), 6);
 	memwell_close(a);
 	memwell_close(NULL);
 	return MWT_PASS;
@@ -183,7 +183,7 @@ static int case_kick_accounting(void)
 	int i, n;
 
 	REQUIRE((mw = dev_new(MEMWELL_F_RECORDS, 6, 6)));	/* 64 blocks */
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	for (i = 0; i < 1000; i++) {
 		REQUIRE_EQ(memwell_rec_write(r, "abc", 3), 0);
 		REQUIRE_EQ(memwell_rec_read(r, buf, sizeof(buf)), 3);
@@ -193,13 +193,13 @@ static int case_kick_accounting(void)
 	REQUIRE_EQ(st.kicks, 0);
 	/* An empty read announces the consumers (H)... */
 	REQUIRE_EQ(memwell_rec_read(r, buf, sizeof(buf)), -EAGAIN);
-	REQUIRE_EQ(r->side[MEMWELL_CONS]->waiters, 1);
+	REQUIRE_EQ(r->side[MEMWELL_SIDE_CONS]->waiters, 1);
 	/* ... so the next release kicks once, and the kernel clears the word. */
 	REQUIRE_EQ(memwell_rec_write(r, "abc", 3), 0);
 	st = stats(mw);
 	REQUIRE_EQ(st.kicks, 1);
 	REQUIRE_EQ(st.kick_errors, 0);
-	REQUIRE_EQ(r->side[MEMWELL_CONS]->waiters, 0);
+	REQUIRE_EQ(r->side[MEMWELL_SIDE_CONS]->waiters, 0);
 	for (i = 0; i < 20; i++)
 		REQUIRE_EQ(memwell_rec_write(r, "abc", 3), 0);
 	REQUIRE_EQ(stats(mw).kicks, 1);
@@ -208,10 +208,10 @@ static int case_kick_accounting(void)
 	while (memwell_rec_write(r, "abc", 3) == 0)
 		n++;
 	REQUIRE_EQ(n, 64);
-	REQUIRE_EQ(r->side[MEMWELL_PROD]->waiters, 1);
+	REQUIRE_EQ(r->side[MEMWELL_SIDE_PROD]->waiters, 1);
 	REQUIRE_EQ(memwell_rec_read(r, buf, sizeof(buf)), 3);
 	REQUIRE_EQ(stats(mw).kicks, 2);
-	REQUIRE_EQ(r->side[MEMWELL_PROD]->waiters, 0);
+	REQUIRE_EQ(r->side[MEMWELL_SIDE_PROD]->waiters, 0);
 	while (memwell_rec_read(r, buf, sizeof(buf)) == 3)
 		n--;
 	REQUIRE_EQ(n, 1);
@@ -223,10 +223,10 @@ static int case_kick_accounting(void)
 	REQUIRE_EQ(st.syscalls, 3);
 	/* Partial copies of the statistics. */
 	memset(&st, 0xee, sizeof(st));
-	REQUIRE_EQ(memwell_io_stats(mw, &st, sizeof(__u64)), 0);
+	REQUIRE_EQ(memwell_get_io_stats(mw, &st, sizeof(__u64)), 0);
 	REQUIRE_EQ(st.kicks, 3);
 	REQUIRE_EQ(st.kick_errors, (long long)0xeeeeeeeeeeeeeeeeULL);
-	REQUIRE_EQ(memwell_io_stats(NULL, &st, sizeof(st)), -EINVAL);
+	REQUIRE_EQ(memwell_get_io_stats(NULL, &st, sizeof(st)), -EINVAL);
 	memwell_close(mw);
 	return MWT_PASS;
 }
@@ -253,9 +253,9 @@ static int case_wait_timeout(void)
 	REQUIRE(t > 0.15 && t < 3.0);
 	REQUIRE_EQ(stats(mw).waits, 1);
 	/* poll() announced the consumers: the kernel set the word. */
-	REQUIRE_EQ(memwell_ring(mw)->side[MEMWELL_CONS]->waiters, 1);
+	REQUIRE_EQ(memwell_get_ring(mw)->side[MEMWELL_SIDE_CONS]->waiters, 1);
 	/* Full: a producer's wait times out too. */
-	while (memwell_rec_write(memwell_ring(mw), "x", 1) == 0)
+	while (memwell_rec_write(memwell_get_ring(mw), "x", 1) == 0)
 		;
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_WRITE, 50), 0);
 	n = memwell_wait(mw, MEMWELL_WAIT_READ | MEMWELL_WAIT_WRITE, 50);
@@ -291,10 +291,10 @@ static int case_wait_wakes(void)
 	for (i = 0; i < 3; i++)
 		REQUIRE((pid[i] = mwt_fork(sleeper, NULL)) > 0);
 	/* Until every sleeper announced itself (it also needs to be asleep). */
-	for (i = 0; i < 1000 && !memwell_ring(g_mw)->side[MEMWELL_CONS]->waiters; i++)
+	for (i = 0; i < 1000 && !memwell_get_ring(g_mw)->side[MEMWELL_SIDE_CONS]->waiters; i++)
 		usleep(1000);
 	usleep(300000);
-	REQUIRE_EQ(memwell_rec_write(memwell_ring(g_mw), "wake", 4), 0);
+	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), "wake", 4), 0);
 	REQUIRE_EQ(stats(g_mw).kicks, 1);
 	for (i = 0; i < 3; i++)
 		REQUIRE_EQ(mwt_reap(pid[i], "sleeper"), MWT_PASS);
@@ -310,7 +310,7 @@ static int release_later(void *arg)
 	(void)arg;
 	usleep(200000);
 	for (i = 0; i < 4; i++)
-		if (memwell_rec_read(memwell_ring(g_mw), buf, sizeof(buf)) != 3)
+		if (memwell_rec_read(memwell_get_ring(g_mw), buf, sizeof(buf)) != 3)
 			return MWT_FAIL;
 	return MWT_PASS;
 }
@@ -324,7 +324,7 @@ static int case_wait_blocks(void)
 	int n = 0;
 
 	REQUIRE((g_mw = dev_new(MEMWELL_F_RECORDS, 6, 6)));	/* 64 blocks */
-	r = memwell_ring(g_mw);
+	r = memwell_get_ring(g_mw);
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE, 65, 10), -EMSGSIZE);
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE, 64, 10), MEMWELL_WAIT_WRITE);
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_READ, 0, 0), 0);
@@ -400,7 +400,7 @@ static int case_local_wait(void)
 	struct memwell *mw;
 
 	REQUIRE_EQ(memwell_create_local(&o, &mw), 0);
-	REQUIRE(!memwell_ring(mw)->kick);
+	REQUIRE(!memwell_get_ring(mw)->kick);
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ, 0), 0);
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ, 10), -EOPNOTSUPP);
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_WRITE, 10), MEMWELL_WAIT_WRITE);
@@ -418,7 +418,7 @@ static int fork_writer(void *arg)
 	for (i = 0; i < 2000; i++) {
 		int err;
 
-		while ((err = memwell_rec_write(memwell_ring(g_mw), &i, sizeof(i))) == -EAGAIN)
+		while ((err = memwell_rec_write(memwell_get_ring(g_mw), &i, sizeof(i))) == -EAGAIN)
 			if (memwell_wait(g_mw, MEMWELL_WAIT_WRITE, 5000) <= 0)
 				return MWT_FAIL;
 		if (err)
@@ -436,15 +436,15 @@ static int case_fork_handle(void)
 	REQUIRE((g_mw = dev_new(MEMWELL_F_RECORDS, 4, 8)));
 	REQUIRE((pid = mwt_fork(fork_writer, NULL)) > 0);
 	for (i = 0; i < 2000; i++) {
-		while ((n = (int)memwell_rec_read(memwell_ring(g_mw), &v, sizeof(v))) == -EAGAIN)
+		while ((n = (int)memwell_rec_read(memwell_get_ring(g_mw), &v, sizeof(v))) == -EAGAIN)
 			REQUIRE(memwell_wait(g_mw, MEMWELL_WAIT_READ, 5000) > 0);
 		REQUIRE_EQ(n, sizeof(v));
 		REQUIRE_EQ(v, i);
 	}
 	REQUIRE_EQ(mwt_reap(pid, "writer"), MWT_PASS);
 	/* The child's memwell_close() did not take the parent's ring away. */
-	REQUIRE_EQ(memwell_rec_write(memwell_ring(g_mw), &i, sizeof(i)), 0);
-	REQUIRE_EQ(memwell_rec_read(memwell_ring(g_mw), &v, sizeof(v)), sizeof(v));
+	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), &i, sizeof(i)), 0);
+	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(g_mw), &v, sizeof(v)), sizeof(v));
 	memwell_close(g_mw);
 	return MWT_PASS;
 }

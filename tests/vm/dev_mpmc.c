@@ -56,7 +56,7 @@ static __u64 rec_seed(__u32 prod, __u64 seq)
 
 static int mpmc_sleep(int events, __u64 blocks, int who)
 {
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 	int n;
 
 	g_sh->sleeps[who]++;
@@ -69,8 +69,8 @@ static int mpmc_sleep(int events, __u64 blocks, int who)
 			 "consumer", who, STALL_MS,
 			 (unsigned long long)memwell_ready_blocks(r),
 			 (unsigned long long)memwell_free_blocks(r),
-			 r->side[MEMWELL_PROD]->waiters,
-			 r->side[MEMWELL_CONS]->waiters);
+			 r->side[MEMWELL_SIDE_PROD]->waiters,
+			 r->side[MEMWELL_SIDE_CONS]->waiters);
 		return -ETIMEDOUT;
 	}
 	return n < 0 ? n : 0;
@@ -87,7 +87,7 @@ static void fill_rec(void *p, __u32 prod, __u64 seq, __u32 len)
 /* Write one record with reserve/commit; 0, or a negative errno. */
 static int put_one(__u32 prod, __u64 seq, __u32 len, int who)
 {
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 	struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 
 	for (;;) {
@@ -112,7 +112,7 @@ static int put_one(__u32 prod, __u64 seq, __u32 len, int who)
 static int producer(void *arg)
 {
 	__u32 prod = (__u32)(unsigned long)arg;
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 	__u64 seq = 0, rnd = 0x9e3779b97f4a7c15ULL * (prod + 1);
 	struct memwell_io_stats st;
 
@@ -163,7 +163,7 @@ static int producer(void *arg)
 			return MWT_FAIL;
 		}
 	}
-	memwell_io_stats(g_mw, &st, sizeof(st));
+	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->kicks[prod] = st.kicks;
 	return MWT_PASS;
 }
@@ -215,7 +215,7 @@ static int check_rec(int c, const struct memwell_rec *rec, __u64 *last)
 static int consumer(void *arg)
 {
 	int c = (int)(unsigned long)arg, who = NPROD + c;
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 	__u64 last[NPROD], rnd = 0x2545f4914f6cdd1dULL * (__u64)(c + 1);
 	struct memwell_io_stats st;
 	int i, stop = 0;
@@ -265,7 +265,7 @@ static int consumer(void *arg)
 		if (mpmc_sleep(MEMWELL_WAIT_READ, 1, who))
 			return MWT_FAIL;
 	}
-	memwell_io_stats(g_mw, &st, sizeof(st));
+	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->kicks[who] = st.kicks;
 	return MWT_PASS;
 }
@@ -318,7 +318,7 @@ static int run_mpmc(__u32 block_shift, __u32 count_shift, unsigned long n)
 		int st;
 
 		for (;;) {
-			err = memwell_rec_reserve(memwell_ring(g_mw), sizeof(h), &rec);
+			err = memwell_rec_reserve(memwell_get_ring(g_mw), sizeof(h), &rec);
 			if (!err || (err != -EBUSY && err != -EAGAIN))
 				break;
 			if (err == -EAGAIN && mpmc_sleep(MEMWELL_WAIT_WRITE, 1, 0))
@@ -326,7 +326,7 @@ static int run_mpmc(__u32 block_shift, __u32 count_shift, unsigned long n)
 		}
 		REQUIRE_EQ(err, 0);
 		memcpy(rec.data, &h, sizeof(h));
-		REQUIRE_EQ(memwell_rec_commit(memwell_ring(g_mw), &rec), 0);
+		REQUIRE_EQ(memwell_rec_commit(memwell_get_ring(g_mw), &rec), 0);
 		do
 			pid = waitpid(-1, &st, 0);
 		while (pid < 0 && errno == EINTR);

@@ -68,15 +68,15 @@ static int xfer_sleep(struct memwell *mw, int events, __u64 blocks, int bare,
 			n = -errno;
 	}
 	if (n == 0) {
-		struct memwell_ring *r = memwell_ring(mw);
+		struct memwell_ring *r = memwell_get_ring(mw);
 
 		mwt_diag("lost wakeup? %s waited %d ms: ready %llu free %llu "
 			 "waiters prod %u cons %u",
 			 events & MEMWELL_WAIT_READ ? "consumer" : "producer",
 			 STALL_MS, (unsigned long long)memwell_ready_blocks(r),
 			 (unsigned long long)memwell_free_blocks(r),
-			 r->side[MEMWELL_PROD]->waiters,
-			 r->side[MEMWELL_CONS]->waiters);
+			 r->side[MEMWELL_SIDE_PROD]->waiters,
+			 r->side[MEMWELL_SIDE_CONS]->waiters);
 		return -ETIMEDOUT;
 	}
 	return n < 0 ? n : 0;
@@ -85,7 +85,7 @@ static int xfer_sleep(struct memwell *mw, int events, __u64 blocks, int bare,
 static int xfer_produce(struct memwell *mw, unsigned long n,
 			struct xfer_result *res)
 {
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	__u64 seq = 0, sum = MWT_FNV_INIT;
 	struct memwell_io_stats st;
 
@@ -122,14 +122,14 @@ static int xfer_produce(struct memwell *mw, unsigned long n,
 	}
 	res->records = n;
 	res->sum = sum;
-	memwell_io_stats(mw, &st, sizeof(st));
+	memwell_get_io_stats(mw, &st, sizeof(st));
 	res->kicks = st.kicks;
 	return MWT_PASS;
 }
 
 static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 {
-	struct memwell_ring *r = memwell_ring(mw);
+	struct memwell_ring *r = memwell_get_ring(mw);
 	__u64 expect = 0, sum = MWT_FNV_INIT;
 	struct memwell_io_stats st;
 
@@ -177,7 +177,7 @@ static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 	}
 	res->records = expect;
 	res->sum = sum;
-	memwell_io_stats(mw, &st, sizeof(st));
+	memwell_get_io_stats(mw, &st, sizeof(st));
 	res->kicks = st.kicks;
 	return MWT_PASS;
 }
@@ -318,13 +318,13 @@ static int case_scm_rights(void)
 static int blocks_consumer(void *arg)
 {
 	unsigned long total = *(unsigned long *)arg;
-	struct memwell_ring *r = memwell_ring(g_mw);
+	struct memwell_ring *r = memwell_get_ring(g_mw);
 	__u64 seed = 7, got = 0, sum = MWT_FNV_INIT;
 
 	while (got < total) {
 		struct memwell_span sp = { 0, 0 };
 		__u64 i, w;
-		int n = memwell_reserve(r, MEMWELL_CONS, 1, 1 + mwt_rand(&seed) % 64, &sp);
+		int n = memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1 + mwt_rand(&seed) % 64, &sp);
 
 		if (n == -EAGAIN) {
 			if (xfer_sleep(g_mw, MEMWELL_WAIT_READ, 1, 0, &g_res[1].sleeps))
@@ -354,7 +354,7 @@ static int blocks_consumer(void *arg)
 			}
 			sum = mwt_fnv(sum, b, 1U << BLK_SHIFT);
 		}
-		if (memwell_release(r, MEMWELL_CONS, &sp))
+		if (memwell_release(r, MEMWELL_SIDE_CONS, &sp))
 			return MWT_FAIL;
 		got += sp.n;
 	}
@@ -363,7 +363,7 @@ static int blocks_consumer(void *arg)
 	{
 		struct memwell_io_stats st;
 
-		memwell_io_stats(g_mw, &st, sizeof(st));
+		memwell_get_io_stats(g_mw, &st, sizeof(st));
 		g_res[1].kicks = st.kicks;
 	}
 	return MWT_PASS;
@@ -378,7 +378,7 @@ static int case_blocks(void)
 
 	g_mw = xfer_ring(0, BLK_SHIFT, 10);	/* 16 KiB of 16-byte blocks */
 	REQUIRE(g_mw);
-	r = memwell_ring(g_mw);
+	r = memwell_get_ring(g_mw);
 	REQUIRE(!(r->flags & MEMWELL_F_RECORDS));
 	g_res = mwt_shared(2 * sizeof(*g_res));
 	pid = mwt_fork(blocks_consumer, &total);
@@ -390,7 +390,7 @@ static int case_blocks(void)
 
 		if (want > total - put)
 			want = total - put;
-		n = memwell_reserve(r, MEMWELL_PROD, 1, want, &sp);
+		n = memwell_reserve(r, MEMWELL_SIDE_PROD, 1, want, &sp);
 		if (n == -EAGAIN) {
 			if (xfer_sleep(g_mw, MEMWELL_WAIT_WRITE, 1, 0, &g_res[0].sleeps)) {
 				mwt_kill(pid);
@@ -410,7 +410,7 @@ static int case_blocks(void)
 				b[w] = (sp.pos + i) * 8 + w;
 			sum = mwt_fnv(sum, b, 1U << BLK_SHIFT);
 		}
-		if (memwell_release(r, MEMWELL_PROD, &sp)) {
+		if (memwell_release(r, MEMWELL_SIDE_PROD, &sp)) {
 			mwt_kill(pid);
 			return MWT_FAIL;
 		}
@@ -421,7 +421,7 @@ static int case_blocks(void)
 	{
 		struct memwell_io_stats st;
 
-		memwell_io_stats(g_mw, &st, sizeof(st));
+		memwell_get_io_stats(g_mw, &st, sizeof(st));
 		g_res[0].kicks = st.kicks;
 	}
 	REQUIRE_EQ(mwt_reap(pid, "consumer"), MWT_PASS);
@@ -442,7 +442,7 @@ static int pp_recv(struct memwell *mw, __u64 expect, __u64 *sleeps)
 	__u64 v = ~0ULL;
 	long n;
 
-	while ((n = memwell_rec_read(memwell_ring(mw), &v, sizeof(v))) == -EAGAIN)
+	while ((n = memwell_rec_read(memwell_get_ring(mw), &v, sizeof(v))) == -EAGAIN)
 		if (xfer_sleep(mw, MEMWELL_WAIT_READ, 1, 0, sleeps))
 			return -1;
 	if (n != sizeof(v) || v != expect) {
@@ -455,7 +455,7 @@ static int pp_recv(struct memwell *mw, __u64 expect, __u64 *sleeps)
 
 static int pp_send(struct memwell *mw, __u64 v)
 {
-	int err = memwell_rec_write(memwell_ring(mw), &v, sizeof(v));
+	int err = memwell_rec_write(memwell_get_ring(mw), &v, sizeof(v));
 
 	if (err)
 		mwt_diag("ping-pong: write %d", err);	/* never full: one in flight */
@@ -490,8 +490,8 @@ static int case_pingpong(void)
 		}
 	}
 	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
-	memwell_io_stats(g_req, &a, sizeof(a));
-	memwell_io_stats(g_rsp, &b, sizeof(b));
+	memwell_get_io_stats(g_req, &a, sizeof(a));
+	memwell_get_io_stats(g_rsp, &b, sizeof(b));
 	mwt_diag("%lu round trips in %.2f s (%.1f us each); parent slept %llu times, "
 		 "child %llu; parent's kicks %llu, waits %llu",
 		 n, mwt_now() - t, (mwt_now() - t) * 1e6 / (double)n,

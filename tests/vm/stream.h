@@ -24,11 +24,11 @@ struct st_ring {
 	struct memwell_ring r;
 };
 
-static MWT_UNUSED void st_kick(struct memwell_ring *r, enum memwell_side_id s)
+static MWT_UNUSED void st_kick(struct memwell_ring *r, unsigned int s)
 {
 	struct st_ring *sr = r->owner;
 
-	ioctl(sr->fd, MEMWELL_IOC_WAKE, s == MEMWELL_PROD ? MEMWELL_SIDE_PROD :
+	ioctl(sr->fd, MEMWELL_IOC_WAKE, s == MEMWELL_SIDE_PROD ? MEMWELL_SIDE_PROD :
 	      MEMWELL_SIDE_CONS);
 }
 
@@ -54,7 +54,7 @@ static MWT_UNUSED void st_close(struct st_ring *sr)
 /*
  * Create a ring and map it: the side the kernel owns read-only, the other
  * side read-write, the data read-write only if processes produce.
- * @access: MEMWELL_ACCESS_* of the view.  Returns 0 or -errno.
+ * @access: MEMWELL_SIDE_BIT() of each side the view may write.  Returns 0 or -errno.
  */
 static MWT_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
 			      __u32 cs, const char *name, __u32 access)

@@ -2,8 +2,8 @@
 /*
  * docs/example/memwell_example.ko, the in-kernel API's example, run for
  * real: a module that streams heartbeats from a timer into a ring that
- * this process created, attached by name (memwell_attach_name()) or by
- * descriptor (memwell_attach_fd(): module init runs in insmod's process,
+ * this process created, attached by name (memwell_ep_attach_name()) or by
+ * descriptor (memwell_ep_attach_fd(): module init runs in insmod's process,
  * which inherits our descriptor).
  *
  *   by_name        heartbeats in order through poll(); memwell itself
@@ -11,7 +11,7 @@
  *                  the example detaches it: EPOLLHUP after the records
  *   by_fd          the same by descriptor; the producer keeps the ring
  *                  alive after the process closes and unmaps it
- *   attach_errors  what memwell_attach_fd() and memwell_attach_name()
+ *   attach_errors  what memwell_ep_attach_fd() and memwell_ep_attach_name()
  *                  refuse, as insmod reports it
  *
  * The module is ./memwell_example.ko, or $MWT_EXAMPLE_KO.
@@ -124,7 +124,7 @@ static int case_by_name(void)
 	struct st_ring sr;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   "example-name", MEMWELL_ACCESS_CONS), 0);
+			   "example-name", MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	REQUIRE_EQ(insmod_example("ring=example-name"), 0);
 	REQUIRE_EQ(read_beats(&sr, BEATS), MWT_PASS);
 	REQUIRE_OK(st_stats(&sr, &st));
@@ -146,7 +146,7 @@ static int case_by_fd(void)
 	char arg[32];
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   NULL, MEMWELL_ACCESS_CONS), 0);
+			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	/* insmod inherits it (st_open() opens with O_CLOEXEC). */
 	REQUIRE_OK(fcntl(sr.fd, F_SETFD, 0));
 	snprintf(arg, sizeof(arg), "fd=%d", sr.fd);
@@ -180,7 +180,7 @@ static int case_attach_errors(void)
 	REQUIRE(strstr(out, strerror(ENOENT)) || strstr(out, "unknown symbol"));
 	/* A ring without MEMWELL_F_KERNEL_PROD takes no kernel producer. */
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS, 6, 8, "example-user",
-			   MEMWELL_ACCESS_CONS), 0);
+			   MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	REQUIRE(run(out, sizeof(out), "insmod %s ring=example-user 2>&1",
 		    example_ko()) != 0);
 	REQUIRE(strstr(out, strerror(EPERM)));

@@ -20,7 +20,7 @@ static int case_decode(void)
 	pid_t self = getpid();
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-			   MEMWELL_F_PROD_MULTI, 6, 12, NULL, MEMWELL_ACCESS_CONS), 0);
+			   MEMWELL_F_PROD_MULTI, 6, 12, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_SCHED, 0, 0, 0, 0, 0));
 	for (i = 0; i < 20; i++) {
 		struct pollfd pfd = { .fd = sr.fd, .events = POLLIN };
@@ -65,7 +65,7 @@ static int case_needs_multi(void)
 	if (get_nprocs_conf() < 2)
 		return MWT_SKIP;
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   NULL, MEMWELL_ACCESS_CONS), 0);
+			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	REQUIRE_ERRNO(st_attach(&sr, MEMWELL_SRC_SCHED, 0, 0, 0, 0, 0), EINVAL);
 	st_close(&sr);
 	return MWT_PASS;

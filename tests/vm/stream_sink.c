@@ -54,7 +54,7 @@ static int case_verify(void)
 	__u64 i;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_CONS, 7, 6,
-			   NULL, MEMWELL_ACCESS_PROD), 0);
+			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)), 0);
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_SINK, 0, 0, 0, 0, 0));
 	for (i = 0; i < SINK_RECORDS; i++)
 		REQUIRE_EQ(produce(&sr, i, 24 + (__u32)(i % 90), 0), 0);
@@ -82,7 +82,7 @@ static int case_cons_readonly(void)
 	struct st_ring sr;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_CONS, 7, 6,
-			   NULL, MEMWELL_ACCESS_PROD), 0);
+			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)), 0);
 	REQUIRE_ERRNO(st_map(&sr, sr.in.cons_offset, sr.in.cons_size, 1) ? -1 : 0,
 		      EPERM);
 	st_close(&sr);

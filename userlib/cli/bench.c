@@ -133,7 +133,7 @@ static void memwell_wait_for(struct bench *b, int events, __u64 blocks,
 static void produce_ring(struct worker *w, struct worker_out *o)
 {
 	struct bench *b = w->b;
-	struct memwell_ring *r = memwell_ring(b->mw);
+	struct memwell_ring *r = memwell_get_ring(b->mw);
 	__u64 todo = share_of(b->count, b->producers, w->nth), seq = 0;
 	__u64 rb = memwell_rec_blocks(r, b->size);
 	unsigned char *tmpl = calloc(1, b->size);
@@ -184,7 +184,7 @@ static void produce_ring(struct worker *w, struct worker_out *o)
 static void consume_ring(struct worker *w, struct worker_out *o)
 {
 	struct bench *b = w->b;
-	struct memwell_ring *r = memwell_ring(b->mw);
+	struct memwell_ring *r = memwell_get_ring(b->mw);
 	unsigned char *buf = malloc(b->size);
 	__u64 next = 0;
 	unsigned int spins = 0;
@@ -310,7 +310,7 @@ static void *worker_main(void *arg)
 	memset(&io0, 0, sizeof(io0));
 	memset(&io1, 0, sizeof(io1));
 	if (w->b->mw)
-		memwell_io_stats(w->b->mw, &io0, sizeof(io0));
+		memwell_get_io_stats(w->b->mw, &io0, sizeof(io0));
 	if (w->b->t == T_PIPE) {
 		if (w->producer)
 			produce_pipe(w, o);
@@ -323,7 +323,7 @@ static void *worker_main(void *arg)
 	}
 	if (w->b->mw && w->b->procs) {
 		/* This process's copy of the handle counts only its own calls. */
-		memwell_io_stats(w->b->mw, &io1, sizeof(io1));
+		memwell_get_io_stats(w->b->mw, &io1, sizeof(io1));
 		o->lib_syscalls = io1.syscalls - io0.syscalls;
 	}
 	if (!w->producer)
@@ -440,11 +440,11 @@ int cmd_bench(int argc, char **argv)
 		}
 		b.local = o.local;
 		b.mw = cli_ring_create(&o);
-		if (memwell_rec_blocks(memwell_ring(b.mw), b.size) * b.batch >
-		    memwell_ring(b.mw)->count && b.batch > 1)
+		if (memwell_rec_blocks(memwell_get_ring(b.mw), b.size) * b.batch >
+		    memwell_get_ring(b.mw)->count && b.batch > 1)
 			cli_usage("--batch %llu x --size %llu does not fit the ring",
 				  (unsigned long long)b.batch, (unsigned long long)b.size);
-		if (b.size > memwell_ring(b.mw)->rec_max)
+		if (b.size > memwell_get_ring(b.mw)->rec_max)
 			cli_usage("--size %llu does not fit the ring", (unsigned long long)b.size);
 	}
 
@@ -523,7 +523,7 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (b.mw && !b.procs) {
 		memset(&io, 0, sizeof(io));
-		memwell_io_stats(b.mw, &io, sizeof(io));
+		memwell_get_io_stats(b.mw, &io, sizeof(io));
 		lib_sys = io.syscalls;
 	}
 	if (tot.records != b.count || tot.errors)

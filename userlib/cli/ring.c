@@ -130,8 +130,8 @@ static void flags_text(__u32 f, char *buf, size_t n)
 
 void cli_ring_stat(struct memwell *mw, const char *label)
 {
-	struct memwell_ring *r = memwell_ring(mw);
-	struct memwell_side *p = r->side[MEMWELL_PROD], *c = r->side[MEMWELL_CONS];
+	struct memwell_ring *r = memwell_get_ring(mw);
+	struct memwell_side *p = r->side[MEMWELL_SIDE_PROD], *c = r->side[MEMWELL_SIDE_CONS];
 	__u64 p_res = __atomic_load_n(&p->reserve_pos, __ATOMIC_ACQUIRE);
 	__u64 p_rel = __atomic_load_n(&p->release_pos, __ATOMIC_ACQUIRE);
 	__u64 c_res = __atomic_load_n(&c->reserve_pos, __ATOMIC_ACQUIRE);
@@ -146,7 +146,7 @@ void cli_ring_stat(struct memwell *mw, const char *label)
 	__u64 fill = p_rel - c_rel;
 
 	memset(&io, 0, sizeof(io));
-	memwell_io_stats(mw, &io, sizeof(io));
+	memwell_get_io_stats(mw, &io, sizeof(io));
 	memset(&ks, 0, sizeof(ks));
 	/* Local rings have no kernel counters; a memfd says ENOTTY too. */
 	if (ioctl(memwell_fd(mw), MEMWELL_IOC_STATS, &ks) == 0)

@@ -330,7 +330,7 @@ int cmd_stream(int argc, char **argv)
 	expected = src.count * src.producers;
 
 	mw = cli_ring_create(&o);
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 	if (src.record_size > r->rec_max)
 		cli_usage("--size %u does not fit a ring whose largest record is %llu B",
 			  src.record_size, (unsigned long long)r->rec_max);
@@ -427,7 +427,7 @@ int cmd_stream(int argc, char **argv)
 	memset(&ks, 0, sizeof(ks));
 	if (!ioctl(memwell_fd(mw), MEMWELL_IOC_STATS, &ks))
 		have_ks = true;
-	memwell_io_stats(mw, &io, sizeof(io));
+	memwell_get_io_stats(mw, &io, sizeof(io));
 
 	if (st.kind == MEMWELL_SRC_GEN && st.mode == 0) {
 		if (st.seq_errors || st.check_errors || st.bad_records)

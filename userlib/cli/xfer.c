@@ -103,7 +103,7 @@ int cmd_recv(int argc, char **argv)
 		cli_usage("recv moves records (not --blocks)");
 	sock_addr(path, &a);
 	mw = cli_ring_create(&o);
-	r = memwell_ring(mw);
+	r = memwell_get_ring(mw);
 
 	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ls < 0)
@@ -175,7 +175,7 @@ int cmd_recv(int argc, char **argv)
 	fflush(stdout);
 	cli_progress_end();
 	memset(&io, 0, sizeof(io));
-	memwell_io_stats(mw, &io, sizeof(io));
+	memwell_get_io_stats(mw, &io, sizeof(io));
 	if (cli_json)
 		printf("{\"cmd\":\"recv\",\"mode\":\"%s\",\"records\":%llu,\"bytes\":%llu,"
 		       "\"seconds\":%.6f,\"records_per_s\":%.0f,\"syscalls\":%llu,"
@@ -196,8 +196,8 @@ int cmd_recv(int argc, char **argv)
 static int send_file(struct memwell *mw, int sock, FILE *f, const char *name,
 		     __u64 *records, __u64 *bytes, __u64 *naps)
 {
-	struct memwell_ring *r = memwell_ring(mw);
-	bool dev = memwell_ring(mw)->kick != NULL;
+	struct memwell_ring *r = memwell_get_ring(mw);
+	bool dev = memwell_get_ring(mw)->kick != NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -295,7 +295,7 @@ int cmd_send(int argc, char **argv)
 		close(fd);
 		cli_fail(-err, "the fd received from %s is not a usable ring", path);
 	}
-	if (!(memwell_ring(mw)->flags & MEMWELL_F_RECORDS))
+	if (!(memwell_get_ring(mw)->flags & MEMWELL_F_RECORDS))
 		cli_fail(EINVAL, "the receiver's ring is not a records ring");
 	t0 = cli_now();
 	if (optind >= argc) {
@@ -314,7 +314,7 @@ int cmd_send(int argc, char **argv)
 	t1 = cli_now();
 	cli_progress_end();
 	memset(&io, 0, sizeof(io));
-	memwell_io_stats(mw, &io, sizeof(io));
+	memwell_get_io_stats(mw, &io, sizeof(io));
 	/* Every record is committed: hanging up tells the receiver to finish. */
 	memwell_close(mw);
 	close(s);
