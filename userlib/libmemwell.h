@@ -36,7 +36,12 @@ extern "C" {
 
 struct memwell;
 
-/* Geometry and mode of a new ring. */
+/*
+ * Geometry and mode of a new ring.  @size lets the struct grow: a struct of
+ * an older version (at least MEMWELL_OPTS_SIZE_MIN bytes) gets zero for
+ * the fields it lacks; a newer, larger one is refused with -E2BIG if a
+ * field this library does not know is set.
+ */
 struct memwell_opts {
 	__u32 size;		/* sizeof(struct memwell_opts): lets it grow */
 	__u32 flags;		/* MEMWELL_F_* */
@@ -49,6 +54,9 @@ struct memwell_opts {
 	 */
 	const char *name;
 };
+
+/* The fields of the first version: size to count_shift. */
+#define MEMWELL_OPTS_SIZE_MIN	16U
 
 /*
  * Local mode: the ring lives in a sealed memfd mapped twice, shared by

@@ -22,6 +22,36 @@ __u32 memwell_page_shift(void)
 	return (__u32)__builtin_ctzl(page > 0 ? (unsigned long)page : 4096UL);
 }
 
+/*
+ * libbpf's OPTS_VALID rule: a caller built against an older, smaller
+ * struct gets defaults (zero) for the fields it lacks; one built against a
+ * newer, larger struct is accepted only if everything past the fields
+ * known here is zero, so a setting this library cannot honour is refused,
+ * never silently ignored.
+ */
+_Static_assert(MEMWELL_OPTS_SIZE_MIN == offsetof(struct memwell_opts, name),
+	       "MEMWELL_OPTS_SIZE_MIN is the first version's struct memwell_opts");
+
+int memwell_opts_get(const struct memwell_opts *user, struct memwell_opts *o)
+{
+	const unsigned char *tail;
+	size_t usize, i;
+
+	if (!user)
+		return -EINVAL;
+	usize = user->size;
+	if (usize < MEMWELL_OPTS_SIZE_MIN)
+		return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	memcpy(o, user, usize < sizeof(*o) ? usize : sizeof(*o));
+	tail = (const unsigned char *)user;
+	for (i = sizeof(*o); i < usize; i++)
+		if (tail[i])
+			return -E2BIG;
+	o->size = sizeof(*o);
+	return 0;
+}
+
 const char *memwell_opts_name(const struct memwell_opts *opts)
 {
 	return opts->name && opts->name[0] ? opts->name : NULL;

@@ -160,18 +160,22 @@ static const char *memwell_dev_path(void)
 
 int memwell_create_dev(const struct memwell_opts *opts, struct memwell **out)
 {
+	struct memwell_opts o;
 	const char *name;
 	struct memwell_create c;
 	int fd, err;
 
-	if (!opts || !out || opts->size < sizeof(*opts))
+	if (!out)
 		return -EINVAL;
+	err = memwell_opts_get(opts, &o);
+	if (err)
+		return err;
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
-	c.flags = opts->flags;
-	c.block_shift = opts->block_shift;
-	c.count_shift = opts->count_shift;
-	name = memwell_opts_name(opts);
+	c.flags = o.flags;
+	c.block_shift = o.block_shift;
+	c.count_shift = o.count_shift;
+	name = memwell_opts_name(&o);
 	if (name) {
 		if (strlen(name) >= sizeof(c.name))
 			return -EINVAL;

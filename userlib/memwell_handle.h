@@ -36,6 +36,13 @@ struct memwell {
 MEMWELL_HIDDEN int memwell_handle_new(int fd, int mode, void *base, __u64 size,
 				      __u32 access, struct memwell **out);
 MEMWELL_HIDDEN __u32 memwell_page_shift(void);
+/*
+ * Copy the caller's options of any struct version into @o (see
+ * MEMWELL_OPTS_SIZE_MIN): -EINVAL if too short, -E2BIG if a field this
+ * library does not know is set.
+ */
+MEMWELL_HIDDEN int memwell_opts_get(const struct memwell_opts *user,
+				    struct memwell_opts *o);
 /* opts->name, or NULL if it is NULL or empty. */
 MEMWELL_HIDDEN const char *memwell_opts_name(const struct memwell_opts *opts);
 MEMWELL_HIDDEN int memwell_dev_attach(int fd, struct memwell **out);

@@ -50,22 +50,26 @@ err_unmap:
 
 int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 {
+	struct memwell_opts o;
 	char fdname[64] = "memwell";
 	struct memwell_layout l;
 	const char *name;
 	void *base;
 	int fd, err;
 
-	if (!opts || !out || opts->size < sizeof(*opts))
+	if (!out)
 		return -EINVAL;
-	/* No kernel takes part in a memfd ring. */
-	if (opts->flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
-		return -EINVAL;
-	err = memwell_layout_compute(opts->flags, opts->block_shift,
-				     opts->count_shift, memwell_page_shift(), &l);
+	err = memwell_opts_get(opts, &o);
 	if (err)
 		return err;
-	name = memwell_opts_name(opts);
+	/* No kernel takes part in a memfd ring. */
+	if (o.flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
+		return -EINVAL;
+	err = memwell_layout_compute(o.flags, o.block_shift,
+				     o.count_shift, memwell_page_shift(), &l);
+	if (err)
+		return err;
+	name = memwell_opts_name(&o);
 	if (name && snprintf(fdname, sizeof(fdname), "memwell:%s", name) >=
 	    (int)sizeof(fdname))
 		return -EINVAL;
