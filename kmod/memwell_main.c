@@ -92,7 +92,23 @@ static long memwell_ioctl_create(struct file *file, void __user *uarg)
 	return 0;
 }
 
-static long memwell_ioctl_info(struct file *file, void __user *uarg)
+/*
+ * Copy @ksize bytes of a struct out to a caller whose struct, by the size
+ * its command number encodes, is @usize bytes: an older caller gets the
+ * part it knows, a newer one zeroes for the fields this module does not.
+ */
+static int memwell_copy_out(void __user *uarg, size_t usize, const void *src,
+			    size_t ksize)
+{
+	if (copy_to_user(uarg, src, min(usize, ksize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+static long memwell_ioctl_info(struct file *file, void __user *uarg,
+			       size_t usize)
 {
 	struct memwell_kring *kr = memwell_file_ring(file);
 	struct memwell_ring_info info;
@@ -115,9 +131,7 @@ static long memwell_ioctl_info(struct file *file, void __user *uarg)
 	info.data_offset = l->data_offset;
 	info.data_size = l->data_size;
 	info.total_size = l->total_size;
-	if (copy_to_user(uarg, &info, sizeof(info)))
-		return -EFAULT;
-	return 0;
+	return memwell_copy_out(uarg, usize, &info, sizeof(info));
 }
 
 static long memwell_ioctl_wake(struct file *file, unsigned long side)
@@ -165,7 +179,8 @@ static int memwell_copy_sized(void *dst, size_t known, void __user *uarg)
 	return copy_struct_from_user(dst, known, uarg, usize);
 }
 
-static long memwell_ioctl_stats(struct file *file, void __user *uarg)
+static long memwell_ioctl_stats(struct file *file, void __user *uarg,
+				size_t usize)
 {
 	struct memwell_kring *kr = memwell_file_ring(file);
 	struct memwell_ring_stats st;
@@ -173,9 +188,7 @@ static long memwell_ioctl_stats(struct file *file, void __user *uarg)
 	if (!kr)
 		return -ENXIO;
 	memwell_kring_stats(kr, &st);
-	if (copy_to_user(uarg, &st, sizeof(st)))
-		return -EFAULT;
-	return 0;
+	return memwell_copy_out(uarg, usize, &st, sizeof(st));
 }
 
 static long memwell_ioctl_set_wake(struct file *file, void __user *uarg)
@@ -222,20 +235,49 @@ static long memwell_ioctl_detach(struct file *file)
 	return 0;
 }
 
+/* The command of number @nr as this module defines it, or 0. */
+static unsigned int memwell_ioc_cmd(unsigned int nr)
+{
+	static const unsigned int cmds[] = {
+		MEMWELL_IOC_CREATE, MEMWELL_IOC_INFO, MEMWELL_IOC_WAKE,
+		MEMWELL_IOC_RECOVER, MEMWELL_IOC_STATS, MEMWELL_IOC_SET_WAKE,
+		MEMWELL_IOC_ATTACH, MEMWELL_IOC_DETACH,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (_IOC_NR(cmds[i]) == nr)
+			return cmds[i];
+	return 0;
+}
+
+/*
+ * Commands are matched on type, number and direction, never on the size
+ * the number encodes: a struct that carries its own size says how much to
+ * read, and output structs are copied to the size the caller was built
+ * with.  So a caller built against an older or newer uapi header works
+ * with this module (the kernel's rule for extensible structs).
+ */
 static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
-	switch (cmd) {
+	unsigned int kcmd = memwell_ioc_cmd(_IOC_NR(cmd));
+	size_t usize = _IOC_SIZE(cmd);
+
+	/* Type, number and direction must match; only the size may differ. */
+	if (!kcmd || (cmd & ~IOCSIZE_MASK) != (kcmd & ~IOCSIZE_MASK))
+		return -ENOTTY;
+	switch (kcmd) {
 	case MEMWELL_IOC_CREATE:
 		return memwell_ioctl_create(file, (void __user *)arg);
 	case MEMWELL_IOC_INFO:
-		return memwell_ioctl_info(file, (void __user *)arg);
+		return memwell_ioctl_info(file, (void __user *)arg, usize);
 	case MEMWELL_IOC_WAKE:
 		return memwell_ioctl_wake(file, arg);
 	case MEMWELL_IOC_RECOVER:
 		return memwell_ioctl_recover(file, arg);
 	case MEMWELL_IOC_STATS:
-		return memwell_ioctl_stats(file, (void __user *)arg);
+		return memwell_ioctl_stats(file, (void __user *)arg, usize);
 	case MEMWELL_IOC_SET_WAKE:
 		return memwell_ioctl_set_wake(file, (void __user *)arg);
 	case MEMWELL_IOC_ATTACH:

@@ -249,11 +249,13 @@ static int case_bad_ioctls(void)
 	REQUIRE_OK(dev_create(fd, MEMWELL_F_RECORDS, 6, 8));
 	REQUIRE_ERRNO(ioctl(fd, _IO(MEMWELL_IOC_MAGIC, 0xff)), ENOTTY);
 	REQUIRE_ERRNO(ioctl(fd, _IOR('T', 1, int), &info), ENOTTY);
-	/* Known numbers with the wrong direction or size are other commands. */
-	REQUIRE_ERRNO(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 1, __u64), &info), ENOTTY);
+	/* Known numbers with the wrong direction are other commands. */
+	REQUIRE_ERRNO(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 1, __u64), &info), ENOTTY);
 	REQUIRE_ERRNO(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 2, struct memwell_ring_info),
 			    &info), ENOTTY);
 	REQUIRE_ERRNO(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 3, int), 0), ENOTTY);
+	REQUIRE_ERRNO(ioctl(fd, _IOWR(MEMWELL_IOC_MAGIC, 5, struct memwell_ring_stats),
+			    &info), ENOTTY);
 	/* WAKE takes a side. */
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_WAKE, MEMWELL_SIDE_PROD));
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_WAKE, MEMWELL_SIDE_CONS));
@@ -262,6 +264,71 @@ static int case_bad_ioctls(void)
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_WAKE, 1UL << 32), EINVAL);
 	/* INFO with a bad pointer. */
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_INFO, NULL), EFAULT);
+	REQUIRE_OK(close(fd));
+	return MWT_PASS;
+}
+
+/*
+ * Callers built against an older or a newer uapi header: the command
+ * number encodes their struct's size, which the module ignores on input
+ * (the struct says its own size) and honours on output.
+ */
+static int case_ioctl_sizes(void)
+{
+	struct {
+		struct memwell_create c;
+		__u64 tail[2];
+	} big;
+	struct {
+		struct memwell_ring_info in;
+		__u64 tail[2];
+	} bigi;
+	struct {
+		struct memwell_ring_stats st;
+		__u64 tail[2];
+	} bigs;
+	unsigned char small[16 + 8];
+	struct memwell_ring_info in;
+	unsigned int i;
+	int fd;
+
+	/* CREATE numbered with a larger struct, zero tail: a newer caller. */
+	REQUIRE_OK(fd = dev_open());
+	memset(&big, 0, sizeof(big));
+	big.c.size = sizeof(big);
+	big.c.flags = MEMWELL_F_RECORDS;
+	big.c.block_shift = 6;
+	big.c.count_shift = 8;
+	big.tail[0] = 1;
+	REQUIRE_ERRNO(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 1, big), &big), E2BIG);
+	big.tail[0] = 0;
+	REQUIRE_OK(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 1, big), &big));
+	REQUIRE_OK(close(fd));
+	/* ... numbered with a smaller struct: the size field rules. */
+	REQUIRE_OK(fd = dev_open());
+	big.c.size = sizeof(big.c);
+	REQUIRE_OK(ioctl(fd, _IOW(MEMWELL_IOC_MAGIC, 1, __u64), &big.c));
+	REQUIRE_OK(dev_info(fd, &in));
+	/* INFO to a newer caller: what the module knows, then zeroes. */
+	memset(&bigi, 0xa5, sizeof(bigi));
+	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 2, bigi), &bigi));
+	REQUIRE(!memcmp(&bigi.in, &in, sizeof(in)));
+	for (i = 0; i < MWT_ARRAY_SIZE(bigi.tail); i++)
+		REQUIRE_EQ(bigi.tail[i], 0);
+	/* ... to an older caller: only the part it has room for. */
+	memset(small, 0xa5, sizeof(small));
+	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 2, char[16]), small));
+	REQUIRE(!memcmp(small, &in, 16));
+	for (i = 16; i < sizeof(small); i++)
+		REQUIRE_EQ(small[i], 0xa5);
+	/* STATS likewise. */
+	memset(&bigs, 0xa5, sizeof(bigs));
+	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 5, bigs), &bigs));
+	REQUIRE_EQ(bigs.st.producers, 0);
+	REQUIRE_EQ(bigs.tail[1], 0);
+	memset(small, 0xa5, sizeof(small));
+	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 5, char[16]), small));
+	REQUIRE_EQ(small[16], 0xa5);
 	REQUIRE_OK(close(fd));
 	return MWT_PASS;
 }
@@ -852,6 +919,7 @@ int main(int argc, char **argv)
 		MWT_CASE(create_too_big),
 		MWT_CASE(create_twice),
 		MWT_CASE(bad_ioctls),
+		MWT_CASE(ioctl_sizes),
 		MWT_CASE(info_and_header),
 		MWT_CASE(double_map),
 		MWT_CASE(mmap_rules),
