@@ -267,6 +267,13 @@ static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
 	/* Type, number and direction must match; only the size may differ. */
 	if (!kcmd || (cmd & ~IOCSIZE_MASK) != (kcmd & ~IOCSIZE_MASK))
 		return -ENOTTY;
+	/*
+	 * Only INFO and STATS observe; everything else changes the ring or
+	 * what runs on it, which a file opened for reading may not do.
+	 */
+	if (kcmd != MEMWELL_IOC_INFO && kcmd != MEMWELL_IOC_STATS &&
+	    !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	switch (kcmd) {
 	case MEMWELL_IOC_CREATE:
 		return memwell_ioctl_create(file, (void __user *)arg);

@@ -507,23 +507,37 @@ static int case_mmap_rules(void)
 	return MWT_PASS;
 }
 
-/* A file opened read-only can only be mapped read-only (generic rule). */
+/*
+ * A file opened read-only may observe a ring but not change it: every
+ * mutating ioctl is EBADF.  Such a file has no ring of its own; one it
+ * shares through a read-only reopen of a ring's fd gets a new, empty file.
+ */
 static int case_rdonly_open(void)
 {
 	struct memwell_ring_info in;
-	void *p;
+	struct memwell_wake_policy wp = { .size = sizeof(wp) };
+	struct memwell_source src = { .size = sizeof(src) };
+	char path[64];
 	int fd = open(mwt_dev_path(), O_RDONLY | O_CLOEXEC);
+	int rw;
 
 	REQUIRE_OK(fd);
-	REQUIRE_OK(dev_create(fd, MEMWELL_F_RECORDS, 6, 8));
-	REQUIRE_OK(dev_info(fd, &in));
-	REQUIRE_ERRNO(mmap(NULL, in.prod_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   (off_t)in.prod_offset), EACCES);
-	p = mmap(NULL, 2 * in.data_size, PROT_READ, MAP_SHARED, fd, (off_t)in.data_offset);
-	REQUIRE(p != MAP_FAILED);
-	REQUIRE_ERRNO(mprotect(p, 2 * in.data_size, PROT_READ | PROT_WRITE), EACCES);
-	REQUIRE_OK(munmap(p, 2 * in.data_size));
+	REQUIRE_ERRNO(dev_create(fd, MEMWELL_F_RECORDS, 6, 8), EBADF);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_WAKE, MEMWELL_SIDE_CONS), EBADF);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_CONS), EBADF);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &wp), EBADF);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &src), EBADF);
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_DETACH), EBADF);
+	REQUIRE_ERRNO(dev_info(fd, &in), ENXIO);
 	REQUIRE_OK(close(fd));
+	/* A read-only reopen of a ring's fd is a new file, without the ring. */
+	REQUIRE_OK(rw = dev_open());
+	REQUIRE_OK(dev_create(rw, MEMWELL_F_RECORDS, 6, 8));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rw);
+	REQUIRE_OK(fd = open(path, O_RDONLY | O_CLOEXEC));
+	REQUIRE_ERRNO(dev_info(fd, &in), ENXIO);
+	REQUIRE_OK(close(fd));
+	REQUIRE_OK(close(rw));
 	return MWT_PASS;
 }
 
