@@ -339,6 +339,9 @@ EXPORT_SYMBOL_GPL(memwell_kring_produced);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p)
 {
+	if (p->latency_ns && (p->latency_ns < MEMWELL_WAKE_LATENCY_MIN_NS ||
+			      p->latency_ns > MEMWELL_WAKE_LATENCY_MAX_NS))
+		return -EINVAL;
 	/* A full ring must still wake its consumers: at most half of it. */
 	WRITE_ONCE(kr->watermark, min_t(u64, p->watermark,
 					(kr->view.count << kr->layout.block_shift) / 2));

@@ -233,6 +233,14 @@ struct memwell_wake_policy {
 
 #define MEMWELL_WAKE_NEVER	0x1U	/* consumers busy-poll: never wake */
 
+/*
+ * A non-zero latency_ns is within these bounds: each expiry is a timer
+ * interrupt, so a shorter bound would let a ring's owner interrupt the CPU
+ * of every commit; a longer one is not a latency bound.
+ */
+#define MEMWELL_WAKE_LATENCY_MIN_NS	50000ULL		/* 50 us */
+#define MEMWELL_WAKE_LATENCY_MAX_NS	60000000000ULL		/* 60 s */
+
 #define MEMWELL_IOC_SET_WAKE	_IOW(MEMWELL_IOC_MAGIC, 6, struct memwell_wake_policy)
 
 /* Built-in kernel sources and sinks (MEMWELL_IOC_ATTACH). */

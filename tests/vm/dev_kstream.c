@@ -569,6 +569,13 @@ static int case_lib_errors(void)
 	REQUIRE_EQ(memwell_set_wake(kp, 0x80, 0, 0), -EINVAL);
 	REQUIRE_EQ(memwell_set_wake(kp, MEMWELL_WAKE_NEVER, 0, 0), 0);
 	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, 1000000), 0);
+	/* A latency bound is a timer interrupt per expiry: bounded. */
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, 1), -EINVAL);
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, MEMWELL_WAKE_LATENCY_MIN_NS - 1), -EINVAL);
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, MEMWELL_WAKE_LATENCY_MIN_NS), 0);
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, MEMWELL_WAKE_LATENCY_MAX_NS), 0);
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, MEMWELL_WAKE_LATENCY_MAX_NS + 1), -EINVAL);
+	REQUIRE_EQ(memwell_set_wake(kp, 0, 4096, ~0ULL), -EINVAL);
 	REQUIRE_EQ(memwell_set_wake(NULL, 0, 0, 0), -EINVAL);
 	/* Local rings have no kernel side. */
 	o.flags = MEMWELL_F_RECORDS;
