@@ -11,6 +11,7 @@
  * own kernel view.  Built into memwell_test.ko with the suite "memwell".
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
@@ -511,6 +512,69 @@ static void memwell_stream_test_wake(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/* ---- a kernel consumer asleep in memwell_ep_wait() ---- */
+
+struct st_waiter {
+	struct memwell_ep *ep;
+	struct completion started;
+	int peeked;
+	long ret;
+	bool done;
+};
+
+static int st_wait_thread(void *arg)
+{
+	struct st_waiter *w = arg;
+	struct memwell_rec rec;
+
+	/* On the empty ring the peek announces this consumer (H). */
+	w->peeked = memwell_ep_peek(w->ep, &rec);
+	complete(&w->started);
+	w->ret = memwell_ep_wait(w->ep, 20 * HZ);
+	smp_store_release(&w->done, true);
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+/*
+ * A wake-up that finds nothing (another consumer took the record, a
+ * forced or spurious wake) clears the side's announcement; a consumer
+ * that goes back to sleep must announce itself again, or the next record
+ * does not wake it and it sleeps until its timeout.
+ */
+static void memwell_stream_test_wait_rearm(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS, 6, 8, NULL);
+	struct st_waiter w = {};
+	struct task_struct *t;
+	u8 buf[8] = {};
+	int i;
+
+	w.ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w.ep));
+	init_completion(&w.started);
+	t = kthread_run(st_wait_thread, &w, "memwell_st_wait");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&w.started);
+	KUNIT_EXPECT_EQ(test, w.peeked, -EAGAIN);
+	msleep(50);
+	/* A wake-up with nothing to read, as MEMWELL_IOC_WAKE gives. */
+	memwell_kring_wake(kr, MEMWELL_SIDE_CONS);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, smp_load_acquire(&w.done));
+	/* A process produces; its release kicks only announced sleepers. */
+	KUNIT_EXPECT_EQ(test, memwell_rec_write(&kr->view, buf, sizeof(buf)), 0);
+	for (i = 0; i < 200 && !smp_load_acquire(&w.done); i++)
+		msleep(10);
+	KUNIT_EXPECT_TRUE(test, smp_load_acquire(&w.done));
+	kthread_stop(t);
+	KUNIT_EXPECT_GT(test, w.ret, 0L);
+	memwell_ep_detach(w.ep);
+	memwell_kring_put(kr);
+}
+
 /* ---- drops and the LOST record ---- */
 
 static void memwell_stream_test_drops(struct kunit *test)
@@ -747,6 +811,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_gen),
 	KUNIT_CASE(memwell_stream_test_gen_header_only),
 	KUNIT_CASE(memwell_stream_test_wake),
+	KUNIT_CASE(memwell_stream_test_wait_rearm),
 	KUNIT_CASE(memwell_stream_test_drops),
 	KUNIT_CASE(memwell_stream_test_lifetime),
 	KUNIT_CASE(memwell_stream_test_names),
