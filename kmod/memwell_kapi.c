@@ -489,18 +489,26 @@ int memwell_ep_release(struct memwell_ep *ep, const struct memwell_rec *rec)
 }
 EXPORT_SYMBOL_GPL(memwell_ep_release);
 
+/*
+ * The wait condition of memwell_ep_wait().  Every time it finds nothing it
+ * announces the sleeper again (H) before its last look: a wake-up that
+ * found nothing (a forced one, or another consumer took the records)
+ * cleared the announcement, and a producer only kicks announced sleepers.
+ */
 static bool memwell_ep_ready(struct memwell_ep *ep)
 {
 	if (memwell_ready_blocks(&ep->view))
 		return true;
 	memwell_ep_help_peer(ep);
+	if (memwell_ready_blocks(&ep->view))
+		return true;
+	memwell_arm(&ep->view, MEMWELL_SIDE_CONS);
 	return memwell_ready_blocks(&ep->view) != 0;
 }
 
 /**
  * memwell_ep_wait() - sleep until records are ready for a consumer
- * @ep: a consumer endpoint, whose last memwell_ep_peek() gave -EAGAIN (which
- *      announced it, so producers wake the ring's wait queue)
+ * @ep: a consumer endpoint, whose last memwell_ep_peek() gave -EAGAIN
  * @timeout: jiffies at most
  *
  * Process context.  Returns early for a signal or a kthread_stop() wake-up
