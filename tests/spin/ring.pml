@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ring.pml - Promela model of memwell's block reservation/release protocol
- * (uapi/memwell_ring.h), checked exhaustively with spin by tests/spin/run.sh.
+ * (core/memwell_ring.h), checked exhaustively with spin by tests/spin/run.sh.
  *
  * What is modelled
  *   NPROD = 2 producers and NCONS = 2 consumers on a ring of NBLK blocks

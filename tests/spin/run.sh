@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
-# (tests/spin/ring.pml, a model of uapi/memwell_ring.h).  Prints TAP and
+# (tests/spin/ring.pml, a model of core/memwell_ring.h).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
 # directory, never in the tree.
 #
