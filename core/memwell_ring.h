@@ -35,7 +35,7 @@
 
 /* Lost reservation races tolerated in one call before -EBUSY. */
 #define MEMWELL_CAS_TRIES	64U
-/* Released spans one sweep publishes at most (see memwell_side_sweep()). */
+/* Released spans one sweep publishes at most (see __memwell_side_sweep()). */
 #define MEMWELL_SWEEP_MAX	1024U
 #define MEMWELL_REC_HDR_SIZE	((__u32)sizeof(struct memwell_rec_hdr))
 /* Records rings are at most 2 GiB of data, so any record length fits a __u32. */
@@ -119,7 +119,7 @@ struct memwell_batch {
 
 /* ---- geometry ---- */
 
-static memwell_hot __u64 memwell_round_up(__u64 x, __u64 align)
+static __memwell_hot __u64 __memwell_round_up(__u64 x, __u64 align)
 {
 	return (x + align - 1) & ~(align - 1);
 }
@@ -161,10 +161,10 @@ static inline int memwell_layout_compute(__u32 flags, __u32 block_shift,
 	l->count_shift = count_shift;
 	l->page_shift = page_shift;
 	l->prod_offset = page;
-	l->prod_size = memwell_round_up(MEMWELL_SIDE_SIZE +
+	l->prod_size = __memwell_round_up(MEMWELL_SIDE_SIZE +
 			((flags & MEMWELL_F_PROD_MULTI) ? count * 8 : 0), page);
 	l->cons_offset = l->prod_offset + l->prod_size;
-	l->cons_size = memwell_round_up(MEMWELL_SIDE_SIZE +
+	l->cons_size = __memwell_round_up(MEMWELL_SIDE_SIZE +
 			((flags & MEMWELL_F_CONS_MULTI) ? count * 8 : 0), page);
 	l->data_offset = l->cons_offset + l->cons_size;
 	l->data_size = 1ULL << data_shift;
@@ -254,22 +254,22 @@ static inline int memwell_ring_attach(struct memwell_ring *r, void *base,
 
 	if (map_size < sizeof(*h))
 		return -EMSGSIZE;
-	if (memwell_read_once(&h->magic) != MEMWELL_MAGIC ||
-	    memwell_read_once(&h->abi_version) != MEMWELL_ABI_VERSION)
+	if (__memwell_read_once(&h->magic) != MEMWELL_MAGIC ||
+	    __memwell_read_once(&h->abi_version) != MEMWELL_ABI_VERSION)
 		return -EINVAL;
 	for (i = 0; i < MEMWELL_HDR_RESERVED; i++)
-		if (memwell_read_once(&h->reserved[i]))
+		if (__memwell_read_once(&h->reserved[i]))
 			return -EINVAL;
-	err = memwell_layout_compute(memwell_read_once(&h->flags),
-				     memwell_read_once(&h->block_shift),
-				     memwell_read_once(&h->count_shift),
-				     memwell_read_once(&h->page_shift), &l);
+	err = memwell_layout_compute(__memwell_read_once(&h->flags),
+				     __memwell_read_once(&h->block_shift),
+				     __memwell_read_once(&h->count_shift),
+				     __memwell_read_once(&h->page_shift), &l);
 	if (err)
 		return err;
-	if (memwell_read_once(&h->prod_offset) != l.prod_offset ||
-	    memwell_read_once(&h->cons_offset) != l.cons_offset ||
-	    memwell_read_once(&h->data_offset) != l.data_offset ||
-	    memwell_read_once(&h->total_size) != l.total_size)
+	if (__memwell_read_once(&h->prod_offset) != l.prod_offset ||
+	    __memwell_read_once(&h->cons_offset) != l.cons_offset ||
+	    __memwell_read_once(&h->data_offset) != l.data_offset ||
+	    __memwell_read_once(&h->total_size) != l.total_size)
 		return -EINVAL;
 	if (map_size < l.total_size)
 		return -EMSGSIZE;
@@ -277,21 +277,21 @@ static inline int memwell_ring_attach(struct memwell_ring *r, void *base,
 	return 0;
 }
 
-static memwell_hot __u64 memwell_block_size(const struct memwell_ring *r)
+static __memwell_hot __u64 memwell_block_size(const struct memwell_ring *r)
 {
 	return 1ULL << r->block_shift;
 }
 
 /* Address of the block at @pos; up to count blocks from it are contiguous. */
-static memwell_hot void *memwell_block(const struct memwell_ring *r, __u64 pos)
+static __memwell_hot void *memwell_block(const struct memwell_ring *r, __u64 pos)
 {
 	return r->data + ((pos & r->mask) << r->block_shift);
 }
 
 /* ---- reservation and release (any mode) ---- */
 
-static memwell_hot int memwell_side_multi(const struct memwell_ring *r,
-					  unsigned int s)
+static __memwell_hot int __memwell_side_multi(const struct memwell_ring *r,
+					      unsigned int s)
 {
 	return !!r->marks[s];
 }
@@ -302,16 +302,16 @@ static memwell_hot int memwell_side_multi(const struct memwell_ring *r,
  * position.  (B)/(D): the acquire pairs with the peer's release store, so
  * the peer's accesses to those blocks happen before ours.
  */
-static memwell_hot __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
-						  unsigned int s)
+static __memwell_hot __u64 __memwell_side_fetch_limit(const struct memwell_ring *r,
+						      unsigned int s)
 {
-	__u64 peer_release = memwell_load_acquire(&r->side[!s]->release_pos);
+	__u64 peer_release = __memwell_load_acquire(&r->side[!s]->release_pos);
 
 	return s == MEMWELL_SIDE_PROD ? peer_release + r->count : peer_release;
 }
 
 /**
- * memwell_side_sweep() - publish released spans of a multi-owner side
+ * __memwell_side_sweep() - publish released spans of a multi-owner side
  * @r: the ring
  * @s: a multi-owner side this participant may write
  *
@@ -326,12 +326,12 @@ static memwell_hot __u64 memwell_side_fetch_limit(const struct memwell_ring *r,
  *
  * Return: true if release_pos moved.
  */
-static inline bool memwell_side_sweep(struct memwell_ring *r,
-				      unsigned int s)
+static inline bool __memwell_side_sweep(struct memwell_ring *r,
+					unsigned int s)
 {
 	struct memwell_side *self = r->side[s];
 	__u64 *marks = r->marks[s];
-	__u64 rel = memwell_load_sc(&self->release_pos);
+	__u64 rel = __memwell_load_sc(&self->release_pos);
 	bool moved = false;
 	unsigned int i;
 
@@ -343,12 +343,12 @@ static inline bool memwell_side_sweep(struct memwell_ring *r,
 		 * full barrier orders it, and the next cmpxchg publishes what
 		 * it observed).
 		 */
-		__u64 end = memwell_load_sc(&marks[rel & r->mask]);
+		__u64 end = __memwell_load_sc(&marks[rel & r->mask]);
 
 		if (end - rel - 1 >= r->count)
 			break;		/* not released yet (or an old lap) */
 		/* (F) fully ordered: publishes the span to the peer. */
-		if (memwell_cmpxchg(&self->release_pos, &rel, end)) {
+		if (__memwell_cmpxchg(&self->release_pos, &rel, end)) {
 			rel = end;
 			moved = true;
 		}
@@ -357,30 +357,30 @@ static inline bool memwell_side_sweep(struct memwell_ring *r,
 }
 
 /* A side that found too little may help the peer publish what it released. */
-static inline bool memwell_help_peer(struct memwell_ring *r,
-				     unsigned int s)
+static inline bool __memwell_help_peer(struct memwell_ring *r,
+				       unsigned int s)
 {
 	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
-	if (!memwell_side_multi(r, peer) || !(r->access & MEMWELL_SIDE_BIT(peer)))
+	if (!__memwell_side_multi(r, peer) || !(r->access & MEMWELL_SIDE_BIT(peer)))
 		return false;
-	return memwell_side_sweep(r, peer);
+	return __memwell_side_sweep(r, peer);
 }
 
 /*
  * (G) After publishing side @s's release: if the peer's participants said
  * they sleep, kick them.  The full barrier orders our release_pos store
- * before the load of waiters; it pairs with (H) in memwell_arm().
+ * before the load of waiters; it pairs with (H) in __memwell_arm().
  */
-static memwell_hot void memwell_wake_peer(struct memwell_ring *r,
-					  unsigned int s)
+static __memwell_hot void __memwell_wake_peer(struct memwell_ring *r,
+					      unsigned int s)
 {
 	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
 	if (!r->kick)
 		return;
-	memwell_smp_mb();
-	if (memwell_read_once(&r->side[peer]->waiters))
+	__memwell_smp_mb();
+	if (__memwell_read_once(&r->side[peer]->waiters))
 		r->kick(r, peer);
 }
 
@@ -390,23 +390,23 @@ static memwell_hot void memwell_wake_peer(struct memwell_ring *r,
  * last look sees the peer's new release_pos, or the peer's (G) sees the
  * announcement and kicks.  Returns true when the caller must look again.
  */
-static inline bool memwell_arm(struct memwell_ring *r, unsigned int s)
+static inline bool __memwell_arm(struct memwell_ring *r, unsigned int s)
 {
 	if (!r->kick || !(r->access & MEMWELL_SIDE_BIT(s)))
 		return false;
-	memwell_store_mb(&r->side[s]->waiters, 1U);
-	memwell_smp_mb();
+	__memwell_store_mb(&r->side[s]->waiters, 1U);
+	__memwell_smp_mb();
 	return true;
 }
 
-static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
-					      unsigned int s,
-					 __u64 min, __u64 max,
-					 struct memwell_span *sp)
+static __memwell_hot int __memwell_reserve_single(struct memwell_ring *r,
+						  unsigned int s,
+						  __u64 min, __u64 max,
+						  struct memwell_span *sp)
 {
 	struct memwell_side *self = r->side[s];
-	__u64 pos = memwell_read_once(&self->reserve_pos);
-	__u64 lim = memwell_read_once(&self->limit_cache);
+	__u64 pos = __memwell_read_once(&self->reserve_pos);
+	__u64 lim = __memwell_read_once(&self->limit_cache);
 	__u64 avail = lim - pos;
 
 	/* Fewer than asked for: look whether the peer released more. */
@@ -414,60 +414,60 @@ static memwell_hot int memwell_reserve_single(struct memwell_ring *r,
 		bool armed = false;
 
 		for (;;) {
-			lim = memwell_side_fetch_limit(r, s);
+			lim = __memwell_side_fetch_limit(r, s);
 			avail = lim - pos;
-			if (avail < min && memwell_help_peer(r, s)) {
-				lim = memwell_side_fetch_limit(r, s);
+			if (avail < min && __memwell_help_peer(r, s)) {
+				lim = __memwell_side_fetch_limit(r, s);
 				avail = lim - pos;
 			}
 			if (unlikely(avail > r->count))
 				return -EIO;
-			memwell_write_once(&self->limit_cache, lim);
+			__memwell_write_once(&self->limit_cache, lim);
 			if (avail >= min)
 				break;
-			if (armed || !memwell_arm(r, s))
+			if (armed || !__memwell_arm(r, s))
 				return -EAGAIN;
 			armed = true;	/* look once more, announced */
 		}
 	}
 	if (avail > max)
 		avail = max;
-	memwell_write_once(&self->reserve_pos, pos + avail);
+	__memwell_write_once(&self->reserve_pos, pos + avail);
 	sp->pos = pos;
 	sp->n = avail;
 	return (int)avail;
 }
 
-static inline int memwell_reserve_multi(struct memwell_ring *r,
-					unsigned int s,
-					__u64 min, __u64 max,
-					struct memwell_span *sp)
+static inline int __memwell_reserve_multi(struct memwell_ring *r,
+					  unsigned int s,
+					  __u64 min, __u64 max,
+					  struct memwell_span *sp)
 {
 	struct memwell_side *self = r->side[s];
-	__u64 pos = memwell_read_once(&self->reserve_pos);
+	__u64 pos = __memwell_read_once(&self->reserve_pos);
 	bool helped = false, armed = false;
 	unsigned int tries;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
 		/* Pairs with the store_release below by another owner. */
-		__u64 lim = memwell_load_acquire(&self->limit_cache);
+		__u64 lim = __memwell_load_acquire(&self->limit_cache);
 		__u64 avail = lim - pos;
 
 		if (avail < max || avail > r->count) {
 			__u64 cached = lim;
 
-			lim = memwell_side_fetch_limit(r, s);
+			lim = __memwell_side_fetch_limit(r, s);
 			avail = lim - pos;
 			if (avail < min && !helped) {
 				helped = true;
-				if (memwell_help_peer(r, s)) {
-					lim = memwell_side_fetch_limit(r, s);
+				if (__memwell_help_peer(r, s)) {
+					lim = __memwell_side_fetch_limit(r, s);
 					avail = lim - pos;
 				}
 			}
 			if (avail > r->count) {
 				/* Our pos may be stale: others moved on. */
-				__u64 now = memwell_read_once(&self->reserve_pos);
+				__u64 now = __memwell_read_once(&self->reserve_pos);
 
 				if (now == pos)
 					return -EIO;
@@ -475,9 +475,9 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 				continue;
 			}
 			if ((__s64)(lim - cached) > 0)
-				memwell_store_release(&self->limit_cache, lim);
+				__memwell_store_release(&self->limit_cache, lim);
 			if (avail < min) {
-				if (armed || !memwell_arm(r, s))
+				if (armed || !__memwell_arm(r, s))
 					return -EAGAIN;
 				armed = true;	/* look once more, announced */
 				continue;
@@ -486,7 +486,7 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
 		if (avail > max)
 			avail = max;
 		/* (A) claims [pos, pos + avail) against the other owners. */
-		if (memwell_cmpxchg(&self->reserve_pos, &pos, pos + avail)) {
+		if (__memwell_cmpxchg(&self->reserve_pos, &pos, pos + avail)) {
 			sp->pos = pos;
 			sp->n = avail;
 			return (int)avail;
@@ -507,8 +507,8 @@ static inline int memwell_reserve_multi(struct memwell_ring *r,
  *
  * Return: blocks reserved (>= @min), or -EAGAIN, -EBUSY, -EMSGSIZE, -EINVAL, -EIO.
  */
-static memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
-				       __u64 min, __u64 max, struct memwell_span *sp)
+static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
+					 __u64 min, __u64 max, struct memwell_span *sp)
 {
 	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
 		return -EINVAL;
@@ -519,9 +519,9 @@ static memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 		return -EMSGSIZE;
 	if (max > r->count)
 		max = r->count;
-	if (memwell_side_multi(r, s))
-		return memwell_reserve_multi(r, s, min, max, sp);
-	return memwell_reserve_single(r, s, min, max, sp);
+	if (__memwell_side_multi(r, s))
+		return __memwell_reserve_multi(r, s, min, max, sp);
+	return __memwell_reserve_single(r, s, min, max, sp);
 }
 
 /**
@@ -536,8 +536,8 @@ static memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
  *
  * Return: 0, or -EINVAL if @sp is not held.
  */
-static memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
-				       const struct memwell_span *sp)
+static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
+					 const struct memwell_span *sp)
 {
 	struct memwell_side *self;
 	__u64 rel;
@@ -547,15 +547,15 @@ static memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
 		return -EPERM;
 	self = r->side[s];
-	if (!memwell_side_multi(r, s)) {
-		rel = memwell_read_once(&self->release_pos);
+	if (!__memwell_side_multi(r, s)) {
+		rel = __memwell_read_once(&self->release_pos);
 
 		if (unlikely(sp->pos != rel ||
-			     sp->n > memwell_read_once(&self->reserve_pos) - rel))
+			     sp->n > __memwell_read_once(&self->reserve_pos) - rel))
 			return -EINVAL;
 		/* (C) pairs with the peer's acquire (B)/(D): our accesses first. */
-		memwell_store_release(&self->release_pos, rel + sp->n);
-		memwell_wake_peer(r, s);
+		__memwell_store_release(&self->release_pos, rel + sp->n);
+		__memwell_wake_peer(r, s);
 		return 0;
 	}
 	/*
@@ -565,17 +565,17 @@ static memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 	 * without our mark, so the cmpxchg fails exactly when we are not first.
 	 */
 	rel = sp->pos;
-	if (!memwell_cmpxchg(&self->release_pos, &rel, sp->pos + sp->n)) {
+	if (!__memwell_cmpxchg(&self->release_pos, &rel, sp->pos + sp->n)) {
 		/*
 		 * (E) Out of order: mark the span released.  The full barrier
 		 * orders the mark before the sweep's load of release_pos: either
 		 * we see the cmpxchg that reached sp->pos, or its sweeper sees
 		 * our mark.
 		 */
-		memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
+		__memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
 	}
-	memwell_side_sweep(r, s);
-	memwell_wake_peer(r, s);
+	__memwell_side_sweep(r, s);
+	__memwell_wake_peer(r, s);
 	return 0;
 }
 
@@ -594,8 +594,8 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 					unsigned int s)
 {
 	struct memwell_side *self = r->side[s];
-	__u64 rel = memwell_read_once(&self->release_pos);
-	__u64 res = memwell_read_once(&self->reserve_pos);
+	__u64 rel = __memwell_read_once(&self->release_pos);
+	__u64 res = __memwell_read_once(&self->reserve_pos);
 	__u64 *marks = r->marks[s];
 	long recovered = 0;
 	__u64 pos, next;
@@ -605,7 +605,7 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 	for (pos = rel; pos != res; pos = next) {
 		next = res;
 		if (marks) {
-			__u64 end = memwell_read_once(&marks[pos & r->mask]);
+			__u64 end = __memwell_read_once(&marks[pos & r->mask]);
 			__u64 q;
 
 			if (end - pos - 1 < res - pos) {
@@ -614,7 +614,7 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 			}
 			/* A dead span runs to the next current mark. */
 			for (q = pos + 1; q != res; q++) {
-				end = memwell_read_once(&marks[q & r->mask]);
+				end = __memwell_read_once(&marks[q & r->mask]);
 				if (end - q - 1 < res - q)
 					break;
 			}
@@ -624,56 +624,56 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 			struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)
 				memwell_block(r, pos);
 
-			memwell_write_once(&h->len, (__u32)(((next - pos) <<
+			__memwell_write_once(&h->len, (__u32)(((next - pos) <<
 					   r->block_shift) - MEMWELL_REC_HDR_SIZE));
-			memwell_write_once(&h->flags, MEMWELL_REC_PAD);
+			__memwell_write_once(&h->flags, MEMWELL_REC_PAD);
 		}
 		recovered += (long)(next - pos);
 		if (marks)
-			memwell_store_mb(&marks[pos & r->mask], next);
+			__memwell_store_mb(&marks[pos & r->mask], next);
 	}
 	if (marks)
-		memwell_side_sweep(r, s);
+		__memwell_side_sweep(r, s);
 	else
-		memwell_store_release(&self->release_pos, res);
+		__memwell_store_release(&self->release_pos, res);
 	return recovered;
 }
 
 /* ---- readiness (for poll) ---- */
 
 /* Blocks the consumers may reserve now (0 when empty or corrupt). */
-static memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
+static __memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 {
-	__u64 n = memwell_load_acquire(&r->side[MEMWELL_SIDE_PROD]->release_pos) -
-		  memwell_read_once(&r->side[MEMWELL_SIDE_CONS]->reserve_pos);
+	__u64 n = __memwell_load_acquire(&r->side[MEMWELL_SIDE_PROD]->release_pos) -
+		  __memwell_read_once(&r->side[MEMWELL_SIDE_CONS]->reserve_pos);
 
 	return n <= r->count ? n : 0;
 }
 
 /* Blocks the producers may reserve now (0 when full or corrupt). */
-static memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
+static __memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
 {
-	__u64 n = memwell_load_acquire(&r->side[MEMWELL_SIDE_CONS]->release_pos) +
-		  r->count - memwell_read_once(&r->side[MEMWELL_SIDE_PROD]->reserve_pos);
+	__u64 n = __memwell_load_acquire(&r->side[MEMWELL_SIDE_CONS]->release_pos) +
+		  r->count - __memwell_read_once(&r->side[MEMWELL_SIDE_PROD]->reserve_pos);
 
 	return n <= r->count ? n : 0;
 }
 
 /* ---- records ---- */
 
-static memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
+static __memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
 {
 	return (MEMWELL_REC_HDR_SIZE + len + (1ULL << r->block_shift) - 1) >>
 		r->block_shift;
 }
 
-static memwell_hot void memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
-					    __u32 len, __u32 flags)
+static __memwell_hot void __memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
+						__u32 len, __u32 flags)
 {
 	struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)memwell_block(r, pos);
 
-	memwell_write_once(&h->len, len);
-	memwell_write_once(&h->flags, flags);
+	__memwell_write_once(&h->len, len);
+	__memwell_write_once(&h->flags, flags);
 }
 
 /**
@@ -684,8 +684,8 @@ static memwell_hot void memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
  *
  * Return: 0, -EAGAIN (full), -EBUSY, -EMSGSIZE, -EINVAL or -EIO.
  */
-static memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
-					   struct memwell_rec *rec)
+static __memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
+					     struct memwell_rec *rec)
 {
 	__u64 blocks;
 	int n;
@@ -706,31 +706,31 @@ static memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
 }
 
 /* Publish a reserved record. */
-static memwell_hot int memwell_rec_commit(struct memwell_ring *r,
-					  const struct memwell_rec *rec)
+static __memwell_hot int memwell_rec_commit(struct memwell_ring *r,
+					    const struct memwell_rec *rec)
 {
-	memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
+	__memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
 	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
 }
 
 /* Give a reserved record back unpublished: consumers skip it. */
-static memwell_hot int memwell_rec_discard(struct memwell_ring *r,
-					   const struct memwell_rec *rec)
+static __memwell_hot int memwell_rec_discard(struct memwell_ring *r,
+					     const struct memwell_rec *rec)
 {
-	memwell_rec_set_hdr(r, rec->span.pos, rec->len, MEMWELL_REC_DISCARD);
+	__memwell_rec_set_hdr(r, rec->span.pos, rec->len, MEMWELL_REC_DISCARD);
 	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
 }
 
 /* Copy @len bytes in as one record. */
-static memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *buf,
-					 __u64 len)
+static __memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *buf,
+					   __u64 len)
 {
 	struct memwell_rec rec;
 	int err = memwell_rec_reserve(r, len, &rec);
 
 	if (err)
 		return err;
-	memwell_memcpy(rec.data, buf, len);
+	__memwell_memcpy(rec.data, buf, len);
 	return memwell_rec_commit(r, &rec);
 }
 
@@ -739,15 +739,15 @@ static memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *buf
  * from @pos on.  Returns the record's blocks, or 0 if the header is not a
  * record that fits.
  */
-static memwell_hot __u64 memwell_rec_check(const struct memwell_ring *r, __u64 pos,
-					   __u64 room, __u32 *len, __u32 *flags)
+static __memwell_hot __u64 __memwell_rec_check(const struct memwell_ring *r, __u64 pos,
+					       __u64 room, __u32 *len, __u32 *flags)
 {
 	const struct memwell_rec_hdr *h =
 		(const struct memwell_rec_hdr *)memwell_block(r, pos);
 	__u64 blocks;
 
-	*len = memwell_read_once(&h->len);
-	*flags = memwell_read_once(&h->flags);
+	*len = __memwell_read_once(&h->len);
+	*flags = __memwell_read_once(&h->flags);
 	if (*flags & ~MEMWELL_REC_FLAGS)
 		return 0;
 	if (!*len && !(*flags & MEMWELL_REC_PAD))
@@ -765,10 +765,10 @@ static memwell_hot __u64 memwell_rec_check(const struct memwell_ring *r, __u64 p
  * -EIO for a header that does not fit what is published, or -EMSGSIZE if
  * the first record is longer than @max_len or spans more than @max_blocks.
  */
-static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
-					 __u64 room, __u64 max_blocks,
-					 __u32 max_recs, __u64 max_len,
-					 __u32 *real, struct memwell_span *first)
+static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
+					     __u64 room, __u64 max_blocks,
+					     __u32 max_recs, __u64 max_len,
+					     __u32 *real, struct memwell_span *first)
 {
 	__u64 used = 0, taken = 0;
 	__u32 found = 0;
@@ -776,7 +776,7 @@ static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos
 	/* Each step consumes >= 1 of the private bound @room. */
 	while (used < room && found < max_recs) {
 		__u32 len, flags;
-		__u64 b = memwell_rec_check(r, pos + used, room - used, &len, &flags);
+		__u64 b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
 
 		if (!b)
 			return -EIO;
@@ -808,14 +808,14 @@ static memwell_hot long memwell_rec_scan(const struct memwell_ring *r, __u64 pos
  * memwell_batch_take() that also tells where the first record is: first->pos
  * in blocks from the batch's start, first->n its length in bytes.
  */
-static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
-						__u32 max_recs, __u64 max_blocks,
-						 __u64 max_len,
-						 struct memwell_batch *b,
-						 struct memwell_span *first)
+static __memwell_hot int __memwell_batch_take_first(struct memwell_ring *r,
+						    __u32 max_recs, __u64 max_blocks,
+						    __u64 max_len,
+						    struct memwell_batch *b,
+						    struct memwell_span *first)
 {
 	struct memwell_side *self = r->side[MEMWELL_SIDE_CONS];
-	bool multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
+	bool multi = __memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	bool armed = false;
 	unsigned int tries;
 
@@ -829,41 +829,41 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 		return -EPERM;
 
 	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
-		__u64 pos = memwell_read_once(&self->reserve_pos);
-		__u64 lim = multi ? memwell_load_acquire(&self->limit_cache) :
-				    memwell_read_once(&self->limit_cache);
+		__u64 pos = __memwell_read_once(&self->reserve_pos);
+		__u64 lim = multi ? __memwell_load_acquire(&self->limit_cache) :
+				    __memwell_read_once(&self->limit_cache);
 		__u64 room = lim - pos;
 		__u32 real = 0;
 		long blocks;
 
 		if (room - 1 >= r->count) {	/* empty, or cache stale */
-			lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
+			lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 			room = lim - pos;
-			if (!room && memwell_help_peer(r, MEMWELL_SIDE_CONS)) {
-				lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
+			if (!room && __memwell_help_peer(r, MEMWELL_SIDE_CONS)) {
+				lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 				room = lim - pos;
 			}
 			if (room > r->count) {
-				if (multi && memwell_read_once(&self->reserve_pos) != pos)
+				if (multi && __memwell_read_once(&self->reserve_pos) != pos)
 					continue;
 				return -EIO;
 			}
 			if (multi)
-				memwell_store_release(&self->limit_cache, lim);
+				__memwell_store_release(&self->limit_cache, lim);
 			else
-				memwell_write_once(&self->limit_cache, lim);
+				__memwell_write_once(&self->limit_cache, lim);
 			if (!room) {
-				if (armed || !memwell_arm(r, MEMWELL_SIDE_CONS))
+				if (armed || !__memwell_arm(r, MEMWELL_SIDE_CONS))
 					return -EAGAIN;
 				armed = true;	/* look once more, announced */
 				continue;
 			}
 		}
-		blocks = memwell_rec_scan(r, pos, room, max_blocks, max_recs,
-					  max_len, &real, first);
+		blocks = __memwell_rec_scan(r, pos, room, max_blocks, max_recs,
+					    max_len, &real, first);
 		if (blocks < 0) {
 			/* A stale pos reads recycled blocks: only then retry. */
-			if (multi && memwell_read_once(&self->reserve_pos) != pos)
+			if (multi && __memwell_read_once(&self->reserve_pos) != pos)
 				continue;
 			return (int)blocks;
 		}
@@ -873,26 +873,26 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
 		b->records = real;
 		if (multi) {
 			/* (A) on the consumer side. */
-			if (!memwell_cmpxchg(&self->reserve_pos, &pos, pos + b->span.n))
+			if (!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + b->span.n))
 				continue;
-		} else if (!real && memwell_read_once(&self->release_pos) != pos) {
+		} else if (!real && __memwell_read_once(&self->release_pos) != pos) {
 			/*
 			 * Only skipped records, behind records we hold: they
 			 * go with the next real record.  Is one published past
 			 * what the cache said?
 			 */
-			lim = memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
+			lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
 			if (lim - pos > room && lim - pos <= r->count &&
 			    room < max_blocks) {
-				memwell_write_once(&self->limit_cache, lim);
+				__memwell_write_once(&self->limit_cache, lim);
 				continue;
 			}
-			if (armed || !memwell_arm(r, MEMWELL_SIDE_CONS))
+			if (armed || !__memwell_arm(r, MEMWELL_SIDE_CONS))
 				return -EAGAIN;
 			armed = true;	/* look once more, announced */
 			continue;
 		} else {
-			memwell_write_once(&self->reserve_pos, pos + b->span.n);
+			__memwell_write_once(&self->reserve_pos, pos + b->span.n);
 		}
 		if (real)
 			return (int)real;
@@ -914,13 +914,13 @@ static memwell_hot int memwell_batch_take_first(struct memwell_ring *r,
  * Return: records taken (>= 1), or -EAGAIN (empty), -EBUSY, -EMSGSIZE,
  * -EINVAL, -EIO.
  */
-static memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
-					  __u64 max_blocks, __u64 max_len,
-					  struct memwell_batch *b)
+static __memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_recs,
+					    __u64 max_blocks, __u64 max_len,
+					    struct memwell_batch *b)
 {
 	struct memwell_span first;
 
-	return memwell_batch_take_first(r, max_recs, max_blocks, max_len, b,
+	return __memwell_batch_take_first(r, max_recs, max_blocks, max_len, b,
 					&first);
 }
 
@@ -932,14 +932,14 @@ static memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_recs
  *
  * Return: 0, -ENOENT at the end of the batch, -EIO if a header changed.
  */
-static memwell_hot int memwell_batch_next(const struct memwell_ring *r,
-					  struct memwell_batch *b,
-				     struct memwell_rec *rec)
+static __memwell_hot int memwell_batch_next(const struct memwell_ring *r,
+					    struct memwell_batch *b,
+					    struct memwell_rec *rec)
 {
 	while (b->used < b->span.n) {
 		__u64 pos = b->span.pos + b->used;
 		__u32 len, flags;
-		__u64 blocks = memwell_rec_check(r, pos, b->span.n - b->used,
+		__u64 blocks = __memwell_rec_check(r, pos, b->span.n - b->used,
 						 &len, &flags);
 
 		if (!blocks)
@@ -959,8 +959,8 @@ static memwell_hot int memwell_batch_next(const struct memwell_ring *r,
 }
 
 /* Give a taken batch's blocks back to the producers. */
-static memwell_hot int memwell_batch_release(struct memwell_ring *r,
-					     const struct memwell_batch *b)
+static __memwell_hot int memwell_batch_release(struct memwell_ring *r,
+					       const struct memwell_batch *b)
 {
 	return memwell_release(r, MEMWELL_SIDE_CONS, &b->span);
 }
@@ -969,13 +969,13 @@ static memwell_hot int memwell_batch_release(struct memwell_ring *r,
  * Take one record: rec describes it, rec->span covers it and the skipped
  * records before it.  The header was checked by the scan; not read again.
  */
-static memwell_hot int memwell_rec_take(struct memwell_ring *r, __u64 max_len,
-					struct memwell_rec *rec)
+static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_len,
+					    struct memwell_rec *rec)
 {
 	const struct memwell_rec_hdr *hdr;
 	struct memwell_batch b;
 	struct memwell_span first = { 0, 0 };
-	int n = memwell_batch_take_first(r, 1, r->count, max_len, &b, &first);
+	int n = __memwell_batch_take_first(r, 1, r->count, max_len, &b, &first);
 
 	if (n < 0)
 		return n;
@@ -983,7 +983,7 @@ static memwell_hot int memwell_rec_take(struct memwell_ring *r, __u64 max_len,
 	rec->data = (unsigned char *)hdr + MEMWELL_REC_HDR_SIZE;
 	rec->len = (__u32)first.n;
 	/* Informational (MEMWELL_REC_LOST): the scan checked len, which matters. */
-	rec->flags = memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
+	rec->flags = __memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
 	rec->span = b.span;
 	return 0;
 }
@@ -995,15 +995,15 @@ static memwell_hot int memwell_rec_take(struct memwell_ring *r, __u64 max_len,
  *
  * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL, -EIO.
  */
-static memwell_hot int memwell_rec_peek(struct memwell_ring *r,
-					struct memwell_rec *rec)
+static __memwell_hot int memwell_rec_peek(struct memwell_ring *r,
+					  struct memwell_rec *rec)
 {
-	return memwell_rec_take(r, ~0ULL, rec);
+	return __memwell_rec_take(r, ~0ULL, rec);
 }
 
 /* Give a peeked record's blocks back to the producers. */
-static memwell_hot int memwell_rec_release(struct memwell_ring *r,
-					   const struct memwell_rec *rec)
+static __memwell_hot int memwell_rec_release(struct memwell_ring *r,
+					     const struct memwell_rec *rec)
 {
 	return memwell_release(r, MEMWELL_SIDE_CONS, &rec->span);
 }
@@ -1016,15 +1016,15 @@ static memwell_hot int memwell_rec_release(struct memwell_ring *r,
  *
  * Return: the record's length, or a negative errno as memwell_rec_peek().
  */
-static memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
-					 __u64 size)
+static __memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
+					   __u64 size)
 {
 	struct memwell_rec rec;
-	int err = memwell_rec_take(r, size, &rec);
+	int err = __memwell_rec_take(r, size, &rec);
 
 	if (err)
 		return err;
-	memwell_memcpy(buf, rec.data, rec.len);
+	__memwell_memcpy(buf, rec.data, rec.len);
 	err = memwell_rec_release(r, &rec);
 	return err ? err : (long)rec.len;
 }
@@ -1038,8 +1038,8 @@ static memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
  *
  * Return: blocks reserved, or an errno as memwell_reserve().
  */
-static memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min_blocks,
-					     __u64 max_blocks, struct memwell_batch *b)
+static __memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min_blocks,
+					       __u64 max_blocks, struct memwell_batch *b)
 {
 	int n;
 
@@ -1057,15 +1057,15 @@ static memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min_b
  * Room for one more record of @len bytes in a reserved batch: returns the
  * payload to fill, or NULL when the batch has no room for it.
  */
-static memwell_hot void *memwell_batch_put(struct memwell_ring *r,
-					   struct memwell_batch *b, __u64 len)
+static __memwell_hot void *memwell_batch_put(struct memwell_ring *r,
+					     struct memwell_batch *b, __u64 len)
 {
 	__u64 blocks = memwell_rec_blocks(r, len);
 	__u64 pos = b->span.pos + b->used;
 
 	if (!len || len > r->rec_max || blocks > b->span.n - b->used)
 		return NULL;
-	memwell_rec_set_hdr(r, pos, (__u32)len, 0);
+	__memwell_rec_set_hdr(r, pos, (__u32)len, 0);
 	b->used += blocks;
 	b->records++;
 	return (unsigned char *)memwell_block(r, pos) + MEMWELL_REC_HDR_SIZE;
@@ -1081,24 +1081,25 @@ static memwell_hot void *memwell_batch_put(struct memwell_ring *r,
  *
  * Return: records published, or -EINVAL.
  */
-static memwell_hot int memwell_batch_commit(struct memwell_ring *r,
-					    struct memwell_batch *b)
+static __memwell_hot int memwell_batch_commit(struct memwell_ring *r,
+					      struct memwell_batch *b)
 {
 	struct memwell_side *self = r->side[MEMWELL_SIDE_PROD];
 	__u64 end = b->span.pos + b->span.n;
 	__u64 tail = b->span.n - b->used;
 	int err;
 
-	if (tail && !memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
-	    memwell_read_once(&self->reserve_pos) == end) {
-		memwell_write_once(&self->reserve_pos, end - tail);
+	if (tail && !__memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
+	    __memwell_read_once(&self->reserve_pos) == end) {
+		__memwell_write_once(&self->reserve_pos, end - tail);
 		b->span.n -= tail;
 		tail = 0;
 	}
 	if (tail)
-		memwell_rec_set_hdr(r, b->span.pos + b->used,
-				    (__u32)((tail << r->block_shift) -
-					    MEMWELL_REC_HDR_SIZE), MEMWELL_REC_PAD);
+		__memwell_rec_set_hdr(r, b->span.pos + b->used,
+				      (__u32)((tail << r->block_shift) -
+					      MEMWELL_REC_HDR_SIZE),
+				      MEMWELL_REC_PAD);
 	if (!b->span.n)
 		return 0;
 	err = memwell_release(r, MEMWELL_SIDE_PROD, &b->span);

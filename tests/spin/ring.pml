@@ -8,14 +8,14 @@
  *   (4 or 2 in run.sh), both sides multi-owner (MEMWELL_F_PROD_MULTI |
  *   MEMWELL_F_CONS_MULTI), every participant allowed to write both control
  *   pages (access = PROD | CONS) unless NOHELP, local mode (r->kick ==
- *   NULL: memwell_arm() returns false, memwell_wake_peer() does nothing)
+ *   NULL: __memwell_arm() returns false, __memwell_wake_peer() does nothing)
  *   unless ARM.  Each participant runs participant(S) for its side S, as
  *   the C code is written once for both sides.  C functions mirrored (the
  *   program counter values of their steps start with the prefix shown):
- *     memwell_reserve_multi()     RV_*  (macros LOOP_NEXT, AFTER_FETCH, ...)
- *     memwell_side_fetch_limit()  FETCH_LIMIT()
- *     memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
- *     memwell_side_sweep()        SW_*
+ *     __memwell_reserve_multi()     RV_*  (macros LOOP_NEXT, AFTER_FETCH, ...)
+ *     __memwell_side_fetch_limit()  FETCH_LIMIT()
+ *     __memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
+ *     __memwell_side_sweep()        SW_*
  *     memwell_release(), multi    step progress_res (in-order cmpxchg (F)),
  *                                 REL_MARK (out of order: mark (E)), SW_*
  *   A producer reserves spans of exactly `want' blocks (min = max = want,
@@ -96,10 +96,10 @@
  *                 sweeping the spans released after it meanwhile
  * Other switches:
  *   NOHELP  participants may not write the peer's control page, so
- *           memwell_help_peer() returns false: a ring whose other side is
+ *           __memwell_help_peer() returns false: a ring whose other side is
  *           kernel code (MEMWELL_F_KERNEL_PROD/CONS; kernel endpoints
  *           only get their own side's access too).
- *   ARM     memwell_arm() returns true (kick != NULL): one more look
+ *   ARM     __memwell_arm() returns true (kick != NULL): one more look
  *           before -EAGAIN; the sleep and the kick are not modelled.
  *   NOHELP with SWEEP_MAX=1 has a fair non-progress cycle: a sweep that
  *   stops at the bound leaves released spans unpublished, and when no
@@ -152,7 +152,7 @@
 
 /* where a sweep returns */
 #define RET_REL		0	/* memwell_release() */
-#define RET_HELP	1	/* memwell_help_peer() in memwell_reserve_multi() */
+#define RET_HELP	1	/* __memwell_help_peer() in __memwell_reserve_multi() */
 
 /* ghost block states */
 #define B_FREE	0		/* the producers' (consumed and released) */
@@ -179,7 +179,7 @@ byte cdone;			/* consumers finished (or stopped, CRASH) */
 bool crashed;			/* CRASH: a participant stopped for good */
 
 /*
- * memwell_side_sweep()'s currency test: `end - rel - 1 >= r->count' (in
+ * __memwell_side_sweep()'s currency test: `end - rel - 1 >= r->count' (in
  * __u64) means not current; so current is rel < end <= rel + count.
  */
 #ifdef MUT_CURRENCY
@@ -188,7 +188,7 @@ bool crashed;			/* CRASH: a participant stopped for good */
 #define CURRENT(e, r)	((e) > (r) && (e) <= (r) + NBLK)
 #endif
 
-/* memwell_side_fetch_limit(): one load_acquire of the peer's release_pos. */
+/* __memwell_side_fetch_limit(): one load_acquire of the peer's release_pos. */
 #define FETCH_LIMIT(s)	(release_pos[1 - (s)] + ((s) == PROD -> NBLK : 0))
 
 /*
@@ -332,7 +332,7 @@ inline final_check()
 	q = 0
 }
 
-/* ---- local control flow of memwell_reserve_multi(), as macros ---- */
+/* ---- local control flow of __memwell_reserve_multi(), as macros ---- */
 
 #define CLEAR_LIM	lim = 0; cached = 0; moved = false
 
@@ -391,11 +391,11 @@ inline final_check()
 #ifdef NOHELP
 #define HELP_PEER	moved = false; AFTER_FETCH
 #else
-/* memwell_help_peer(r, S) -> memwell_side_sweep(r, !S) */
+/* __memwell_help_peer(r, S) -> __memwell_side_sweep(r, !S) */
 #define HELP_PEER	ss = 1 - S; ret = RET_HELP; pc = SW_REL
 #endif
 
-/* back from the sweep of memwell_help_peer() */
+/* back from the sweep of __memwell_help_peer() */
 #define AFTER_HELP \
 	if \
 	:: moved -> moved = false; pc = RV_FETCH2 \
@@ -439,7 +439,7 @@ proctype participant(byte S)
 	byte pos, lim, cached, now, tries, rmin, rmax;
 	short avail;
 	bool helped, armed, moved, sb_full;
-	byte ss, ret, srel, send, si;	/* memwell_side_sweep(r, ss) */
+	byte ss, ret, srel, send, si;	/* __memwell_side_sweep(r, ss) */
 	byte ops, q;		/* producer's spans so far; ghost loops */
 	byte nops = (_pid == 1 -> OPS : OPS2);	/* producer's spans to make */
 
@@ -481,7 +481,7 @@ proctype participant(byte S)
 		pc = RV_LIM
 	   }
 
-	/* ---- memwell_reserve_multi(): one iteration of the for loop ---- */
+	/* ---- __memwell_reserve_multi(): one iteration of the for loop ---- */
 	:: d_step {
 		pc == RV_LIM ->
 		lim = limit_cache[S];		/* load_acquire */
@@ -537,8 +537,8 @@ proctype participant(byte S)
 		 * then memwell_release(): (F) in order, the cmpxchg of
 		 * release_pos from pos to pos + n publishes it at once; it
 		 * fails when an earlier span is not published yet, and then
-		 * (E) memwell_store_mb(&marks[S][pos & mask], pos + n) marks
-		 * it.  Either way memwell_side_sweep(r, S) follows.
+		 * (E) __memwell_store_mb(&marks[S][pos & mask], pos + n) marks
+		 * it.  Either way __memwell_side_sweep(r, S) follows.
 		 */
 progress_res:	d_step {
 			if
@@ -572,20 +572,20 @@ progress_res:	d_step {
 		ss = S; ret = RET_REL; pc = SW_REL
 	   }
 
-	/* ---- memwell_side_sweep(r, ss) ---- */
+	/* ---- __memwell_side_sweep(r, ss) ---- */
 	:: d_step {
 		pc == SW_REL ->
 		if
 		:: ret == RET_HELP -> insweep[ss]++	/* ghost */
 		:: else
 		fi;
-		srel = release_pos[ss];		/* memwell_load_sc() */
+		srel = release_pos[ss];		/* __memwell_load_sc() */
 		moved = false;
 		pc = SW_MARK
 	   }
 	:: d_step {
 		pc == SW_MARK ->
-		send = MARK_LOAD(ss, srel);	/* (E') memwell_load_sc() */
+		send = MARK_LOAD(ss, srel);	/* (E') __memwell_load_sc() */
 		if
 		:: CURRENT(send, srel) -> pc = SW_CAS
 		:: else ->			/* not released (or old lap) */
