@@ -399,131 +399,6 @@ static inline bool __memwell_arm(struct memwell_ring *r, unsigned int s)
 	return true;
 }
 
-static __memwell_hot int __memwell_reserve_single(struct memwell_ring *r,
-						  unsigned int s,
-						  __u64 min, __u64 max,
-						  struct memwell_span *sp)
-{
-	struct memwell_side *self = r->side[s];
-	__u64 pos = __memwell_read_once(&self->reserve_pos);
-	__u64 lim = __memwell_read_once(&self->limit_cache);
-	__u64 avail = lim - pos;
-
-	/* Fewer than asked for: look whether the peer released more. */
-	if (unlikely(avail < max || avail > r->count)) {
-		bool armed = false;
-
-		for (;;) {
-			lim = __memwell_side_fetch_limit(r, s);
-			avail = lim - pos;
-			if (avail < min && __memwell_help_peer(r, s)) {
-				lim = __memwell_side_fetch_limit(r, s);
-				avail = lim - pos;
-			}
-			if (unlikely(avail > r->count))
-				return -EIO;
-			__memwell_write_once(&self->limit_cache, lim);
-			if (avail >= min)
-				break;
-			if (armed || !__memwell_arm(r, s))
-				return -EAGAIN;
-			armed = true;	/* look once more, announced */
-		}
-	}
-	if (avail > max)
-		avail = max;
-	__memwell_write_once(&self->reserve_pos, pos + avail);
-	sp->pos = pos;
-	sp->n = avail;
-	return (int)avail;
-}
-
-static inline int __memwell_reserve_multi(struct memwell_ring *r,
-					  unsigned int s,
-					  __u64 min, __u64 max,
-					  struct memwell_span *sp)
-{
-	struct memwell_side *self = r->side[s];
-	__u64 pos = __memwell_read_once(&self->reserve_pos);
-	bool helped = false, armed = false;
-	unsigned int tries;
-
-	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
-		/* Pairs with the store_release below by another owner. */
-		__u64 lim = __memwell_load_acquire(&self->limit_cache);
-		__u64 avail = lim - pos;
-
-		if (avail < max || avail > r->count) {
-			__u64 cached = lim;
-
-			lim = __memwell_side_fetch_limit(r, s);
-			avail = lim - pos;
-			if (avail < min && !helped) {
-				helped = true;
-				if (__memwell_help_peer(r, s)) {
-					lim = __memwell_side_fetch_limit(r, s);
-					avail = lim - pos;
-				}
-			}
-			if (avail > r->count) {
-				/* Our pos may be stale: others moved on. */
-				__u64 now = __memwell_read_once(&self->reserve_pos);
-
-				if (now == pos)
-					return -EIO;
-				pos = now;
-				continue;
-			}
-			if ((__s64)(lim - cached) > 0)
-				__memwell_store_release(&self->limit_cache, lim);
-			if (avail < min) {
-				if (armed || !__memwell_arm(r, s))
-					return -EAGAIN;
-				armed = true;	/* look once more, announced */
-				continue;
-			}
-		}
-		if (avail > max)
-			avail = max;
-		/* (A) claims [pos, pos + avail) against the other owners. */
-		if (__memwell_cmpxchg(&self->reserve_pos, &pos, pos + avail)) {
-			sp->pos = pos;
-			sp->n = avail;
-			return (int)avail;
-		}
-	}
-	return -EBUSY;
-}
-
-/**
- * memwell_reserve() - reserve between @min and @max blocks from one side
- * @r: the ring
- * @s: MEMWELL_SIDE_PROD to reserve free blocks, MEMWELL_SIDE_CONS to reserve filled ones
- * @min: fewest blocks acceptable (>= 1)
- * @max: most blocks wanted
- * @sp: the reserved span on success
- *
- * The span's blocks are the caller's until memwell_release().
- *
- * Return: blocks reserved (>= @min), or -EAGAIN, -EBUSY, -EMSGSIZE, -EINVAL, -EIO.
- */
-static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
-					 __u64 min, __u64 max, struct memwell_span *sp)
-{
-	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
-		return -EINVAL;
-	/* A side only the kernel may write (its pages are read-only here). */
-	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
-		return -EPERM;
-	if (unlikely(min > r->count))
-		return -EMSGSIZE;
-	if (max > r->count)
-		max = r->count;
-	if (__memwell_side_multi(r, s))
-		return __memwell_reserve_multi(r, s, min, max, sp);
-	return __memwell_reserve_single(r, s, min, max, sp);
-}
-
 /**
  * memwell_release() - hand reserved blocks to the other side
  * @r: the ring
@@ -639,6 +514,295 @@ static inline long memwell_side_recover(struct memwell_ring *r,
 	return recovered;
 }
 
+/* ---- record headers ---- */
+
+static __memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
+{
+	return (MEMWELL_REC_HDR_SIZE + len + (1ULL << r->block_shift) - 1) >>
+		r->block_shift;
+}
+
+static __memwell_hot void __memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
+						__u32 len, __u32 flags)
+{
+	struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)memwell_block(r, pos);
+
+	__memwell_write_once(&h->len, len);
+	__memwell_write_once(&h->flags, flags);
+}
+
+/*
+ * Read and check the record header at @pos, with @room blocks published
+ * from @pos on.  Returns the record's blocks, or 0 if the header is not a
+ * record that fits.
+ */
+static __memwell_hot __u64 __memwell_rec_check(const struct memwell_ring *r, __u64 pos,
+					       __u64 room, __u32 *len, __u32 *flags)
+{
+	const struct memwell_rec_hdr *h =
+		(const struct memwell_rec_hdr *)memwell_block(r, pos);
+	__u64 blocks;
+
+	*len = __memwell_read_once(&h->len);
+	*flags = __memwell_read_once(&h->flags);
+	if (*flags & ~MEMWELL_REC_FLAGS)
+		return 0;
+	if (!*len && !(*flags & MEMWELL_REC_PAD))
+		return 0;
+	blocks = memwell_rec_blocks(r, *len);
+	return blocks <= room ? blocks : 0;
+}
+
+/*
+ * What a records consumer claims: whole records, so how many blocks is
+ * decided by the headers published at its position, not by the caller.
+ */
+struct __memwell_recs {
+	__u64 max_blocks;		/* the claim spans at most this */
+	__u64 max_len;			/* largest record the caller accepts */
+	__u32 max_recs;			/* records wanted (>= 1) */
+	__u32 found;			/* records found, skipped ones not counted */
+	struct memwell_span first;	/* the first: blocks from pos, bytes */
+};
+
+/*
+ * Walk the records published from @pos (@room blocks): up to max_recs
+ * records that are not skipped, within max_blocks, none longer than
+ * max_len.  Skipped records are taken along with the records after them.
+ * Sets found to the records found and first to where the first of them
+ * starts (blocks from @pos) and its length; returns the blocks they span,
+ * -EIO for a header that does not fit what is published, or -EMSGSIZE if
+ * the first record is longer than max_len or spans more than max_blocks.
+ */
+static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
+					     __u64 room, struct __memwell_recs *w)
+{
+	const __u64 max_blocks = w->max_blocks, max_len = w->max_len;
+	const __u32 max_recs = w->max_recs;
+	__u64 used = 0, taken = 0;
+	__u32 found = 0;
+
+	/* Each step consumes >= 1 of the private bound @room. */
+	while (used < room && found < max_recs) {
+		__u32 len, flags;
+		__u64 b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
+
+		if (!b)
+			return -EIO;
+		if (used + b > max_blocks) {
+			if (!used)
+				return -EMSGSIZE;
+			break;
+		}
+		used += b;
+		if (flags & MEMWELL_REC_SKIP)
+			continue;
+		if (len > max_len) {
+			if (!found)
+				return -EMSGSIZE;
+			break;
+		}
+		if (!found++) {
+			w->first.pos = used - b;
+			w->first.n = len;
+		}
+		taken = used;
+	}
+	w->found = found;
+	/* Skipped records with nothing real after them: take them alone. */
+	return found ? (long)taken : (long)used;
+}
+
+/**
+ * __memwell_claim() - the one reservation step, for blocks and for records
+ * @r: the ring
+ * @s: the side; this participant may write it
+ * @multi: whether @s is multi-owner (a constant at every call site)
+ * @min: fewest blocks acceptable (>= 1; 1 for records)
+ * @max: blocks wanted, at most the block count (1 for records: any)
+ * @w: NULL to claim blocks; a records consumer's request, then the blocks
+ *     claimed are those of the records __memwell_rec_scan() finds
+ * @sp: the claimed span on success
+ *
+ * The limit cache spares the peer's line: it is read again only when the
+ * cache promises too little.  A multi-owner side claims with a cmpxchg (A)
+ * and publishes a fresher limit with a release store that pairs with the
+ * other owners' acquire; a single owner stores both plainly.  Always
+ * inlined, so that with constant @multi and @w each caller gets only its
+ * own branches.
+ *
+ * Return: blocks claimed (records: records taken, >= 1), or -EAGAIN,
+ * -EBUSY, -EMSGSIZE (records), -EIO.
+ */
+static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
+					 const bool multi, __u64 min, __u64 max,
+					 struct __memwell_recs *w,
+					 struct memwell_span *sp)
+{
+	struct memwell_side *self = r->side[s];
+	__u64 pos = __memwell_read_once(&self->reserve_pos);
+	bool helped = false, armed = false;
+	unsigned int tries;
+
+	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
+		/* Pairs with the store_release below by another owner. */
+		__u64 lim = multi ? __memwell_load_acquire(&self->limit_cache) :
+				    __memwell_read_once(&self->limit_cache);
+		__u64 avail = lim - pos;
+		__u64 n;
+
+		/* Fewer than wanted: look whether the peer released more. */
+		if (unlikely(avail < max || avail > r->count)) {
+			__u64 cached = lim;
+
+			lim = __memwell_side_fetch_limit(r, s);
+			avail = lim - pos;
+			/* A multi-owner side helps once a call: it is bounded. */
+			if (avail < min && !helped) {
+				helped = multi;
+				if (__memwell_help_peer(r, s)) {
+					lim = __memwell_side_fetch_limit(r, s);
+					avail = lim - pos;
+				}
+			}
+			if (unlikely(avail > r->count)) {
+				/* Our pos may be stale: others moved on. */
+				__u64 now = multi ?
+					__memwell_read_once(&self->reserve_pos) : pos;
+
+				if (now == pos)
+					return -EIO;
+				pos = now;
+				continue;
+			}
+			if (!multi)
+				__memwell_write_once(&self->limit_cache, lim);
+			else if ((__s64)(lim - cached) > 0)
+				__memwell_store_release(&self->limit_cache, lim);
+			if (avail < min) {
+				if (armed || !__memwell_arm(r, s))
+					return -EAGAIN;
+				armed = true;	/* look once more, announced */
+				continue;
+			}
+		}
+		if (!w) {
+			n = avail < max ? avail : max;
+		} else {
+			long got = __memwell_rec_scan(r, pos, avail, w);
+
+			if (got < 0) {
+				/* A stale pos reads recycled blocks: only then retry. */
+				__u64 now = multi ?
+					__memwell_read_once(&self->reserve_pos) : pos;
+
+				if (now == pos)
+					return (int)got;
+				pos = now;
+				continue;
+			}
+			n = (__u64)got;
+			if (!multi && !w->found &&
+			    __memwell_read_once(&self->release_pos) != pos) {
+				/*
+				 * Only skipped records, behind records we hold:
+				 * they go with the next real record.  Is one
+				 * published past what the cache said?
+				 */
+				lim = __memwell_side_fetch_limit(r, s);
+				if (lim - pos > avail && lim - pos <= r->count &&
+				    avail < w->max_blocks) {
+					__memwell_write_once(&self->limit_cache, lim);
+					continue;
+				}
+				if (armed || !__memwell_arm(r, s))
+					return -EAGAIN;
+				armed = true;	/* look once more, announced */
+				continue;
+			}
+		}
+		if (multi) {
+			/* (A) claims [pos, pos + n) against the other owners. */
+			if (!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + n))
+				continue;
+		} else {
+			__memwell_write_once(&self->reserve_pos, pos + n);
+		}
+		sp->pos = pos;
+		sp->n = n;
+		if (!w)
+			return (int)n;
+		if (w->found)
+			return (int)w->found;
+		/* Only skipped records: give them back and look again. */
+		memwell_release(r, s, sp);
+		pos = __memwell_read_once(&self->reserve_pos);
+	}
+	return -EBUSY;
+}
+
+/*
+ * Take up to @max_recs published records: sp covers them (and the skipped
+ * records among and before them), first tells where the first one is
+ * (blocks from sp->pos) and its length.  Returns the records taken.
+ */
+static __memwell_hot int __memwell_take(struct memwell_ring *r, __u32 max_recs,
+					__u64 max_blocks, __u64 max_len,
+					struct memwell_span *sp,
+					struct memwell_span *first)
+{
+	struct __memwell_recs w;
+	int n;
+
+	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
+		return -EINVAL;
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS))))
+		return -EPERM;
+	w.max_blocks = max_blocks;
+	w.max_len = max_len;
+	w.max_recs = max_recs;
+	w.found = 0;
+	w.first.pos = 0;
+	w.first.n = 0;
+	/* min = max = 1: the cached limit serves while it shows any block. */
+	if (__memwell_side_multi(r, MEMWELL_SIDE_CONS))
+		n = __memwell_claim(r, MEMWELL_SIDE_CONS, true, 1, 1, &w, sp);
+	else
+		n = __memwell_claim(r, MEMWELL_SIDE_CONS, false, 1, 1, &w, sp);
+	*first = w.first;
+	return n;
+}
+
+/**
+ * memwell_reserve() - reserve between @min and @max blocks from one side
+ * @r: the ring
+ * @s: MEMWELL_SIDE_PROD to reserve free blocks, MEMWELL_SIDE_CONS to reserve filled ones
+ * @min: fewest blocks acceptable (>= 1)
+ * @max: most blocks wanted
+ * @sp: the reserved span on success
+ *
+ * The span's blocks are the caller's until memwell_release().
+ *
+ * Return: blocks reserved (>= @min), or -EAGAIN, -EBUSY, -EMSGSIZE, -EINVAL, -EIO.
+ */
+static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
+					 __u64 min, __u64 max, struct memwell_span *sp)
+{
+	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
+		return -EINVAL;
+	/* A side only the kernel may write (its pages are read-only here). */
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
+		return -EPERM;
+	if (unlikely(min > r->count))
+		return -EMSGSIZE;
+	if (max > r->count)
+		max = r->count;
+	/* Constant arguments: each side's kind gets its own inlined loop. */
+	if (__memwell_side_multi(r, s))
+		return __memwell_claim(r, s, true, min, max, NULL, sp);
+	return __memwell_claim(r, s, false, min, max, NULL, sp);
+}
+
 /* ---- readiness (for poll) ---- */
 
 /* Blocks the consumers may reserve now (0 when empty or corrupt). */
@@ -660,21 +824,6 @@ static __memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
 }
 
 /* ---- records ---- */
-
-static __memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
-{
-	return (MEMWELL_REC_HDR_SIZE + len + (1ULL << r->block_shift) - 1) >>
-		r->block_shift;
-}
-
-static __memwell_hot void __memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
-						__u32 len, __u32 flags)
-{
-	struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)memwell_block(r, pos);
-
-	__memwell_write_once(&h->len, len);
-	__memwell_write_once(&h->flags, flags);
-}
 
 /**
  * memwell_rec_reserve() - reserve room for one record of @len bytes
@@ -734,174 +883,6 @@ static __memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *b
 	return memwell_rec_commit(r, &rec);
 }
 
-/*
- * Read and check the record header at @pos, with @room blocks published
- * from @pos on.  Returns the record's blocks, or 0 if the header is not a
- * record that fits.
- */
-static __memwell_hot __u64 __memwell_rec_check(const struct memwell_ring *r, __u64 pos,
-					       __u64 room, __u32 *len, __u32 *flags)
-{
-	const struct memwell_rec_hdr *h =
-		(const struct memwell_rec_hdr *)memwell_block(r, pos);
-	__u64 blocks;
-
-	*len = __memwell_read_once(&h->len);
-	*flags = __memwell_read_once(&h->flags);
-	if (*flags & ~MEMWELL_REC_FLAGS)
-		return 0;
-	if (!*len && !(*flags & MEMWELL_REC_PAD))
-		return 0;
-	blocks = memwell_rec_blocks(r, *len);
-	return blocks <= room ? blocks : 0;
-}
-
-/*
- * Walk the records published from @pos (@room blocks): up to @max_recs
- * records that are not skipped, within @max_blocks, none longer than
- * @max_len.  Skipped records are taken along with the records after them.
- * Sets *real to the records found and *first to where the first of them
- * starts (blocks from @pos) and its length; returns the blocks they span,
- * -EIO for a header that does not fit what is published, or -EMSGSIZE if
- * the first record is longer than @max_len or spans more than @max_blocks.
- */
-static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
-					     __u64 room, __u64 max_blocks,
-					     __u32 max_recs, __u64 max_len,
-					     __u32 *real, struct memwell_span *first)
-{
-	__u64 used = 0, taken = 0;
-	__u32 found = 0;
-
-	/* Each step consumes >= 1 of the private bound @room. */
-	while (used < room && found < max_recs) {
-		__u32 len, flags;
-		__u64 b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
-
-		if (!b)
-			return -EIO;
-		if (used + b > max_blocks) {
-			if (!used)
-				return -EMSGSIZE;
-			break;
-		}
-		used += b;
-		if (flags & MEMWELL_REC_SKIP)
-			continue;
-		if (len > max_len) {
-			if (!found)
-				return -EMSGSIZE;
-			break;
-		}
-		if (!found++) {
-			first->pos = used - b;
-			first->n = len;
-		}
-		taken = used;
-	}
-	*real = found;
-	/* Skipped records with nothing real after them: take them alone. */
-	return found ? (long)taken : (long)used;
-}
-
-/*
- * memwell_batch_take() that also tells where the first record is: first->pos
- * in blocks from the batch's start, first->n its length in bytes.
- */
-static __memwell_hot int __memwell_batch_take_first(struct memwell_ring *r,
-						    __u32 max_recs, __u64 max_blocks,
-						    __u64 max_len,
-						    struct memwell_batch *b,
-						    struct memwell_span *first)
-{
-	struct memwell_side *self = r->side[MEMWELL_SIDE_CONS];
-	bool multi = __memwell_side_multi(r, MEMWELL_SIDE_CONS);
-	bool armed = false;
-	unsigned int tries;
-
-	b->span.pos = 0;
-	b->span.n = 0;
-	b->used = 0;
-	b->records = 0;
-	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
-		return -EINVAL;
-	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS))))
-		return -EPERM;
-
-	for (tries = 0; tries < MEMWELL_CAS_TRIES; tries++) {
-		__u64 pos = __memwell_read_once(&self->reserve_pos);
-		__u64 lim = multi ? __memwell_load_acquire(&self->limit_cache) :
-				    __memwell_read_once(&self->limit_cache);
-		__u64 room = lim - pos;
-		__u32 real = 0;
-		long blocks;
-
-		if (room - 1 >= r->count) {	/* empty, or cache stale */
-			lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
-			room = lim - pos;
-			if (!room && __memwell_help_peer(r, MEMWELL_SIDE_CONS)) {
-				lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
-				room = lim - pos;
-			}
-			if (room > r->count) {
-				if (multi && __memwell_read_once(&self->reserve_pos) != pos)
-					continue;
-				return -EIO;
-			}
-			if (multi)
-				__memwell_store_release(&self->limit_cache, lim);
-			else
-				__memwell_write_once(&self->limit_cache, lim);
-			if (!room) {
-				if (armed || !__memwell_arm(r, MEMWELL_SIDE_CONS))
-					return -EAGAIN;
-				armed = true;	/* look once more, announced */
-				continue;
-			}
-		}
-		blocks = __memwell_rec_scan(r, pos, room, max_blocks, max_recs,
-					    max_len, &real, first);
-		if (blocks < 0) {
-			/* A stale pos reads recycled blocks: only then retry. */
-			if (multi && __memwell_read_once(&self->reserve_pos) != pos)
-				continue;
-			return (int)blocks;
-		}
-		b->span.pos = pos;
-		b->span.n = (__u64)blocks;
-		b->used = 0;
-		b->records = real;
-		if (multi) {
-			/* (A) on the consumer side. */
-			if (!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + b->span.n))
-				continue;
-		} else if (!real && __memwell_read_once(&self->release_pos) != pos) {
-			/*
-			 * Only skipped records, behind records we hold: they
-			 * go with the next real record.  Is one published past
-			 * what the cache said?
-			 */
-			lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
-			if (lim - pos > room && lim - pos <= r->count &&
-			    room < max_blocks) {
-				__memwell_write_once(&self->limit_cache, lim);
-				continue;
-			}
-			if (armed || !__memwell_arm(r, MEMWELL_SIDE_CONS))
-				return -EAGAIN;
-			armed = true;	/* look once more, announced */
-			continue;
-		} else {
-			__memwell_write_once(&self->reserve_pos, pos + b->span.n);
-		}
-		if (real)
-			return (int)real;
-		/* Only skipped records: give them back and look again. */
-		memwell_release(r, MEMWELL_SIDE_CONS, &b->span);
-	}
-	return -EBUSY;
-}
-
 /**
  * memwell_batch_take() - reserve up to @max_recs published records at once
  * @r: a records ring
@@ -919,9 +900,16 @@ static __memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_re
 					    struct memwell_batch *b)
 {
 	struct memwell_span first;
+	int n;
 
-	return __memwell_batch_take_first(r, max_recs, max_blocks, max_len, b,
-					&first);
+	b->span.pos = 0;
+	b->span.n = 0;
+	b->used = 0;
+	b->records = 0;
+	n = __memwell_take(r, max_recs, max_blocks, max_len, &b->span, &first);
+	if (n > 0)
+		b->records = (__u32)n;
+	return n;
 }
 
 /**
@@ -973,18 +961,17 @@ static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_le
 					    struct memwell_rec *rec)
 {
 	const struct memwell_rec_hdr *hdr;
-	struct memwell_batch b;
-	struct memwell_span first = { 0, 0 };
-	int n = __memwell_batch_take_first(r, 1, r->count, max_len, &b, &first);
+	struct memwell_span sp, first;
+	int n = __memwell_take(r, 1, r->count, max_len, &sp, &first);
 
 	if (n < 0)
 		return n;
-	hdr = (const struct memwell_rec_hdr *)memwell_block(r, b.span.pos + first.pos);
+	hdr = (const struct memwell_rec_hdr *)memwell_block(r, sp.pos + first.pos);
 	rec->data = (unsigned char *)hdr + MEMWELL_REC_HDR_SIZE;
 	rec->len = (__u32)first.n;
 	/* Informational (MEMWELL_REC_LOST): the scan checked len, which matters. */
 	rec->flags = __memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
-	rec->span = b.span;
+	rec->span = sp;
 	return 0;
 }
 
