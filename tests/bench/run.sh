@@ -55,7 +55,7 @@ fi
 	rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	dirty=$(git status --porcelain -- uapi core userlib 2>/dev/null | wc -l)
 	echo "source: commit $rev, $dirty uncommitted file(s) in uapi/ core/ userlib/;" \
-	     "memwell_ring.h sha256 $(sha256sum core/memwell_ring.h | cut -c1-16)"
+	     "core/*.h sha256 $(cat core/*.h | sha256sum | cut -c1-16)"
 	echo "compiler: $(gcc --version | head -1); flags: $FLAGS"
 } | tee "$OUT/results$tag.txt"
 rc=0
