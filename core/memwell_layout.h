@@ -65,6 +65,59 @@ struct memwell_ring {
 	void *owner;			/* for @kick */
 };
 
+/*
+ * Every layout claim of memwell.h, checked wherever the core is compiled
+ * (kernel, C, C++): a change that moves a shared field fails to build.
+ * Sizes are the ABI: the ioctl numbers encode them, the structs that
+ * start with a size field are versioned by it, and both worlds must agree
+ * on the shared pages.
+ */
+#define __MEMWELL_ABI_SIZE(type, bytes) \
+	__memwell_static_assert(sizeof(struct type) == (bytes), \
+				"struct " #type " must be " #bytes " bytes")
+__MEMWELL_ABI_SIZE(memwell_ring_hdr, 136);
+__MEMWELL_ABI_SIZE(memwell_side, MEMWELL_SIDE_SIZE);
+__MEMWELL_ABI_SIZE(memwell_rec_hdr, 8);
+__MEMWELL_ABI_SIZE(memwell_lost, 16);
+__MEMWELL_ABI_SIZE(memwell_ring_stats, 128);
+__MEMWELL_ABI_SIZE(memwell_create, 80);
+__MEMWELL_ABI_SIZE(memwell_ring_info, 120);
+__MEMWELL_ABI_SIZE(memwell_wake_policy, 56);
+__MEMWELL_ABI_SIZE(memwell_source, 72);
+#undef __MEMWELL_ABI_SIZE
+
+/* The header page holds the header, then the stats, within the smallest page. */
+__memwell_static_assert(sizeof(struct memwell_ring_hdr) <= MEMWELL_STATS_OFFSET &&
+			MEMWELL_STATS_OFFSET % 8 == 0 &&
+			MEMWELL_STATS_OFFSET + sizeof(struct memwell_ring_stats) <= 4096,
+			"memwell_ring_stats must fit in the header page");
+/*
+ * Cache-line separation of struct memwell_side: the owners' line 0, the
+ * line the peer reads 128 bytes on (against adjacent-line prefetch), the
+ * waiters after it.
+ */
+__memwell_static_assert(offsetof(struct memwell_side, reserve_pos) == 0 &&
+			offsetof(struct memwell_side, limit_cache) < 64,
+			"reserve_pos and limit_cache share line 0");
+__memwell_static_assert(offsetof(struct memwell_side, release_pos) == 128,
+			"release_pos is alone at byte 128");
+__memwell_static_assert(offsetof(struct memwell_side, waiters) == 256,
+			"waiters is at byte 256");
+__memwell_static_assert(MEMWELL_SIDE_SIZE % 64 == 0 && MEMWELL_SIDE_SIZE % 8 == 0,
+			"the marks after a side start on a cache line");
+/* A block holds at least a record header. */
+__memwell_static_assert(MEMWELL_REC_HDR_SIZE == 1U << MEMWELL_BLOCK_SHIFT_MIN,
+			"the smallest block is one record header");
+/* Sides index arrays of two; the masks and the peer follow from 0 and 1. */
+__memwell_static_assert(MEMWELL_SIDE_PROD == 0 && MEMWELL_SIDE_CONS == 1,
+			"sides are 0 and 1");
+__memwell_static_assert(MEMWELL_SIDE_PEER(MEMWELL_SIDE_PROD) == MEMWELL_SIDE_CONS &&
+			MEMWELL_SIDE_PEER(MEMWELL_SIDE_CONS) == MEMWELL_SIDE_PROD,
+			"each side is the other's peer");
+__memwell_static_assert(MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) == 1U &&
+			MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS) == 2U,
+			"one access bit per side");
+
 /* ---- geometry ---- */
 
 static __memwell_hot __u64 __memwell_round_up(__u64 x, __u64 align)

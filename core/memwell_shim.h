@@ -2,8 +2,8 @@
 /*
  * The one place where the ring core meets its world.  The core
  * (memwell_ring.h) is compiled unmodified in the kernel and in user space;
- * it uses only what this shim names: types, errno values, memcpy and the
- * kernel's memory-ordering primitives.  In user space those map onto the
+ * it uses only what this shim names: types, errno values, memcpy, static
+ * assertions and the kernel's memory-ordering primitives.  In user space those map onto the
  * GCC/Clang __atomic builtins (C11 model), which ThreadSanitizer
  * understands; in the kernel they are the kernel's own.
  */
@@ -13,8 +13,10 @@
 #ifdef __KERNEL__
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
@@ -36,11 +38,15 @@
 #define __memwell_smp_mb()		smp_mb()
 /* The fast path is inlined whole: calls cost more than the work. */
 #define __memwell_hot			__always_inline
+/* Compile-time checks of the layout claims (memwell_layout.h). */
+#define __memwell_static_assert(e, msg)	static_assert(e, msg)
 
 #else /* user space */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/cdefs.h>
 #include <linux/types.h>
@@ -87,6 +93,8 @@ static inline void __memwell_smp_mb(void)
 #endif
 /* glibc's <sys/cdefs.h> provides __always_inline, as the kernel does. */
 #define __memwell_hot			__always_inline
+/* <assert.h> has static_assert in C11 and C++, as the kernel does. */
+#define __memwell_static_assert(e, msg)	static_assert(e, msg)
 
 #endif /* __KERNEL__ */
 #endif /* _MEMWELL_SHIM_H */
