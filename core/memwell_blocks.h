@@ -388,7 +388,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		} else {
 			long got = __memwell_rec_scan(r, pos, avail, w);
 
-			if (got < 0) {
+			if (unlikely(got < 0)) {
 				/* A stale pos reads recycled blocks: only then retry. */
 				__u64 now = multi ?
 					__memwell_read_once(&self->reserve_pos) : pos;
@@ -399,8 +399,8 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 				continue;
 			}
 			n = (__u64)got;
-			if (!multi && !w->found &&
-			    __memwell_read_once(&self->release_pos) != pos) {
+			if (unlikely(!multi && !w->found &&
+				     __memwell_read_once(&self->release_pos) != pos)) {
 				/*
 				 * Only skipped records, behind records we hold:
 				 * they go with the next real record.  Is one
@@ -420,7 +420,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		}
 		if (multi) {
 			/* (A) claims [pos, pos + n) against the other owners. */
-			if (!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + n))
+			if (unlikely(!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + n)))
 				continue;
 		} else {
 			__memwell_write_once(&self->reserve_pos, pos + n);
@@ -429,7 +429,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		sp->n = n;
 		if (!w)
 			return (int)n;
-		if (w->found)
+		if (likely(w->found))
 			return (int)w->found;
 		/* Only skipped records: give them back and look again. */
 		memwell_release(r, s, sp);
