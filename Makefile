@@ -10,8 +10,8 @@ CC       ?= gcc
 
 CFLAGS_WARN := -Wall -Wextra -Werror
 CFLAGS_LIB  := -std=gnu11 -O2 -g $(CFLAGS_WARN) -fPIC \
-               -Iuapi -Iuserlib
-USER_HDRS   := $(wildcard uapi/*.h userlib/*.h)
+               -Iuapi -Icore -Iuserlib
+USER_HDRS   := $(wildcard uapi/*.h core/*.h userlib/*.h)
 LIB_SRCS    := $(wildcard userlib/memwell_*.c)
 LIB_OBJS    := $(LIB_SRCS:userlib/%.c=$(BUILD)/lib/%.o)
 
@@ -55,12 +55,12 @@ cli: $(BUILD)/memwell $(BUILD)/memwell-static
 
 $(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Iuserlib -DMEMWELL_CLI_KMOD \
+	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Icore -Iuserlib -DMEMWELL_CLI_KMOD \
 		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
 
 $(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Iuserlib \
+	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Icore -Iuserlib \
 		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
 		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
 

@@ -154,7 +154,7 @@ static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
 {
 	atomic64_t *c = memwell_stat_ptr(ep->kr, i);
 
-	if (memwell_side_multi(&ep->view, ep->role))
+	if (__memwell_side_multi(&ep->view, ep->role))
 		atomic64_inc(c);
 	else
 		atomic64_set(c, atomic64_read(c) + 1);
@@ -266,7 +266,7 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	l = rec.data;
 	l->records = recs;
 	l->bytes = bytes;
-	memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
+	__memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
 	return memwell_release(&ep->view, MEMWELL_SIDE_PROD, &rec.span);
 }
 
@@ -314,9 +314,9 @@ static bool memwell_ep_help_peer(struct memwell_ep *ep)
 {
 	unsigned int peer = MEMWELL_SIDE_PEER(ep->role);
 
-	if (!memwell_side_multi(&ep->kr->view, peer))
+	if (!__memwell_side_multi(&ep->kr->view, peer))
 		return false;
-	return memwell_side_sweep(&ep->kr->view, peer);
+	return __memwell_side_sweep(&ep->kr->view, peer);
 }
 
 /**

@@ -256,7 +256,7 @@ static void memwell_kring_kick(struct memwell_ring *r,
 static void memwell_kring_set_due(struct memwell_kring *kr)
 {
 	WRITE_ONCE(kr->due_pos,
-		   memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
+		   __memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
 }
 
 /* The latency bound expired: wake consumers if records wait for them. */

@@ -9,7 +9,7 @@
  *   look at the ring once more                      MEMWELL_IOC_WAKE or kick:
  *                                                   waiters = 0; wake kr->wq
  *
- * (H) here pairs with (G) in memwell_wake_peer(), the store-buffering
+ * (H) here pairs with (G) in __memwell_wake_peer(), the store-buffering
  * pattern with a full barrier on both sides: either the second look sees
  * the peer's new release_pos, or the peer sees waiters != 0 and wakes the
  * queue this poller is already on.  The pollers of one side share one
@@ -29,7 +29,7 @@
  * Can side @s reserve anything?  On a multi-owner peer, spans may be
  * released but not yet published (their releaser's sweep stopped at an
  * earlier span, or at MEMWELL_SWEEP_MAX): publish them first, as
- * memwell_help_peer() does for a reserver.
+ * __memwell_help_peer() does for a reserver.
  */
 static bool memwell_kring_can(struct memwell_kring *kr, unsigned int s)
 {
@@ -38,9 +38,9 @@ static bool memwell_kring_can(struct memwell_kring *kr, unsigned int s)
 
 	if (s == MEMWELL_SIDE_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r))
 		return true;
-	if (!memwell_side_multi(r, peer))
+	if (!__memwell_side_multi(r, peer))
 		return false;
-	memwell_side_sweep(r, peer);
+	__memwell_side_sweep(r, peer);
 	return s == MEMWELL_SIDE_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
 }
 

@@ -478,7 +478,7 @@ static void memwell_test_poll(struct kunit *test)
 	 */
 	r = &km->view;
 	KUNIT_ASSERT_EQ(test, memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &sp), 2);
-	memwell_rec_set_hdr(r, sp.pos, 8, 0);
+	__memwell_rec_set_hdr(r, sp.pos, 8, 0);
 	/* (E) as memwell_release() does it, without its sweep (F). */
 	smp_store_mb(r->marks[MEMWELL_SIDE_PROD][sp.pos & r->mask], sp.pos + sp.n);
 	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), 0ULL);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Kernel style gates as TAP: checkpatch --strict on kernel and uapi code,
-# sparse on the module (make C=2), and the uapi header compiled alone.
+# Kernel style gates as TAP: checkpatch --strict on kernel, uapi and core
+# code, sparse on the module (make C=2), the uapi header compiled alone and
+# every core header compiled alone, as C and as C++.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,8 @@ result() {	# result OK DESC [OUTPUT]
 	fi
 }
 
-echo "1..4"
+core_hdrs=$(ls core/*.h)
+echo "1..$((3 + 2 * $(echo "$core_hdrs" | wc -l)))"
 
 # checkpatch ships in the kernel source package; extract just what it needs.
 top=$(basename "$tarball" .tar.xz)
@@ -32,22 +34,28 @@ if [ ! -f "$cache/$top/scripts/checkpatch.pl" ]; then
 		"$top/scripts/spelling.txt" "$top/scripts/const_structs.checkpatch"
 fi
 # Kernel C everywhere: the module, the ABI, the example, the bench module.
-files=$(ls kmod/*.c kmod/*.h uapi/*.h docs/example/*.c tests/bench-vm/*.c |
+files=$(ls kmod/*.c kmod/*.h uapi/*.h core/*.h docs/example/*.c tests/bench-vm/*.c |
 	grep -v '/mwb_')
 # shellcheck disable=SC2086
 out=$(perl "$cache/$top/scripts/checkpatch.pl" --no-tree --strict --terse \
 	--show-types -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
-result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/, uapi/ and the example and bench modules" "$out"
+result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/, uapi/, core/ and the example and bench modules" "$out"
 
 # sparse: rebuild every object so each one is checked.
 out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
 	grep -E 'warning:|error:')
 result $([ -z "$out" ]; echo $?) "sparse (make C=2): kmod/" "$out"
 
-# The uapi header must stand alone in both worlds.
+# The uapi header must stand alone in both worlds; so must each core
+# header (each includes what it needs), in C and in C++.
 out=$(echo '#include "memwell.h"' | gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
 result $? "uapi/memwell.h compiles alone in user space" "$out"
-out=$(printf '#include "memwell_ring.h"\nint main(void){return 0;}\n' |
-	g++ -x c++ -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
-result $? "uapi/memwell_ring.h compiles as C++" "$out"
+for h in $core_hdrs; do
+	out=$(printf '#include "%s"\n' "${h#core/}" |
+		gcc -x c -std=gnu11 -c -Wall -Wextra -Werror -Iuapi -Icore -o /dev/null - 2>&1)
+	result $? "$h compiles alone in user space" "$out"
+	out=$(printf '#include "%s"\nint main(void){return 0;}\n' "${h#core/}" |
+		g++ -x c++ -Wall -Wextra -Werror -Iuapi -Icore -o /dev/null - 2>&1)
+	result $? "$h compiles alone as C++" "$out"
+done
 exit $bad

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 KDIR=${KDIR:-/lib/modules/$("$root/scripts/kver.sh")/build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && find Kbuild kmod uapi docs/example -type f \( -name Kbuild -o \
+(cd "$root" && find Kbuild kmod uapi core docs/example -type f \( -name Kbuild -o \
 	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$tmp")
 make -s -C "$KDIR" M="$tmp" modules
 make -s -C "$KDIR" M="$tmp/docs/example" KBUILD_EXTRA_SYMBOLS="$tmp/Module.symvers" modules

@@ -38,7 +38,7 @@ kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir)
 say "building memwell.ko and kfifo_bench.ko against $kdir"
 rm -rf "$out/mod" "$out/kfifo"
 mkdir -p "$out/mod" "$out/kfifo"
-(cd "$root" && find Kbuild kmod uapi -type f \( -name Kbuild -o -name Kconfig -o \
+(cd "$root" && find Kbuild kmod uapi core -type f \( -name Kbuild -o -name Kconfig -o \
 	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$out/mod")
 cp "$here/Kbuild" "$here/kfifo_bench.c" "$here/kfifo_bench_uapi.h" "$out/kfifo/"
 for m in mod kfifo; do
@@ -55,7 +55,7 @@ mkdir -p "$out/bpf" "$out/bin"
 clang -target bpf -O2 -g -I/usr/include/x86_64-linux-gnu \
 	-c "$here/mwb_bpf.bpf.c" -o "$out/bpf/mwb_bpf.bpf.o"
 bpftool gen skeleton "$out/bpf/mwb_bpf.bpf.o" name mwb_bpf >"$out/bpf/mwb_bpf.skel.h"
-cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/userlib" -I"$here")
+cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/core" -I"$root/userlib" -I"$here")
 gcc "${cflags[@]}" -static -o "$out/bin/mwb_memwell" "$here/mwb_memwell.c" "$root"/userlib/memwell_*.c
 gcc "${cflags[@]}" -static -o "$out/bin/mwb_classic" "$here/mwb_classic.c"
 # libbpf, libelf and libz are linked statically: the guest is busybox only.

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Measure candidate versions of the ring core side by side with the real
-# one, without touching uapi/: each NAME=DIR argument is a directory holding
-# a modified memwell_ring.h (and optionally memwell.h / memwell_shim.h; the
-# missing ones come from uapi/).  Each is compiled into peer_memwell.c and
-# linked into the benchmark as extra contenders ("NAME-b8", "NAME-b16",
-# "NAME-b64"), interleaved with the real memwell in the same run.
+# one, without touching core/: each NAME=DIR argument is a directory holding
+# a modified memwell_ring.h (and optionally any other header of core/ or
+# memwell.h; the missing ones come from core/ and uapi/).  Each is compiled
+# into peer_memwell.c and linked into the benchmark as extra contenders
+# ("NAME-b8", "NAME-b16", "NAME-b64"), interleaved with the real memwell in
+# the same run.
 #
-#   mkdir -p /tmp/v1 && cp uapi/memwell_ring.h /tmp/v1/ && $EDITOR /tmp/v1/memwell_ring.h
+#   mkdir -p /tmp/v1 && cp core/memwell_ring.h /tmp/v1/ && $EDITOR /tmp/v1/memwell_ring.h
 #   bash tests/bench/exp.sh v1=/tmp/v1 -- --mode mpmc --size 64 --filter ck_ring
 #
 # The same directory works for instruction counts:
@@ -36,9 +37,9 @@ for arg in "${variants[@]}"; do
 		{ echo "exp.sh: no $src/memwell_ring.h" >&2; exit 2; }
 	d=$E/$v
 	rm -rf "$d"; mkdir -p "$d"
-	cp uapi/memwell.h uapi/memwell_shim.h "$d/"
+	cp uapi/memwell.h core/*.h "$d/"
 	cp "$src"/memwell*.h "$d/"
-	gcc -std=gnu11 $FLAGS -I"$d" -Iuapi -Iuserlib -DMW_EXP_ID="$v" \
+	gcc -std=gnu11 $FLAGS -I"$d" -Iuapi -Icore -Iuserlib -DMW_EXP_ID="$v" \
 		-c tests/bench/peer_memwell.c -o "$E/peer_memwell_$v.o"
 	objs+=("$E/peer_memwell_$v.o")
 	decl+="extern const struct bench_contender bench_memwell_${v}_b8, bench_memwell_${v}_b16, bench_memwell_${v}_b64;"$'\n'

@@ -18,7 +18,7 @@ make -s lib BUILD="$BUILD"
 FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
 inc=()
 [ -n "${CORE:-}" ] && inc=(-I"$CORE" -Wno-maybe-uninitialized -Wno-unused-variable)
-gcc -std=gnu11 $FLAGS "${inc[@]}" -Iuapi -Iuserlib -c tests/bench/icount.c -o "$OUT/icount.o"
+gcc -std=gnu11 $FLAGS "${inc[@]}" -Iuapi -Icore -Iuserlib -c tests/bench/icount.c -o "$OUT/icount.o"
 g++ -std=gnu++17 $FLAGS -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
 g++ -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
 
@@ -32,7 +32,7 @@ count() {	# function-name size collect-pattern
 		'BEGIN { printf "  %-24s %6s B  %8.1f instructions/record\n", name, size, ir / n }'
 }
 
-echo "instructions per record, produce + consume, N=$N (callgrind), core ${CORE:-uapi}"
+echo "instructions per record, produce + consume, N=$N (callgrind), core ${CORE:-core}"
 for size in 8 64; do
 	count baseline $size 'ic_baseline'
 	for mode in spsc mpmc; do

@@ -32,7 +32,7 @@ fi
 make -s lib BUILD="$BUILD"
 
 FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
-CFLAGS="-std=gnu11 $FLAGS -Iuapi -Iuserlib"
+CFLAGS="-std=gnu11 $FLAGS -Iuapi -Icore -Iuserlib"
 CXXFLAGS="-std=gnu++17 $FLAGS"
 SRC=tests/bench
 objs=()
@@ -53,9 +53,9 @@ fi
 {
 	echo "run.sh: ${run[*]} --csv $OUT/raw$tag.csv${*:+ $*}"
 	rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	dirty=$(git status --porcelain -- uapi userlib 2>/dev/null | wc -l)
-	echo "source: commit $rev, $dirty uncommitted file(s) in uapi/ userlib/;" \
-	     "memwell_ring.h sha256 $(sha256sum uapi/memwell_ring.h | cut -c1-16)"
+	dirty=$(git status --porcelain -- uapi core userlib 2>/dev/null | wc -l)
+	echo "source: commit $rev, $dirty uncommitted file(s) in uapi/ core/ userlib/;" \
+	     "core/*.h sha256 $(cat core/*.h | sha256sum | cut -c1-16)"
 	echo "compiler: $(gcc --version | head -1); flags: $FLAGS"
 } | tee "$OUT/results$tag.txt"
 rc=0

@@ -41,7 +41,7 @@ out=build/tests/$san
 mkdir -p "$out"
 
 CC=${CC:-gcc}
-WARN=(-std=gnu11 -g -Wall -Wextra -Werror -Iuapi -Iuserlib)
+WARN=(-std=gnu11 -g -Wall -Wextra -Werror -Iuapi -Icore -Iuserlib)
 UNITS="test_geometry test_blocks test_records test_batch test_corrupt test_recover test_share test_wake"
 RUN=()
 case "$san" in
@@ -153,7 +153,7 @@ if [ "$san" = none ]; then
 	for cxx in g++ clang++; do
 		command -v $cxx >/dev/null 2>&1 || continue
 		log="$out/header-$cxx.log"
-		if $cxx -x c++ -std=gnu++17 -O2 -g -Wall -Wextra -Werror -Iuapi -Iuserlib \
+		if $cxx -x c++ -std=gnu++17 -O2 -g -Wall -Wextra -Werror -Iuapi -Icore -Iuserlib \
 			-o "$out/test_header_cxx" "$src/test_header.c" -x none "${LIBOBJS[@]}" \
 			>"$log" 2>&1 && "$out/test_header_cxx" >>"$log" 2>&1; then
 			emit ok "headers: $cxx -O2 as C++, runs"

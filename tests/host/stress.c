@@ -342,7 +342,7 @@ static void produced(struct shared *sh, struct wstats *st, __u64 n)
 static void rec_producer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct wstats *st = &sh->ps[id];
-	int multi = memwell_side_multi(r, MEMWELL_SIDE_PROD);
+	int multi = __memwell_side_multi(r, MEMWELL_SIDE_PROD);
 	__u32 allowed = sh->api & (OP_REC | OP_WRITE | OP_BATCH | OP_TWO | OP_DISCARD);
 	__u64 s = mix64(sh->seed + 1000 + (__u64)id) | 1, seq = 0, n = sh->per_prod[id];
 	unsigned char buf[REC_MAX];
@@ -488,7 +488,7 @@ static void rec_producer(struct shared *sh, struct memwell_ring *r, int id)
 static void rec_consumer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct checker k = { .sh = sh, .r = r, .st = &sh->cs[id], .id = id };
-	int multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
+	int multi = __memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	__u32 allowed = sh->api & (OP_PEEK | OP_TAKE | OP_READ | OP_TWO);
 	__u64 s = mix64(sh->seed + 2000 + (__u64)id) | 1;
 	unsigned char buf[REC_MAX + 64];
@@ -598,7 +598,7 @@ static void rec_consumer(struct shared *sh, struct memwell_ring *r, int id)
 static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct wstats *st = &sh->ps[id];
-	int multi = memwell_side_multi(r, MEMWELL_SIDE_PROD);
+	int multi = __memwell_side_multi(r, MEMWELL_SIDE_PROD);
 	__u32 bs = 1U << r->block_shift;
 	__u64 s = mix64(sh->seed + 3000 + (__u64)id) | 1, seq = 0, n = sh->per_prod[id];
 	unsigned int fails = 0;
@@ -655,7 +655,7 @@ static void blk_producer(struct shared *sh, struct memwell_ring *r, int id)
 static void blk_consumer(struct shared *sh, struct memwell_ring *r, int id)
 {
 	struct checker k = { .sh = sh, .r = r, .st = &sh->cs[id], .id = id };
-	int multi = memwell_side_multi(r, MEMWELL_SIDE_CONS);
+	int multi = __memwell_side_multi(r, MEMWELL_SIDE_CONS);
 	__u32 bs = 1U << r->block_shift;
 	__u64 s = mix64(sh->seed + 4000 + (__u64)id) | 1;
 	unsigned int fails = 0;
@@ -1023,11 +1023,11 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 			     (unsigned long long)sh->total);
 		else if (check_bitmaps(sh))
 			fail(sh, "records lost");
-		while (memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
-		       memwell_side_sweep(r, MEMWELL_SIDE_PROD))
+		while (__memwell_side_multi(r, MEMWELL_SIDE_PROD) &&
+		       __memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
-		while (memwell_side_multi(r, MEMWELL_SIDE_CONS) &&
-		       memwell_side_sweep(r, MEMWELL_SIDE_CONS))
+		while (__memwell_side_multi(r, MEMWELL_SIDE_CONS) &&
+		       __memwell_side_sweep(r, MEMWELL_SIDE_CONS))
 			;
 		if (!sh->failed && (memwell_ready_blocks(r) ||
 				    r->side[MEMWELL_SIDE_PROD]->release_pos !=

@@ -117,8 +117,8 @@ static void empty_no_write_to_producer(void)
 			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &a) == 2);
 			REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 2, 2, &b) == 2);
 			if (flags & MEMWELL_F_RECORDS) {
-				memwell_rec_set_hdr(r, b.pos, 100, 0);
-				memwell_rec_set_hdr(r, a.pos, 100, 0);
+				__memwell_rec_set_hdr(r, b.pos, 100, 0);
+				__memwell_rec_set_hdr(r, a.pos, 100, 0);
 			}
 			if (flags & MEMWELL_F_PROD_MULTI)
 				REQUIRE(memwell_release(r, MEMWELL_SIDE_PROD, &b) == 0);
@@ -165,7 +165,7 @@ static void full_no_write_to_consumer(void)
 		REQUIRE(memwell_reserve(r, MEMWELL_SIDE_PROD, 256, 256, &sp) == 256);
 		if (flags & MEMWELL_F_RECORDS) {
 			for (i = 0; i < 256; i++)
-				memwell_rec_set_hdr(r, sp.pos + i, 56, 0);
+				__memwell_rec_set_hdr(r, sp.pos + i, 56, 0);
 		}
 		REQUIRE(memwell_release(r, MEMWELL_SIDE_PROD, &sp) == 0);
 		if (state == 2) {	/* consumers hold spans */
@@ -505,7 +505,7 @@ static void threads_no_spurious_eagain(void)
 		struct memwell_ring *r = memwell_get_ring(mw);
 		unsigned int s = (round & 1) ? MEMWELL_SIDE_CONS : MEMWELL_SIDE_PROD;
 		struct race x = { r, s, 4096, 0, 0, 0 };
-		int multi = memwell_side_multi(r, s);
+		int multi = __memwell_side_multi(r, s);
 		int nt = multi ? 4 : 1, i;
 		pthread_t th[4];
 		struct memwell_span sp;
@@ -589,12 +589,12 @@ static void threads_multi_release(void)
 		 * held span.
 		 */
 		CHECK(t_prod(r)->release_pos <= held.pos);
-		while (memwell_side_sweep(r, MEMWELL_SIDE_PROD))
+		while (__memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
 		CHECK_EQ(t_prod(r)->release_pos, held.pos);
 		CHECK_EQ(memwell_ready_blocks(r), held.pos - start);
 		CHECK_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &held), 0);
-		while (memwell_side_sweep(r, MEMWELL_SIDE_PROD))
+		while (__memwell_side_sweep(r, MEMWELL_SIDE_PROD))
 			;
 		CHECK_EQ(t_prod(r)->release_pos, t_prod(r)->reserve_pos);
 		CHECK_EQ(memwell_ready_blocks(r), 4096);
@@ -655,7 +655,7 @@ static void sweep_bound_consumer_only(void)
 	CHECK_EQ(seen, (__u64)MEMWELL_SWEEP_MAX + 1);
 	/* Every further sweep by a producer-side participant publishes more. */
 	for (i = 0; i < 3 && seen < (__u64)n; i++) {
-		memwell_side_sweep(&g.r, MEMWELL_SIDE_PROD);
+		__memwell_side_sweep(&g.r, MEMWELL_SIDE_PROD);
 		seen += t_drain(&cv);
 	}
 	CHECK_EQ(seen, (__u64)n);

@@ -226,7 +226,7 @@ static int workout(struct memwell_ring *r, int rounds)
 			CHECK((__u64)n == sp.n && sp.n <= 8);
 			memset(memwell_block(r, sp.pos), 0x11, sp.n << r->block_shift);
 			if (r->flags & MEMWELL_F_RECORDS)
-				memwell_rec_set_hdr(r, sp.pos,
+				__memwell_rec_set_hdr(r, sp.pos,
 					(__u32)((sp.n << r->block_shift) - 8), 0);
 			NOTE(memwell_release(r, MEMWELL_SIDE_PROD, &sp));
 		}
@@ -313,7 +313,7 @@ static void warm(struct memwell_ring *r)
 		if (memwell_reserve(r, MEMWELL_SIDE_PROD, 3, 3, &sp) != 3)
 			break;
 		if (r->flags & MEMWELL_F_RECORDS)
-			memwell_rec_set_hdr(r, sp.pos, 3 * (1U << r->block_shift) - 8, 0);
+			__memwell_rec_set_hdr(r, sp.pos, 3 * (1U << r->block_shift) - 8, 0);
 		REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
 	}
 	for (i = 0; i < 10; i++) {
@@ -487,11 +487,11 @@ static void bad_record_headers(void)
 				/* where 0: first published record; 1: the second. */
 				CHECK_EQ(t_put(&g.r, 8, 1), 0);
 				REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 16, 16, &sp), 16);
-				memwell_rec_set_hdr(&g.r, sp.pos, 16 * 16 - 8, 0);
+				__memwell_rec_set_hdr(&g.r, sp.pos, 16 * 16 - 8, 0);
 				REQUIRE_EQ(memwell_release(&g.r, MEMWELL_SIDE_PROD, &sp), 0);
 				if (where == 0)
 					REQUIRE_EQ(t_get(&g.r, 8, 1), 0);
-				memwell_rec_set_hdr(&g.r, sp.pos, bad[i].len, bad[i].flags);
+				__memwell_rec_set_hdr(&g.r, sp.pos, bad[i].len, bad[i].flags);
 				n = memwell_rec_peek(&g.r, &rec);
 				if (where == 0) {
 					CHECK_EQ(n, -EIO);
@@ -534,9 +534,9 @@ static void header_changed_after_take(void)
 		CHECK_EQ(t_put(&g.r, 8, 3), 0);
 		REQUIRE_EQ(memwell_batch_take(&g.r, 3, 256, ~0ULL, &b), 3);
 		CHECK_EQ(memwell_batch_next(&g.r, &b, &rec), 0);
-		memwell_rec_set_hdr(&g.r, b.span.pos + 1, 1000, 0);
+		__memwell_rec_set_hdr(&g.r, b.span.pos + 1, 1000, 0);
 		CHECK_EQ(memwell_batch_next(&g.r, &b, &rec), -EIO);
-		memwell_rec_set_hdr(&g.r, b.span.pos + 1, 8, 1U << 7);
+		__memwell_rec_set_hdr(&g.r, b.span.pos + 1, 8, 1U << 7);
 		b.used = 1;
 		CHECK_EQ(memwell_batch_next(&g.r, &b, &rec), -EIO);
 		CHECK_EQ(memwell_batch_release(&g.r, &b), 0);

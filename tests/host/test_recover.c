@@ -24,7 +24,7 @@ static void fake_records(struct memwell_ring *r, const struct memwell_span *sp)
 
 		memset(p, 'F', bs);
 		if (r->flags & MEMWELL_F_RECORDS)
-			memwell_rec_set_hdr(r, sp->pos + i, (__u32)(bs - 8), 0);
+			__memwell_rec_set_hdr(r, sp->pos + i, (__u32)(bs - 8), 0);
 	}
 }
 

@@ -99,7 +99,7 @@ static void arm_own_side_only(void)
 		/* Full ring: the producer announces itself on its side. */
 		REQUIRE_EQ(memwell_reserve(&g.r, MEMWELL_SIDE_PROD, 256, 256, &sp), 256);
 		if (fl[i] & MEMWELL_F_RECORDS)
-			memwell_rec_set_hdr(&g.r, sp.pos, 256 * 16 - 8, 0);
+			__memwell_rec_set_hdr(&g.r, sp.pos, 256 * 16 - 8, 0);
 		CHECK_EQ(memwell_release(&g.r, MEMWELL_SIDE_PROD, &sp), 0);
 		CHECK_EQ(w.kicks[MEMWELL_SIDE_CONS], 1);	/* the consumer was announced */
 		CHECK_EQ(waiters(&g.r, MEMWELL_SIDE_CONS), 0);

@@ -1,30 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ring.pml - Promela model of memwell's block reservation/release protocol
- * (uapi/memwell_ring.h), checked exhaustively with spin by tests/spin/run.sh.
+ * (core/memwell_blocks.h), checked exhaustively with spin by tests/spin/run.sh.
  *
  * What is modelled
  *   NPROD = 2 producers and NCONS = 2 consumers on a ring of NBLK blocks
  *   (4 or 2 in run.sh), both sides multi-owner (MEMWELL_F_PROD_MULTI |
  *   MEMWELL_F_CONS_MULTI), every participant allowed to write both control
  *   pages (access = PROD | CONS) unless NOHELP, local mode (r->kick ==
- *   NULL: memwell_arm() returns false, memwell_wake_peer() does nothing)
+ *   NULL: __memwell_arm() returns false, __memwell_wake_peer() does nothing)
  *   unless ARM.  Each participant runs participant(S) for its side S, as
  *   the C code is written once for both sides.  C functions mirrored (the
  *   program counter values of their steps start with the prefix shown):
- *     memwell_reserve_multi()     RV_*  (macros LOOP_NEXT, AFTER_FETCH, ...)
- *     memwell_side_fetch_limit()  FETCH_LIMIT()
- *     memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
- *     memwell_side_sweep()        SW_*
- *     memwell_release(), multi    step progress_res (in-order cmpxchg (F)),
- *                                 REL_MARK (out of order: mark (E)), SW_*
+ *     __memwell_claim(), multi      RV_*  (macros LOOP_NEXT, AFTER_FETCH,
+ *                                   ...): the one reservation step of the
+ *                                   core, behind memwell_reserve() and,
+ *                                   with RECORDS, memwell_rec_peek() and
+ *                                   memwell_batch_take()
+ *     __memwell_rec_scan()          RV_SCAN (RECORDS)
+ *     __memwell_side_fetch_limit()  FETCH_LIMIT()
+ *     __memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
+ *     __memwell_side_sweep()        SW_*
+ *     memwell_release(), multi      step progress_res (in-order cmpxchg
+ *                                   (F)), REL_MARK (out of order: mark
+ *                                   (E)), SW_*
  *   A producer reserves spans of exactly `want' blocks (min = max = want,
  *   1 or 2 chosen for each span, as memwell_rec_reserve() does for a
- *   record); a consumer asks for min = 1, max = 2 blocks.  Callers retry
- *   at once after -EAGAIN or -EBUSY (a producer with the same size).
- *   Not modelled: records (headers, padding, batch walking; the consumer
- *   reservation of records, memwell_batch_take(), has its own copy of the
- *   reservation loop), single-owner sides, memwell_side_recover(), the
+ *   record); a consumer asks for min = 1, max = 2 blocks.  With RECORDS
+ *   each producer span is one record, committed by the first producer and
+ *   discarded (a skipped record) by the second, and the first consumer
+ *   takes records as memwell_rec_peek() does (one), the second as
+ *   memwell_batch_take() (up to two): the same claim step with min =
+ *   max = 1, whose block count comes from the record headers published
+ *   between the position and the limit; a claim of skipped records only
+ *   is given back and the loop goes on.  Callers retry at once after
+ *   -EAGAIN or -EBUSY (a producer with the same size).
+ *   Not modelled: single-owner sides (their claim is a plain store; their
+ *   only-skipped-records case), -EMSGSIZE (max_len, max_blocks), the
+ *   producers' batches and batch walking, memwell_side_recover(), the
  *   wake protocol (sleeping and kicking).
  *
  * Abstractions (why the state space is finite, what is kept exact)
@@ -94,12 +107,15 @@
  *   MUT_NOCAS     a multi-owner claim (A) made with a plain store
  *   MUT_NOSWEEP   an in-order release (its cmpxchg (F) won) returns without
  *                 sweeping the spans released after it meanwhile
+ *   MUT_NOSTALE   (RECORDS) a record header that does not fit gives -EIO
+ *                 at once, without the stale-position retry: a consumer
+ *                 whose pos others moved past reads recycled blocks
  * Other switches:
  *   NOHELP  participants may not write the peer's control page, so
- *           memwell_help_peer() returns false: a ring whose other side is
+ *           __memwell_help_peer() returns false: a ring whose other side is
  *           kernel code (MEMWELL_F_KERNEL_PROD/CONS; kernel endpoints
  *           only get their own side's access too).
- *   ARM     memwell_arm() returns true (kick != NULL): one more look
+ *   ARM     __memwell_arm() returns true (kick != NULL): one more look
  *           before -EAGAIN; the sleep and the kick are not modelled.
  *   NOHELP with SWEEP_MAX=1 has a fair non-progress cycle: a sweep that
  *   stops at the bound leaves released spans unpublished, and when no
@@ -149,10 +165,12 @@
 #define SW_CAS		10
 #define SB_DRAIN	11	/* MUT_REORDER only */
 #define REL_MARK	12	/* out-of-order release: the mark (E) */
+#define RV_SCAN		13	/* RECORDS: __memwell_rec_scan() */
+#define RV_BACK		14	/* RECORDS: after giving skipped records back */
 
 /* where a sweep returns */
 #define RET_REL		0	/* memwell_release() */
-#define RET_HELP	1	/* memwell_help_peer() in memwell_reserve_multi() */
+#define RET_HELP	1	/* __memwell_help_peer() in __memwell_claim() */
 
 /* ghost block states */
 #define B_FREE	0		/* the producers' (consumed and released) */
@@ -167,6 +185,14 @@ byte reserve_pos[2];		/* side[s]->reserve_pos */
 byte limit_cache[2];		/* side[s]->limit_cache */
 byte release_pos[2];		/* side[s]->release_pos */
 byte marks[2 * NBLK];		/* marks[s][i] is marks[s * NBLK + i] */
+#ifdef RECORDS
+/* struct memwell_rec_hdr at the start of block i: length (in blocks), skip */
+byte hlen[NBLK];
+bool hskip[NBLK];
+#define RECS	1
+#else
+#define RECS	0
+#endif
 
 /* ---- ghost state ---- */
 byte bstate[NBLK];		/* B_* per block */
@@ -179,7 +205,7 @@ byte cdone;			/* consumers finished (or stopped, CRASH) */
 bool crashed;			/* CRASH: a participant stopped for good */
 
 /*
- * memwell_side_sweep()'s currency test: `end - rel - 1 >= r->count' (in
+ * __memwell_side_sweep()'s currency test: `end - rel - 1 >= r->count' (in
  * __u64) means not current; so current is rel < end <= rel + count.
  */
 #ifdef MUT_CURRENCY
@@ -188,7 +214,7 @@ bool crashed;			/* CRASH: a participant stopped for good */
 #define CURRENT(e, r)	((e) > (r) && (e) <= (r) + NBLK)
 #endif
 
-/* memwell_side_fetch_limit(): one load_acquire of the peer's release_pos. */
+/* __memwell_side_fetch_limit(): one load_acquire of the peer's release_pos. */
 #define FETCH_LIMIT(s)	(release_pos[1 - (s)] + ((s) == PROD -> NBLK : 0))
 
 /*
@@ -313,7 +339,14 @@ inline give(s)
 		q++
 	:: else -> break
 	od;
-	q = 0
+	q = 0;
+#ifdef RECORDS
+	/* the record's header, written by the commit or discard before (C) */
+	if
+	:: s == PROD -> hlen[pos & MASK] = avail; hskip[pos & MASK] = dis
+	:: else
+	fi
+#endif
 }
 
 /* Ghost, the last consumer to stop: all data consumed exactly once. */
@@ -332,12 +365,13 @@ inline final_check()
 	q = 0
 }
 
-/* ---- local control flow of memwell_reserve_multi(), as macros ---- */
+/* ---- local control flow of __memwell_claim(), as macros ---- */
 
 #define CLEAR_LIM	lim = 0; cached = 0; moved = false
 
 #define END_CALL \
-	CLEAR_LIM; pos = 0; avail = 0; tries = 0; helped = false; armed = false
+	CLEAR_LIM; pos = 0; avail = 0; tries = 0; helped = false; armed = false; \
+	rrecs = 0
 
 /* -EBUSY, -EAGAIN: the caller retries at once (a producer, same size) */
 #define BUSY	END_CALL; pc = (S == PROD -> RV_POS : TOP)
@@ -351,14 +385,21 @@ inline final_check()
 	:: else -> pc = RV_LIM \
 	fi
 
-/* if (avail > max) avail = max; then the cmpxchg (A) */
+/*
+ * if (avail > max) avail = max; then the cmpxchg (A).  Records: the scan
+ * decides how many blocks.
+ */
 #define GO_CAS \
 	CLEAR_LIM; \
 	if \
-	:: avail > rmax -> avail = rmax \
-	:: else \
-	fi; \
-	pc = RV_CAS
+	:: S == CONS && RECS -> pc = RV_SCAN \
+	:: else -> \
+		if \
+		:: avail > rmax -> avail = rmax \
+		:: else \
+		fi; \
+		pc = RV_CAS \
+	fi
 
 #ifdef ARM
 #define NO_ROOM \
@@ -391,11 +432,11 @@ inline final_check()
 #ifdef NOHELP
 #define HELP_PEER	moved = false; AFTER_FETCH
 #else
-/* memwell_help_peer(r, S) -> memwell_side_sweep(r, !S) */
+/* __memwell_help_peer(r, S) -> __memwell_side_sweep(r, !S) */
 #define HELP_PEER	ss = 1 - S; ret = RET_HELP; pc = SW_REL
 #endif
 
-/* back from the sweep of memwell_help_peer() */
+/* back from the sweep of __memwell_help_peer() */
 #define AFTER_HELP \
 	if \
 	:: moved -> moved = false; pc = RV_FETCH2 \
@@ -404,7 +445,11 @@ inline final_check()
 
 /* memwell_release() returns: the call is over */
 #define OP_DONE \
-	pos = 0; avail = 0; moved = false; pc = TOP
+	pos = 0; avail = 0; moved = false; \
+	if \
+	:: back -> back = false; pc = RV_BACK	/* skipped records given back */ \
+	:: else -> pc = TOP \
+	fi
 
 #ifdef MUT_REORDER
 #define REL_DONE \
@@ -439,8 +484,12 @@ proctype participant(byte S)
 	byte pos, lim, cached, now, tries, rmin, rmax;
 	short avail;
 	bool helped, armed, moved, sb_full;
-	byte ss, ret, srel, send, si;	/* memwell_side_sweep(r, ss) */
+	byte ss, ret, srel, send, si;	/* __memwell_side_sweep(r, ss) */
 	byte ops, q;		/* producer's spans so far; ghost loops */
+	bool dis = (RECS && _pid == 2);	/* RECORDS: discards its records */
+	bool back;		/* RECORDS: claimed skipped records only */
+	byte rrecs;		/* RECORDS: records wanted (max_recs) */
+	byte used, found, taken, hb;	/* __memwell_rec_scan() */
 	byte nops = (_pid == 1 -> OPS : OPS2);	/* producer's spans to make */
 
 	do
@@ -461,12 +510,22 @@ proctype participant(byte S)
 		pc == TOP && S == PROD && ops == nops ->
 		pdone++
 	   } -> break
+#ifndef RECORDS
 	:: d_step {
 		pc == TOP && S == CONS && !STOP ->
 		rmin = 1; rmax = 2;
 		pos = reserve_pos[S];		/* read_once */
 		pc = RV_LIM
 	   }
+#else
+	/* memwell_rec_peek(): one record; memwell_batch_take(): up to two */
+	:: d_step {
+		pc == TOP && S == CONS && !STOP ->
+		rmin = 1; rmax = 1; rrecs = (_pid == 3 -> 1 : 2);
+		pos = reserve_pos[S];		/* read_once */
+		pc = RV_LIM
+	   }
+#endif
 	:: d_step {
 		pc == TOP && S == CONS && STOP ->
 		cdone++;
@@ -481,7 +540,7 @@ proctype participant(byte S)
 		pc = RV_LIM
 	   }
 
-	/* ---- memwell_reserve_multi(): one iteration of the for loop ---- */
+	/* ---- __memwell_claim(), multi: one iteration of the for loop ---- */
 	:: d_step {
 		pc == RV_LIM ->
 		lim = limit_cache[S];		/* load_acquire */
@@ -524,21 +583,74 @@ proctype participant(byte S)
 	:: d_step {				/* (A) cmpxchg lost */
 		pc == RV_CAS && CLAIM_LOST(S) ->
 		pos = reserve_pos[S];
+		back = false;
 		LOOP_NEXT
 	   }
+#ifdef RECORDS
+	/*
+	 * __memwell_rec_scan() over [pos, pos + avail), the headers read in
+	 * one step: with a current pos they are those of published records,
+	 * which nobody writes until a consumer releases them; with a stale
+	 * pos (others claimed past it) whatever the scan reads, the claim
+	 * below fails or the stale test retries, so no interleaving of the
+	 * header reads leads elsewhere.  max_blocks and max_len never limit.
+	 */
+	:: d_step {
+		pc == RV_SCAN ->
+		used = 0; found = 0; taken = 0; hb = 0;
+		do
+		:: used < avail && found < rrecs ->
+			hb = hlen[(pos + used) & MASK];
+			if
+			:: hb == 0 || hb > avail - used -> hb = 255; break
+			:: else
+			fi;
+			used = used + hb;
+			if
+			:: hskip[(pos + used - hb) & MASK]
+			:: else -> found++; taken = used
+			fi
+		:: else -> break
+		od;
+		if
+#ifdef MUT_NOSTALE
+		:: hb == 255 -> assert(false)	/* -EIO at once */
+#else
+		:: hb == 255 -> pc = RV_STALE	/* -EIO unless pos is stale */
+#endif
+		:: else ->
+			if
+			:: found > 0 -> avail = taken
+			:: else -> avail = used; back = true	/* skipped only */
+			fi;
+			pc = RV_CAS
+		fi;
+		used = 0; found = 0; taken = 0; hb = 0
+	   }
+	:: d_step {
+		pc == RV_BACK ->		/* the loop goes on */
+		pos = reserve_pos[S];		/* read_once */
+		LOOP_NEXT
+	   }
+#endif
 	:: d_step {				/* (A) cmpxchg won */
 		pc == RV_CAS && CLAIM_OK(S) ->
 		claim(S);
 		reserve_pos[S] = pos + avail;
-		tries = 0; helped = false; armed = false; rmin = 0; rmax = 0
+		if
+		:: back				/* the call goes on */
+		:: else ->
+			tries = 0; helped = false; armed = false; rmin = 0;
+			rmax = 0; rrecs = 0
+		fi
 	   };
 		/*
 		 * [pos, pos + avail) is ours.  The producer writes its data;
 		 * then memwell_release(): (F) in order, the cmpxchg of
 		 * release_pos from pos to pos + n publishes it at once; it
 		 * fails when an earlier span is not published yet, and then
-		 * (E) memwell_store_mb(&marks[S][pos & mask], pos + n) marks
-		 * it.  Either way memwell_side_sweep(r, S) follows.
+		 * (E) __memwell_store_mb(&marks[S][pos & mask], pos + n) marks
+		 * it.  Either way __memwell_side_sweep(r, S) follows.
 		 */
 progress_res:	d_step {
 			if
@@ -572,20 +684,20 @@ progress_res:	d_step {
 		ss = S; ret = RET_REL; pc = SW_REL
 	   }
 
-	/* ---- memwell_side_sweep(r, ss) ---- */
+	/* ---- __memwell_side_sweep(r, ss) ---- */
 	:: d_step {
 		pc == SW_REL ->
 		if
 		:: ret == RET_HELP -> insweep[ss]++	/* ghost */
 		:: else
 		fi;
-		srel = release_pos[ss];		/* memwell_load_sc() */
+		srel = release_pos[ss];		/* __memwell_load_sc() */
 		moved = false;
 		pc = SW_MARK
 	   }
 	:: d_step {
 		pc == SW_MARK ->
-		send = MARK_LOAD(ss, srel);	/* (E') memwell_load_sc() */
+		send = MARK_LOAD(ss, srel);	/* (E') __memwell_load_sc() */
 		if
 		:: CURRENT(send, srel) -> pc = SW_CAS
 		:: else ->			/* not released (or old lap) */
@@ -665,6 +777,9 @@ init {
 		:: q < START + PREFILL ->
 			marks[PROD * NBLK + (q & MASK)] = q + 1;
 			bseq[q & MASK] = q;
+#ifdef RECORDS
+			hlen[q & MASK] = 1;	/* committed 1-block records */
+#endif
 			if
 			:: q < START ->
 				marks[CONS * NBLK + (q & MASK)] = q + 1;

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
-# (tests/spin/ring.pml, a model of uapi/memwell_ring.h).  Prints TAP and
+# (tests/spin/ring.pml, a model of core/memwell_blocks.h).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
 # directory, never in the tree.
 #
 #   bash tests/spin/run.sh            the default suite (a few minutes)
-#   SPIN_DEEP=1 bash tests/spin/run.sh   also three bigger configurations
+#   SPIN_DEEP=1 bash tests/spin/run.sh   also four bigger configurations
 #                                     (up to 4.7e7 states and 2.5 GiB for
-#                                     one; about 3 more minutes)
+#                                     one; about 8 more minutes)
 #   SPIN_JOBS=N                       checks run N at a time (default 2)
 #   SPIN_ONLY=REGEX                   only the checks whose name matches
 #   SPIN_KEEP=1                       keep the build directory (logs, trails)
@@ -89,6 +89,11 @@ check "safety + end states, B21, one try (TRIES=1), arming look (ARM)" \
 check "safety + end states, A" pass "$A" "$S" ""
 check "no non-progress cycle under weak fairness, B without help (NOHELP)" \
 	pass "$B -DNOHELP" "$NP" "-l -f"
+# Records: the consumers take records through the same claim step, its
+# block count decided by the record headers (ring.pml, RECORDS).
+check "safety + end states, B, records (RECORDS)" pass "$B -DRECORDS" "$S" ""
+check "no non-progress cycle under weak fairness, B, records (RECORDS)" \
+	pass "$B -DRECORDS" "$NP" "-l -f"
 # Without fairness the producers may never run while the consumers spin
 # on -EAGAIN on the empty ring: a non-progress cycle that must be found,
 # and why the checks above assume weak fairness (pan -f).
@@ -103,6 +108,8 @@ check "mutant MUT_NOCAS (multi-owner claim by a plain store) is caught" \
 	"assertion violated" "$A -DMUT_NOCAS" "$S" ""
 check "mutant MUT_NOSWEEP (in-order release skips the sweep) is caught" \
 	"assertion violated" "$A -DMUT_NOSWEEP" "$S" ""
+check "mutant MUT_NOSTALE (records: no stale-position retry) is caught" \
+	"assertion violated" "$B -DRECORDS -DMUT_NOSTALE" "$S" ""
 # Limitations of the C algorithm, reproduced (see ring.pml): when the peer
 # may not write this side's page (kernel-side rings), released spans wait
 # for this side's next release if a sweep stopped at MEMWELL_SWEEP_MAX or
@@ -118,6 +125,8 @@ if [ -n "${SPIN_DEEP:-}" ]; then
 		pass "$B21" "$NP" "-l -f"
 	check "deep: no non-progress cycle, weak fairness, A, one stops" \
 		pass "$A -DCRASH" "$NP" "-l -f"
+	check "deep: safety + end states, B21, records (RECORDS)" \
+		pass "$B21 -DRECORDS" "$S" ""
 fi
 
 # ---- running ----

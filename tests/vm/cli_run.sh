@@ -23,7 +23,7 @@ setup_fail() {
 kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir) || setup_fail "no kernel build tree"
 mod=$out/mod
 mkdir -p "$mod"
-(cd "$root" && find Kbuild kmod uapi -type f \( -name Kbuild -o -name Kconfig -o \
+(cd "$root" && find Kbuild kmod uapi core -type f \( -name Kbuild -o -name Kconfig -o \
 	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$mod")
 make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1 ||
 	setup_fail "module build failed (log: $out/module.log)"

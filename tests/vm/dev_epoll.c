@@ -15,7 +15,7 @@
  *
  * Level-triggered waiters take a few records and wait again without
  * draining (epoll must keep reporting); edge-triggered waiters must (and
- * do) work until -EAGAIN, which announces them (memwell_arm(), (H)) so the
+ * do) work until -EAGAIN, which announces them (__memwell_arm(), (H)) so the
  * peer's next release kicks and re-arms the edge.
  */
 #define _GNU_SOURCE

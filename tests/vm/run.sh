@@ -63,7 +63,7 @@ kdir=$("$root/scripts/vm-run.sh" --kernel "$kernel" --print-kdir) ||
 mod=$out/mod
 rm -rf "$mod"
 mkdir -p "$mod"
-(cd "$root" && find Kbuild kmod uapi docs/example -type f \( -name Kbuild -o \
+(cd "$root" && find Kbuild kmod uapi core docs/example -type f \( -name Kbuild -o \
 	-name Kconfig -o -name '*.c' -o -name '*.h' \) -print0 |
 	cpio -pdm0 --quiet "$mod")
 msg "building memwell.ko against $kdir"
@@ -93,7 +93,7 @@ bin=$out/bin
 obj=$out/obj
 rm -rf "$bin" "$obj"
 mkdir -p "$bin" "$obj"
-cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/userlib")
+cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/core" -I"$root/userlib")
 export MW_CFLAGS="${cflags[*]}" MW_OBJ=$obj MW_OUT=$out
 # shellcheck disable=SC2016 # expanded by the inner shell
 compile='n=$(basename "$1" .c); gcc $MW_CFLAGS -c -o "$MW_OBJ/$n.o" "$1" \

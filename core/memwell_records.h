@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * memwell core, records: variable-length records over the blocks of a
+ * records ring (MEMWELL_F_RECORDS).  A producer reserves a record, fills
+ * it and commits or discards it; a consumer peeks at the next record and
+ * releases it, or copies it out with memwell_rec_read().
+ */
+#ifndef _MEMWELL_RECORDS_H
+#define _MEMWELL_RECORDS_H
+
+#include "memwell_blocks.h"
+
+/* A record handed out by memwell_rec_reserve() or memwell_rec_peek(). */
+struct memwell_rec {
+	void *data;			/* payload, len bytes, contiguous */
+	__u32 len;
+	__u32 flags;
+	struct memwell_span span;	/* the blocks to commit or release */
+};
+
+/*
+ * Take up to @max_recs published records: sp covers them (and the skipped
+ * records among and before them), first tells where the first one is
+ * (blocks from sp->pos) and its length.  Returns the records taken.
+ */
+static __memwell_hot int __memwell_take(struct memwell_ring *r, __u32 max_recs,
+					__u64 max_blocks, __u64 max_len,
+					struct memwell_span *sp,
+					struct memwell_span *first)
+{
+	struct __memwell_recs w;
+	int n;
+
+	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !max_recs || !max_blocks))
+		return -EINVAL;
+	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS))))
+		return -EPERM;
+	w.max_blocks = max_blocks;
+	w.max_len = max_len;
+	w.max_recs = max_recs;
+	w.found = 0;
+	w.first.pos = 0;
+	w.first.n = 0;
+	/* min = max = 1: the cached limit serves while it shows any block. */
+	if (__memwell_side_multi(r, MEMWELL_SIDE_CONS))
+		n = __memwell_claim(r, MEMWELL_SIDE_CONS, true, 1, 1, &w, sp);
+	else
+		n = __memwell_claim(r, MEMWELL_SIDE_CONS, false, 1, 1, &w, sp);
+	*first = w.first;
+	return n;
+}
+
+/**
+ * memwell_rec_reserve() - reserve room for one record of @len bytes
+ * @r: a records ring
+ * @len: payload bytes, 1 .. capacity - 8
+ * @rec: the record; write @len bytes at rec->data, then commit or discard
+ *
+ * Return: 0, -EAGAIN (full), -EBUSY, -EMSGSIZE, -EINVAL or -EIO.
+ */
+static __memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
+					     struct memwell_rec *rec)
+{
+	__u64 blocks;
+	int n;
+
+	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !len))
+		return -EINVAL;
+	if (unlikely(len > r->rec_max))
+		return -EMSGSIZE;
+	blocks = memwell_rec_blocks(r, len);
+	n = memwell_reserve(r, MEMWELL_SIDE_PROD, blocks, blocks, &rec->span);
+	if (n < 0)
+		return n;
+	rec->data = (unsigned char *)memwell_block(r, rec->span.pos) +
+		    MEMWELL_REC_HDR_SIZE;
+	rec->len = (__u32)len;
+	rec->flags = 0;
+	return 0;
+}
+
+/* Publish a reserved record. */
+static __memwell_hot int memwell_rec_commit(struct memwell_ring *r,
+					    const struct memwell_rec *rec)
+{
+	__memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
+	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
+}
+
+/* Give a reserved record back unpublished: consumers skip it. */
+static __memwell_hot int memwell_rec_discard(struct memwell_ring *r,
+					     const struct memwell_rec *rec)
+{
+	__memwell_rec_set_hdr(r, rec->span.pos, rec->len, MEMWELL_REC_DISCARD);
+	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
+}
+
+/* Copy @len bytes in as one record. */
+static __memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *buf,
+					   __u64 len)
+{
+	struct memwell_rec rec;
+	int err = memwell_rec_reserve(r, len, &rec);
+
+	if (err)
+		return err;
+	__memwell_memcpy(rec.data, buf, len);
+	return memwell_rec_commit(r, &rec);
+}
+
+/*
+ * Take one record: rec describes it, rec->span covers it and the skipped
+ * records before it.  The header was checked by the scan; not read again.
+ */
+static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_len,
+					    struct memwell_rec *rec)
+{
+	const struct memwell_rec_hdr *hdr;
+	struct memwell_span sp, first;
+	int n = __memwell_take(r, 1, r->count, max_len, &sp, &first);
+
+	if (n < 0)
+		return n;
+	hdr = (const struct memwell_rec_hdr *)memwell_block(r, sp.pos + first.pos);
+	rec->data = (unsigned char *)hdr + MEMWELL_REC_HDR_SIZE;
+	rec->len = (__u32)first.n;
+	/* Informational (MEMWELL_REC_LOST): the scan checked len, which matters. */
+	rec->flags = __memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
+	rec->span = sp;
+	return 0;
+}
+
+/**
+ * memwell_rec_peek() - take the next published record
+ * @r: a records ring
+ * @rec: the record; rec->span covers it and any skipped records before it
+ *
+ * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL, -EIO.
+ */
+static __memwell_hot int memwell_rec_peek(struct memwell_ring *r,
+					  struct memwell_rec *rec)
+{
+	return __memwell_rec_take(r, ~0ULL, rec);
+}
+
+/* Give a peeked record's blocks back to the producers. */
+static __memwell_hot int memwell_rec_release(struct memwell_ring *r,
+					     const struct memwell_rec *rec)
+{
+	return memwell_release(r, MEMWELL_SIDE_CONS, &rec->span);
+}
+
+/**
+ * memwell_rec_read() - copy the next record out and release it
+ * @r: a records ring
+ * @buf: destination
+ * @size: bytes at @buf; a longer record gives -EMSGSIZE and stays queued
+ *
+ * Return: the record's length, or a negative errno as memwell_rec_peek().
+ */
+static __memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
+					   __u64 size)
+{
+	struct memwell_rec rec;
+	int err = __memwell_rec_take(r, size, &rec);
+
+	if (err)
+		return err;
+	__memwell_memcpy(buf, rec.data, rec.len);
+	err = memwell_rec_release(r, &rec);
+	return err ? err : (long)rec.len;
+}
+
+#endif /* _MEMWELL_RECORDS_H */
