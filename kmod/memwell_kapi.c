@@ -502,7 +502,7 @@ static bool memwell_ep_ready(struct memwell_ep *ep)
 	memwell_ep_help_peer(ep);
 	if (memwell_ready_blocks(&ep->view))
 		return true;
-	memwell_arm(&ep->view, MEMWELL_SIDE_CONS);
+	__memwell_arm(&ep->view, MEMWELL_SIDE_CONS);
 	return memwell_ready_blocks(&ep->view) != 0;
 }
 
