@@ -517,9 +517,9 @@ static void memwell_stream_test_wake(struct kunit *test)
 struct st_waiter {
 	struct memwell_ep *ep;
 	struct completion started;
+	struct completion woken;
 	int peeked;
 	long ret;
-	bool done;
 };
 
 static int st_wait_thread(void *arg)
@@ -531,9 +531,9 @@ static int st_wait_thread(void *arg)
 	w->peeked = memwell_ep_peek(w->ep, &rec);
 	complete(&w->started);
 	w->ret = memwell_ep_wait(w->ep, 20 * HZ);
-	smp_store_release(&w->done, true);
+	complete(&w->woken);
 	while (!kthread_should_stop())
-		msleep(1);
+		schedule_timeout_interruptible(HZ / 50);
 	return 0;
 }
 
@@ -550,11 +550,11 @@ static void memwell_stream_test_wait_rearm(struct kunit *test)
 	struct st_waiter w = {};
 	struct task_struct *t;
 	u8 buf[8] = {};
-	int i;
 
 	w.ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(w.ep));
 	init_completion(&w.started);
+	init_completion(&w.woken);
 	t = kthread_run(st_wait_thread, &w, "memwell_st_wait");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	wait_for_completion(&w.started);
@@ -563,12 +563,10 @@ static void memwell_stream_test_wait_rearm(struct kunit *test)
 	/* A wake-up with nothing to read, as MEMWELL_IOC_WAKE gives. */
 	memwell_kring_wake(kr, MEMWELL_SIDE_CONS);
 	msleep(50);
-	KUNIT_EXPECT_FALSE(test, smp_load_acquire(&w.done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&w.woken));
 	/* A process produces; its release kicks only announced sleepers. */
 	KUNIT_EXPECT_EQ(test, memwell_rec_write(&kr->view, buf, sizeof(buf)), 0);
-	for (i = 0; i < 200 && !smp_load_acquire(&w.done); i++)
-		msleep(10);
-	KUNIT_EXPECT_TRUE(test, smp_load_acquire(&w.done));
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&w.woken, 2 * HZ), 0UL);
 	kthread_stop(t);
 	KUNIT_EXPECT_GT(test, w.ret, 0L);
 	memwell_ep_detach(w.ep);
