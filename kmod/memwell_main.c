@@ -279,7 +279,6 @@ static const struct file_operations memwell_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = memwell_fop_mmap,
 	.poll = memwell_fop_poll,
-	.llseek = no_llseek,
 };
 
 /*
