@@ -311,3 +311,5 @@ module_exit(memwell_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("memwell: lock-free zero-copy rings for processes and the kernel");
+/* The project version: the top-level VERSION file, passed by Kbuild. */
+MODULE_VERSION(MEMWELL_VERSION);
