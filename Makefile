@@ -9,6 +9,8 @@ KDIR     ?= /lib/modules/$(KVER)/build
 CC       ?= gcc
 
 CFLAGS_WARN := -Wall -Wextra -Werror
+# The project version (VERSION) for `memwell --version`; Kbuild passes it too.
+VERSION_DEF := -DMEMWELL_VERSION='"$(strip $(file <VERSION))"'
 CFLAGS_LIB  := -std=gnu11 -O2 -g $(CFLAGS_WARN) -fPIC \
                -Iuapi -Icore -Iuserlib
 USER_HDRS   := $(wildcard uapi/*.h core/*.h userlib/*.h)
@@ -53,14 +55,14 @@ CLI_KMOD_A := $(shell f=$$($(CC) -print-file-name=libkmod.a); [ -f "$$f" ] && ec
 .PHONY: cli demo
 cli: $(BUILD)/memwell $(BUILD)/memwell-static
 
-$(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
+$(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile VERSION
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Icore -Iuserlib -DMEMWELL_CLI_KMOD \
+	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) $(VERSION_DEF) -Iuapi -Icore -Iuserlib -DMEMWELL_CLI_KMOD \
 		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
 
-$(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile
+$(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile VERSION
 	@mkdir -p $(@D)
-	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) -Iuapi -Icore -Iuserlib \
+	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) $(VERSION_DEF) -Iuapi -Icore -Iuserlib \
 		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
 		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
 

@@ -19,6 +19,7 @@
 #include <linux/file.h>
 #include <linux/slab.h>
 
+#include "memwell_compat.h"
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
 
@@ -106,9 +107,9 @@ struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 	struct memwell_ep *ep;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	kr = memwell_file_kring(f.file);
+	kr = memwell_file_kring(fd_file(f));
 	ep = kr ? memwell_ep_attach_kring(kr, role) : ERR_PTR(-ENXIO);
 	fdput(f);
 	return ep;

@@ -328,7 +328,6 @@ static const struct file_operations memwell_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = memwell_fop_mmap,
 	.poll = memwell_fop_poll,
-	.llseek = no_llseek,
 };
 
 /*
@@ -361,3 +360,5 @@ module_exit(memwell_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("memwell: lock-free zero-copy rings for processes and the kernel");
+/* The project version: the top-level VERSION file, passed by Kbuild. */
+MODULE_VERSION(MEMWELL_VERSION);

@@ -13,6 +13,7 @@
  */
 #include <linux/mm.h>
 
+#include "memwell_compat.h"
 #include "memwell_kring.h"
 
 /*
@@ -81,11 +82,9 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 		return -EPERM;
 
 	/* mprotect() can never add what was refused here. */
-	vma->vm_flags &= ~VM_MAYEXEC;
-	if (ro)
-		vma->vm_flags &= ~VM_MAYWRITE;
+	vm_flags_clear(vma, ro ? VM_MAYEXEC | VM_MAYWRITE : VM_MAYEXEC);
 	/* mremap() cannot grow it; core dumps leave it out. */
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &memwell_vm_ops;
 
 	/* The page array is indexed by mmap page offset; data is in it twice. */

@@ -9,7 +9,7 @@ pkgs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	bc flex bison libelf-dev libssl-dev dwarves
 	qemu-system-x86 busybox-static kmod libkmod-dev
-	sparse coccinelle codespell spin
+	sparse coccinelle codespell spin groff-base man-db
 	libbpf-dev bpftool libboost-dev libck-dev libuv1-dev
 )
 

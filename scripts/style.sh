@@ -36,9 +36,13 @@ fi
 # Kernel C everywhere: the module, the ABI, the example, the bench module.
 files=$(ls kmod/*.c kmod/*.h uapi/*.h core/*.h docs/example/*.c tests/bench-vm/*.c |
 	grep -v '/mwb_')
+# kmod/memwell_compat.h alone tests LINUX_VERSION_CODE: that is its job
+# out of tree (checkpatch's rule is for code merged into one version, and
+# takes the macro for a constant on the left of its comparisons).
 # shellcheck disable=SC2086
 out=$(perl "$cache/$top/scripts/checkpatch.pl" --no-tree --strict --terse \
-	--show-types -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):')
+	--show-types -f $files 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' |
+	grep -vE '^kmod/memwell_compat\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
 result $([ -z "$out" ]; echo $?) "checkpatch --strict: kmod/, uapi/, core/ and the example and bench modules" "$out"
 
 # sparse: rebuild every object so each one is checked.

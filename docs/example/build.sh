@@ -10,6 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$root" && find Kbuild kmod uapi core docs/example -type f \( -name Kbuild -o \
 	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$tmp")
+cp "$root/VERSION" "$tmp/"
 make -s -C "$KDIR" M="$tmp" modules
 make -s -C "$KDIR" M="$tmp/docs/example" KBUILD_EXTRA_SYMBOLS="$tmp/Module.symvers" modules
 test -f "$tmp/docs/example/memwell_example.ko"

@@ -14,6 +14,11 @@
 
 #include "cli.h"
 
+/* The project version (top-level VERSION), passed by the Makefile. */
+#ifndef MEMWELL_VERSION
+#error "build with -DMEMWELL_VERSION='\"$(cat VERSION)\"' (see the Makefile)"
+#endif
+
 const char *cli_cmd = NULL;
 bool cli_json;
 
@@ -191,6 +196,7 @@ void cli_progress_end(void)
 
 static const char usage_text[] =
 "usage: memwell [--json] <command> [options]\n"
+"       memwell --version | --help\n"
 "\n"
 "Lock-free, zero-copy rings shared by processes and the kernel.\n"
 "\n"
@@ -239,7 +245,8 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("memwell ABI %u\n", MEMWELL_ABI_VERSION);
+			printf("memwell %s (ABI %u)\n", MEMWELL_VERSION,
+			       MEMWELL_ABI_VERSION);
 			return 0;
 		} else {
 			cli_usage("unknown option '%s'; try 'memwell --help'", argv[i]);
