@@ -7,8 +7,11 @@
 #ifndef _MEMWELL_SRC_H
 #define _MEMWELL_SRC_H
 
+#include "memwell_gen.h"
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_sched.h"
+#include "memwell_sink.h"
 
 /* Most gen producers of one source. */
 #define MEMWELL_GEN_PRODUCERS_MAX	16U

@@ -18,6 +18,7 @@
 #include <linux/kthread.h>
 #include <linux/timer.h>
 
+#include "memwell_gen.h"
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
 

@@ -26,6 +26,8 @@
 #include <sys/ioctl.h>
 
 #include "mwtest.h"
+#include "memwell_gen.h"
+#include "memwell_sink.h"
 
 #define STALL_MS	5000
 #define NPROD_MAX	8

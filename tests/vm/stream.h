@@ -16,6 +16,9 @@
 
 #include "mwtest.h"
 #include "memwell_ring.h"
+#include "memwell_gen.h"
+#include "memwell_sched.h"
+#include "memwell_sink.h"
 
 struct st_ring {
 	int fd;

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "memwell_gen.h"
+#include "memwell_sched.h"
 
 static const char stream_help[] =
 "usage: memwell stream [options]\n"
