@@ -20,6 +20,8 @@
 
 #include "memwell_ring.h"
 
+struct memwell_source_ops;
+
 /**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)
@@ -57,8 +59,9 @@
  * @lost_begun: additions to @lost_recs and @lost_bytes begun
  * @lost_ended: and ended: a pair is consistent only when nothing is in flight
  * @lost_taking: a producer is taking the pair for a MEMWELL_REC_LOST record
- * @src_lock: serialises attaching and detaching built-in sources
- * @src: the attached built-in source or sink, or NULL
+ * @src_lock: serialises attaching and detaching source instances
+ * @src_ops: the kind of @src
+ * @src: the attached source instance (memwell_source.h), or NULL
  */
 struct memwell_kring {
 	struct kref ref;
@@ -91,10 +94,9 @@ struct memwell_kring {
 	atomic64_t lost_ended;
 	atomic_t lost_taking;
 	struct mutex src_lock;		/* serialises @src */
-	struct memwell_src *src;
+	const struct memwell_source_ops *src_ops;
+	void *src;
 };
-
-struct memwell_src;
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */
 enum memwell_stat {
@@ -149,12 +151,8 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
 /* memwell_main.c: the ring of a /dev/memwell file, or NULL. */
 struct memwell_kring *memwell_file_kring(struct file *file);
 
-/* memwell_kapi.c */
-struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
-					   unsigned int role);
-
-/* Built-in sources and sinks (memwell_src*.c, memwell_sink.c). */
-int memwell_src_attach(struct memwell_kring *kr, const struct memwell_source *s);
-void memwell_src_detach(struct memwell_kring *kr);
+/* memwell_source.c: MEMWELL_IOC_ATTACH and MEMWELL_IOC_DETACH. */
+int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source *s);
+void memwell_source_detach(struct memwell_kring *kr);
 
 #endif /* _MEMWELL_KRING_H */

@@ -35,11 +35,13 @@ struct memwell_ep {
 };
 
 /**
- * memwell_ep_attach_kring() - attach to a ring the caller holds
- * @kr: the ring; the caller keeps its own reference
+ * memwell_ep_attach_ring() - attach to a ring the caller holds
+ * @kr: the ring: a source kind's (struct memwell_source_ops.start), which
+ *      memwell keeps alive until the kind's stop returns; the endpoint
+ *      takes its own reference
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
- * May sleep.
+ * Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -EINVAL (bad role, not a records
  * ring), -EPERM (the ring's flags do not let the kernel take that role:
@@ -47,8 +49,8 @@ struct memwell_ep {
  * consumers), -EBUSY (another kernel endpoint of that role is attached and
  * the side is single-owner) or -ENOMEM.
  */
-struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
-					   unsigned int role)
+struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
+					  unsigned int role)
 {
 	u32 flags = kr->layout.flags;
 	bool prod = role == MEMWELL_SIDE_PROD;
@@ -85,7 +87,7 @@ struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
 	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
 	return ep;
 }
-EXPORT_SYMBOL_GPL(memwell_ep_attach_kring);
+EXPORT_SYMBOL_GPL(memwell_ep_attach_ring);
 
 /**
  * memwell_ep_attach_fd() - attach to the ring of a /dev/memwell file descriptor
@@ -98,7 +100,7 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_kring);
  *
  * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
  * -ENXIO (not a /dev/memwell file with a ring), or an error of
- * memwell_ep_attach_kring().
+ * memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 {
@@ -109,7 +111,7 @@ struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 	if (!f.file)
 		return ERR_PTR(-EBADF);
 	kr = memwell_file_kring(f.file);
-	ep = kr ? memwell_ep_attach_kring(kr, role) : ERR_PTR(-ENXIO);
+	ep = kr ? memwell_ep_attach_ring(kr, role) : ERR_PTR(-ENXIO);
 	fdput(f);
 	return ep;
 }
@@ -126,7 +128,7 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_fd);
  * kernel threads run with full capabilities.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
- * (credentials), or an error of memwell_ep_attach_kring().
+ * (credentials), or an error of memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 {
@@ -138,7 +140,7 @@ struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 	if (!uid_eq(current_euid(), kr->creator) && !capable(CAP_SYS_ADMIN))
 		ep = ERR_PTR(-EACCES);
 	else
-		ep = memwell_ep_attach_kring(kr, role);
+		ep = memwell_ep_attach_ring(kr, role);
 	memwell_kring_put(kr);
 	return ep;
 }
