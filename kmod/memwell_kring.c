@@ -73,7 +73,6 @@ int memwell_name_check(const char *name)
 			return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_name_check);
 
 static int memwell_name_add(struct memwell_kring *kr)
 {
@@ -129,7 +128,6 @@ struct memwell_kring *memwell_kring_find(const char *name)
 	mutex_unlock(&memwell_names_lock);
 	return found;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_find);
 
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
@@ -165,7 +163,7 @@ int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l
 		return -E2BIG;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_check);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_check, MEMWELL_NS);
 
 static void memwell_kring_free_pages(struct memwell_kring *kr)
 {
@@ -236,7 +234,6 @@ void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side)
 	set_bit(side, &kr->wake_sides);
 	irq_work_queue(&kr->wake_work);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_kick_side);
 
 /*
  * The view's kick (G): a kernel participant released blocks and saw that
@@ -327,7 +324,6 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 	}
 	memwell_kring_lat_arm(kr);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_produced);
 
 /**
  * memwell_kring_set_wake() - set the ring's wake policy
@@ -348,7 +344,7 @@ int memwell_kring_set_wake(struct memwell_kring *kr,
 	memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_set_wake);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_set_wake, MEMWELL_NS);
 
 /**
  * memwell_kring_stats() - a copy of the ring's counters
@@ -368,7 +364,7 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 	st->consumers = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_CONSUMERS));
 	st->errors = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_ERRORS));
 }
-EXPORT_SYMBOL_GPL(memwell_kring_stats);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 					       unsigned long fail_at)
@@ -447,7 +443,7 @@ struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
 	return memwell_kring_new(c, ULONG_MAX);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_create);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -465,7 +461,7 @@ struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *
 {
 	return memwell_kring_new(c, fail_at);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_create_failing);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
 #endif
 
 /**
@@ -476,7 +472,7 @@ void memwell_kring_get(struct memwell_kring *kr)
 {
 	kref_get(&kr->ref);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_get);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_get, MEMWELL_NS);
 
 static void memwell_kring_release(struct kref *ref)
 {
@@ -505,7 +501,7 @@ void memwell_kring_put(struct memwell_kring *kr)
 {
 	kref_put(&kr->ref, memwell_kring_release);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_put);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_put, MEMWELL_NS);
 
 /**
  * memwell_kring_recover() - release what dead owners of one side held
@@ -529,7 +525,6 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_recover);
 
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side
@@ -550,7 +545,7 @@ void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 	else
 		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_wake);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_wake, MEMWELL_NS);
 
 /**
  * memwell_kring_counts() - rings and pages the module holds now
@@ -564,4 +559,4 @@ void memwell_kring_counts(long *rings, long *pages)
 	*rings = atomic_long_read(&memwell_kring_rings);
 	*pages = atomic_long_read(&memwell_kring_pages);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_counts);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_counts, MEMWELL_NS);

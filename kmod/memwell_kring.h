@@ -22,6 +22,14 @@
 
 struct memwell_source_ops;
 
+/*
+ * memwell.ko's internals that memwell_test.ko uses are exported with
+ * EXPORT_SYMBOL_NS_GPL(sym, MEMWELL_NS), and imported with
+ * MODULE_IMPORT_NS(MEMWELL_NS): the MEMWELL_INTERNAL namespace, which the
+ * public API (memwell_kernel.h, memwell_source.h) is not in.  Kbuild
+ * defines MEMWELL_NS, a bare token before 6.13 and a string literal since.
+ */
+
 /**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)

@@ -127,4 +127,4 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 		mask |= EPOLLHUP;
 	return mask;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_poll);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_poll, MEMWELL_NS);

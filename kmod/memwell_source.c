@@ -175,7 +175,7 @@ err_put:
 	module_put(ops->owner);
 	return err;
 }
-EXPORT_SYMBOL_GPL(memwell_source_attach);
+EXPORT_SYMBOL_NS_GPL(memwell_source_attach, MEMWELL_NS);
 
 /**
  * memwell_source_detach() - stop the ring's source instance, if any
@@ -200,4 +200,4 @@ void memwell_source_detach(struct memwell_kring *kr)
 	/* Last: @ops may go with its module. */
 	module_put(ops->owner);
 }
-EXPORT_SYMBOL_GPL(memwell_source_detach);
+EXPORT_SYMBOL_NS_GPL(memwell_source_detach, MEMWELL_NS);

@@ -969,3 +969,4 @@ kunit_test_suite(memwell_test_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for memwell");
+MODULE_IMPORT_NS(MEMWELL_NS);
