@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Kernel style gates as TAP: checkpatch --strict on kernel and uapi code,
-# sparse on the module (make C=2), and the uapi header compiled alone.
+# sparse on the modules (make C=2), no dependency cycle among the files of
+# kmod/ (scripts/kmod-cycles.sh, on the objects sparse's build left), and
+# the uapi headers compiled alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,7 @@ result() {	# result OK DESC [OUTPUT]
 	fi
 }
 
-echo "1..4"
+echo "1..6"
 
 # checkpatch ships in the kernel source package; extract just what it needs.
 top=$(basename "$tarball" .tar.xz)
@@ -44,9 +46,17 @@ out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
 	grep -E 'warning:|error:')
 result $([ -z "$out" ]; echo $?) "sparse (make C=2): kmod/" "$out"
 
+out=$(scripts/kmod-cycles.sh . 2>&1)
+result $? "no include or call cycle among the files of kmod/" "$out"
+
 # The uapi header must stand alone in both worlds.
 out=$(echo '#include "memwell.h"' | gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
 result $? "uapi/memwell.h compiles alone in user space" "$out"
+out=$(for h in uapi/memwell_gen.h uapi/memwell_sched.h uapi/memwell_sink.h; do
+	printf '#include "%s"\n' "${h#uapi/}" |
+		gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1 || echo "$h"
+done)
+result $([ -z "$out" ]; echo $?) "the source kinds' uapi headers compile alone" "$out"
 out=$(printf '#include "memwell_ring.h"\nint main(void){return 0;}\n' |
 	g++ -x c++ -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
 result $? "uapi/memwell_ring.h compiles as C++" "$out"
