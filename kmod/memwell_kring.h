@@ -31,6 +31,93 @@ struct memwell_source_ops;
  */
 
 /**
+ * struct memwell_kring_mem - a ring's memory
+ * @pages: @map_pages entries: page i backs byte i * PAGE_SIZE of the
+ *         mapping, so the data pages appear twice; index = mmap page offset
+ * @nr_pages: distinct pages allocated (the first @nr_pages entries)
+ * @map_pages: entries of @pages (layout.total_size >> PAGE_SHIFT)
+ * @base: vmap() of all of @pages: header, control areas, data twice
+ */
+struct memwell_kring_mem {
+	struct page **pages;
+	unsigned long nr_pages;
+	unsigned long map_pages;
+	void *base;
+};
+
+/**
+ * struct memwell_kring_reg - a ring in the name registry
+ * @name: the name given at creation, or empty
+ * @node: in the name registry while @name is not empty
+ * @creator: effective uid of the creating process
+ */
+struct memwell_kring_reg {
+	char name[MEMWELL_NAME_LEN];
+	struct list_head node;
+	kuid_t creator;
+};
+
+/**
+ * struct memwell_kring_wake - the wake policy for kernel producers
+ * @work: the irq_work that wakes sleepers for kernel participants
+ * @sides: bit per unsigned int that @work must wake
+ * @lat_timer: the latency bound of the wake policy
+ * @lat_armed: @lat_timer is queued (or about to be)
+ * @due_pos: records published before this producer position are due
+ *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
+ *           until the consumers reserved past it
+ * @never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
+ * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
+ *             are ready (at most half the ring)
+ * @latency_ns: but at most this long after a commit that did not wake
+ */
+struct memwell_kring_wake {
+	struct irq_work work;
+	unsigned long sides;
+	struct hrtimer lat_timer;
+	atomic_t lat_armed;
+	u64 due_pos;
+	bool never;
+	u64 watermark;
+	u64 latency_ns;
+};
+
+/**
+ * struct memwell_kring_lost - records kernel producers dropped, not yet
+ * reported by a MEMWELL_REC_LOST record
+ * @recs: records dropped since the last MEMWELL_REC_LOST record
+ * @bytes: and their payload bytes
+ * @begun: additions to @recs and @bytes begun
+ * @ended: and ended: a pair is consistent only when nothing is in flight
+ * @taking: a producer is taking the pair for a MEMWELL_REC_LOST record
+ */
+struct memwell_kring_lost {
+	atomic64_t recs;
+	atomic64_t bytes;
+	atomic64_t begun;
+	atomic64_t ended;
+	atomic_t taking;
+};
+
+/**
+ * struct memwell_kring_kern - the ring's kernel endpoints and source
+ * @prod: kernel producers attached now
+ * @cons: kernel consumers attached now
+ * @hup: the last kernel producer detached: poll() reports EPOLLHUP
+ * @src_lock: serialises attaching and detaching source instances
+ * @src_ops: the kind of @src
+ * @src: the attached source instance (memwell_source.h), or NULL
+ */
+struct memwell_kring_kern {
+	atomic_t prod;
+	atomic_t cons;
+	bool hup;
+	struct mutex src_lock;		/* serialises @src */
+	const struct memwell_source_ops *src_ops;
+	void *src;
+};
+
+/**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)
  * @layout: the geometry computed here from the creation request; the
@@ -38,38 +125,13 @@ struct memwell_source_ops;
  * @view: the kernel's private view, built from @layout
  * @wq: poll() sleepers of both sides
  * @recover_lock: one memwell_side_recover() at a time
- * @pages: @map_pages entries: page i backs byte i * PAGE_SIZE of the
- *         mapping, so the data pages appear twice; index = mmap page offset
- * @nr_pages: distinct pages allocated (the first @nr_pages entries)
- * @map_pages: entries of @pages (layout.total_size >> PAGE_SHIFT)
- * @base: vmap() of all of @pages: header, control areas, data twice
+ * @mem: its pages and their mapping in the kernel
  * @stats: the counters, in the header page at MEMWELL_STATS_OFFSET (user
  *         space maps it read-only); updated with atomic64 operations
- * @name: the name given at creation, or empty
- * @name_node: in the name registry while @name is not empty
- * @creator: effective uid of the creating process
- * @wake_work: the irq_work that wakes sleepers for kernel participants
- * @wake_sides: bit per unsigned int that @wake_work must wake
- * @lat_timer: the latency bound of the wake policy
- * @lat_armed: @lat_timer is queued (or about to be)
- * @due_pos: records published before this producer position are due
- *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
- *           until the consumers reserved past it
- * @wake_never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
- * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
- *             are ready (at most half the ring)
- * @latency_ns: but at most this long after a commit that did not wake
- * @kprod: kernel producers attached now; @kcons likewise consumers
- * @kcons: kernel consumers attached now
- * @hup: the last kernel producer detached: poll() reports EPOLLHUP
- * @lost_recs: records dropped since the last MEMWELL_REC_LOST record
- * @lost_bytes: and their payload bytes
- * @lost_begun: additions to @lost_recs and @lost_bytes begun
- * @lost_ended: and ended: a pair is consistent only when nothing is in flight
- * @lost_taking: a producer is taking the pair for a MEMWELL_REC_LOST record
- * @src_lock: serialises attaching and detaching source instances
- * @src_ops: the kind of @src
- * @src: the attached source instance (memwell_source.h), or NULL
+ * @reg: its name
+ * @wake: when kernel producers wake the consumers
+ * @lost: drops not reported yet
+ * @kern: kernel endpoints and the source instance
  */
 struct memwell_kring {
 	struct kref ref;
@@ -77,33 +139,12 @@ struct memwell_kring {
 	struct memwell_ring view;
 	wait_queue_head_t wq;
 	struct mutex recover_lock;	/* serialises memwell_side_recover() */
-	struct page **pages;
-	unsigned long nr_pages;
-	unsigned long map_pages;
-	void *base;
+	struct memwell_kring_mem mem;
 	struct memwell_ring_stats *stats;
-	char name[MEMWELL_NAME_LEN];
-	struct list_head name_node;
-	kuid_t creator;
-	struct irq_work wake_work;
-	unsigned long wake_sides;
-	struct hrtimer lat_timer;
-	atomic_t lat_armed;
-	u64 due_pos;
-	bool wake_never;
-	u64 watermark;
-	u64 latency_ns;
-	atomic_t kprod;
-	atomic_t kcons;
-	bool hup;
-	atomic64_t lost_recs;
-	atomic64_t lost_bytes;
-	atomic64_t lost_begun;
-	atomic64_t lost_ended;
-	atomic_t lost_taking;
-	struct mutex src_lock;		/* serialises @src */
-	const struct memwell_source_ops *src_ops;
-	void *src;
+	struct memwell_kring_reg reg;
+	struct memwell_kring_wake wake;
+	struct memwell_kring_lost lost;
+	struct memwell_kring_kern kern;
 };
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */

@@ -154,8 +154,8 @@ int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source 
 		err = memwell_source_check(kr, ops, s);
 	if (err)
 		goto err_put;
-	mutex_lock(&kr->src_lock);
-	if (kr->src) {
+	mutex_lock(&kr->kern.src_lock);
+	if (kr->kern.src) {
 		err = -EBUSY;
 		goto err_unlock;
 	}
@@ -164,13 +164,13 @@ int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source 
 		err = inst ? PTR_ERR(inst) : -ENOMEM;
 		goto err_unlock;
 	}
-	kr->src_ops = ops;
-	kr->src = inst;
-	mutex_unlock(&kr->src_lock);
+	kr->kern.src_ops = ops;
+	kr->kern.src = inst;
+	mutex_unlock(&kr->kern.src_lock);
 	return 0;
 
 err_unlock:
-	mutex_unlock(&kr->src_lock);
+	mutex_unlock(&kr->kern.src_lock);
 err_put:
 	module_put(ops->owner);
 	return err;
@@ -188,12 +188,12 @@ void memwell_source_detach(struct memwell_kring *kr)
 	const struct memwell_source_ops *ops;
 	void *inst;
 
-	mutex_lock(&kr->src_lock);
-	ops = kr->src_ops;
-	inst = kr->src;
-	kr->src_ops = NULL;
-	kr->src = NULL;
-	mutex_unlock(&kr->src_lock);
+	mutex_lock(&kr->kern.src_lock);
+	ops = kr->kern.src_ops;
+	inst = kr->kern.src;
+	kr->kern.src_ops = NULL;
+	kr->kern.src = NULL;
+	mutex_unlock(&kr->kern.src_lock);
 	if (!inst)
 		return;
 	ops->stop(inst);

@@ -418,7 +418,7 @@ static u64 st_wakeups(struct memwell_kring *kr)
 {
 	struct memwell_ring_stats st;
 
-	irq_work_sync(&kr->wake_work);
+	irq_work_sync(&kr->wake.work);
 	memwell_kring_stats(kr, &st);
 	return st.wakeups;
 }
@@ -483,7 +483,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	pol.latency_ns = 100 * NSEC_PER_MSEC;
 	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
 	/* Clamped to half the ring (16 KiB): a full ring still wakes. */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->watermark), 8192ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->wake.watermark), 8192ULL);
 	w = st_wakeups(kr);
 	st_sleeper(kr);
 	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
