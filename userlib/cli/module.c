@@ -69,22 +69,32 @@ static bool module_loaded(void)
 	return mod_loaded(MODNAME);
 }
 
+/* A loaded module's reference count, or -1. */
+static int mod_refcnt(const char *name)
+{
+	char p[128], buf[32];
+	int refs;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/module/%s/refcnt", name);
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	refs = fgets(buf, sizeof(buf), f) ? atoi(buf) : -1;
+	fclose(f);
+	return refs;
+}
+
 /*
  * References on memwell.ko beyond the modules using it: open or mapped
  * files.  -1 if unknown.
  */
 static int files_in_use(void)
 {
-	char buf[32];
-	int refs, holders = 0;
-	FILE *f = fopen("/sys/module/" MODNAME "/refcnt", "r");
+	int refs = mod_refcnt(MODNAME), holders = 0;
 	DIR *d;
 	struct dirent *e;
 
-	if (!f)
-		return -1;
-	refs = fgets(buf, sizeof(buf), f) ? atoi(buf) : -1;
-	fclose(f);
 	d = opendir("/sys/module/" MODNAME "/holders");
 	if (d) {
 		while ((e = readdir(d)))
@@ -396,7 +406,15 @@ int cmd_unload(int argc, char **argv)
 	need_root();
 	if (!module_loaded() && access("/proc/modules", F_OK) == 0)
 		cli_fail(ENOENT, "module %s is not loaded", MODNAME);
-	/* Busy: fail before unloading anything. */
+	/* Busy: fail before unloading anything; an attached source first. */
+	for (size_t i = 0; i < NR_SOURCES; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "memwell_%s", source_kinds[i]);
+		if (mod_refcnt(name) > 0)
+			cli_fail(EBUSY, "module %s is in use (a %s source is attached)",
+				 name, source_kinds[i]);
+	}
 	if (files_in_use() > 0)
 		cli_fail(EBUSY, "module %s is in use (a ring is open or mapped)", MODNAME);
 	/* The source kinds' modules use memwell.ko: they go first. */

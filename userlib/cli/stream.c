@@ -115,7 +115,7 @@ static const char *task_state(__u32 s)
 
 /*
  * A gen record's payload is the memwell_gen_byte() pattern and its check
- * memwell_gen_check() (uapi/memwell.h); with MEMWELL_GEN_F_HEADER_ONLY the
+ * memwell_gen_check() (uapi/memwell_gen.h); with MEMWELL_GEN_F_HEADER_ONLY the
  * kernel writes neither and check is 0.
  */
 static bool gen_check(const struct stream_state *st, const struct memwell_gen_rec *g,
