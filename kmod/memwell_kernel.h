@@ -6,8 +6,9 @@
  * rings), and moves records through it with the same lock-free core the
  * processes use.  docs/kernel-api.md describes it with an example module.
  *
- * Contexts: memwell_ep_attach_fd(), memwell_ep_attach_name() and memwell_ep_detach()
- * may sleep (process context only).  Everything else (reserve, commit,
+ * Contexts: memwell_ep_attach_fd(), memwell_ep_attach_name(),
+ * memwell_ep_attach_ring() and memwell_ep_detach() may sleep (process
+ * context only).  Everything else (reserve, commit,
  * discard, output, peek, release) is callable from process, softirq and
  * hardirq context (not NMI): it never sleeps, takes no lock and never waits
  * for another CPU; a full or empty ring gives -EAGAIN, a lost reservation
@@ -38,9 +39,16 @@
 #define MEMWELL_KF_ALL		(MEMWELL_KF_NO_WAKEUP | MEMWELL_KF_FORCE_WAKEUP)
 
 struct memwell_ep;
+/*
+ * A ring, opaque: a source kind (memwell_source.h) is handed the one it is
+ * attached to and attaches its endpoints with memwell_ep_attach_ring().
+ */
+struct memwell_kring;
 
 struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role);
 struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role);
+struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
+					  unsigned int role);
 void memwell_ep_detach(struct memwell_ep *ep);
 
 int memwell_ep_reserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec);

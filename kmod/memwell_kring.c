@@ -73,23 +73,22 @@ int memwell_name_check(const char *name)
 			return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_name_check);
 
 static int memwell_name_add(struct memwell_kring *kr)
 {
 	struct memwell_kring *o;
 	int err = 0;
 
-	if (!kr->name[0])
+	if (!kr->reg.name[0])
 		return 0;
 	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(o, &memwell_names, name_node) {
-		if (!strcmp(o->name, kr->name)) {
+	list_for_each_entry(o, &memwell_names, reg.node) {
+		if (!strcmp(o->reg.name, kr->reg.name)) {
 			err = -EEXIST;
 			goto out;
 		}
 	}
-	list_add(&kr->name_node, &memwell_names);
+	list_add(&kr->reg.node, &memwell_names);
 out:
 	mutex_unlock(&memwell_names_lock);
 	return err;
@@ -97,10 +96,10 @@ out:
 
 static void memwell_name_del(struct memwell_kring *kr)
 {
-	if (list_empty(&kr->name_node))
+	if (list_empty(&kr->reg.node))
 		return;
 	mutex_lock(&memwell_names_lock);
-	list_del_init(&kr->name_node);
+	list_del_init(&kr->reg.node);
 	mutex_unlock(&memwell_names_lock);
 }
 
@@ -119,8 +118,8 @@ struct memwell_kring *memwell_kring_find(const char *name)
 	if (!name || !name[0])
 		return NULL;
 	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(kr, &memwell_names, name_node) {
-		if (!strncmp(kr->name, name, MEMWELL_NAME_LEN) &&
+	list_for_each_entry(kr, &memwell_names, reg.node) {
+		if (!strncmp(kr->reg.name, name, MEMWELL_NAME_LEN) &&
 		    kref_get_unless_zero(&kr->ref)) {
 			found = kr;
 			break;
@@ -129,7 +128,6 @@ struct memwell_kring *memwell_kring_find(const char *name)
 	mutex_unlock(&memwell_names_lock);
 	return found;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_find);
 
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
@@ -165,16 +163,16 @@ int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l
 		return -E2BIG;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_check);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_check, MEMWELL_NS);
 
 static void memwell_kring_free_pages(struct memwell_kring *kr)
 {
 	unsigned long i;
 
 	/* Mapped pages keep the references vm_insert_pages() took. */
-	for (i = 0; i < kr->nr_pages; i++)
-		put_page(kr->pages[i]);
-	kvfree(kr->pages);
+	for (i = 0; i < kr->mem.nr_pages; i++)
+		put_page(kr->mem.pages[i]);
+	kvfree(kr->mem.pages);
 }
 
 static int memwell_kring_alloc_pages(struct memwell_kring *kr,
@@ -186,20 +184,20 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	unsigned long nr = data_first + data_pages;
 	unsigned long i;
 
-	kr->map_pages = l->total_size >> PAGE_SHIFT;
-	kr->pages = kvcalloc(kr->map_pages, sizeof(*kr->pages),
-			     GFP_KERNEL_ACCOUNT);
-	if (!kr->pages)
+	kr->mem.map_pages = l->total_size >> PAGE_SHIFT;
+	kr->mem.pages = kvcalloc(kr->mem.map_pages, sizeof(*kr->mem.pages),
+				 GFP_KERNEL_ACCOUNT);
+	if (!kr->mem.pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		struct page *page = i == fail_at ? NULL : alloc_page(MEMWELL_KRING_GFP);
 
 		if (!page)
 			return -ENOMEM;
-		kr->pages[i] = page;
+		kr->mem.pages[i] = page;
 		if (i >= data_first)
-			kr->pages[i + data_pages] = page;
-		kr->nr_pages = i + 1;
+			kr->mem.pages[i + data_pages] = page;
+		kr->mem.nr_pages = i + 1;
 		/* Up to max_ring_kib of pages: stay preemptible and killable. */
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -211,11 +209,11 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 /* The irq_work: wake what kernel participants asked for, in hardirq context. */
 static void memwell_kring_wake_work(struct irq_work *w)
 {
-	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake_work);
+	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake.work);
 	int s;
 
 	for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
-		if (test_and_clear_bit(s, &kr->wake_sides)) {
+		if (test_and_clear_bit(s, &kr->wake.sides)) {
 			memwell_stat_add(kr, MEMWELL_STAT_WAKEUPS, 1);
 			memwell_kring_wake(kr, s);
 		}
@@ -233,10 +231,9 @@ static void memwell_kring_wake_work(struct irq_work *w)
  */
 void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side)
 {
-	set_bit(side, &kr->wake_sides);
-	irq_work_queue(&kr->wake_work);
+	set_bit(side, &kr->wake.sides);
+	irq_work_queue(&kr->wake.work);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_kick_side);
 
 /*
  * The view's kick (G): a kernel participant released blocks and saw that
@@ -255,17 +252,17 @@ static void memwell_kring_kick(struct memwell_ring *r,
  */
 static void memwell_kring_set_due(struct memwell_kring *kr)
 {
-	WRITE_ONCE(kr->due_pos,
+	WRITE_ONCE(kr->wake.due_pos,
 		   __memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
 }
 
 /* The latency bound expired: wake consumers if records wait for them. */
 static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 {
-	struct memwell_kring *kr = container_of(t, struct memwell_kring, lat_timer);
+	struct memwell_kring *kr = container_of(t, struct memwell_kring, wake.lat_timer);
 
-	atomic_set(&kr->lat_armed, 0);
-	if (READ_ONCE(kr->wake_never) || !memwell_ready_blocks(&kr->view))
+	atomic_set(&kr->wake.lat_armed, 0);
+	if (READ_ONCE(kr->wake.never) || !memwell_ready_blocks(&kr->view))
 		return HRTIMER_NORESTART;
 	/* poll() reports what is ready now, whatever the watermark. */
 	memwell_kring_set_due(kr);
@@ -285,10 +282,10 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
  */
 void memwell_kring_lat_arm(struct memwell_kring *kr)
 {
-	u64 lat = READ_ONCE(kr->latency_ns);
+	u64 lat = READ_ONCE(kr->wake.latency_ns);
 
-	if (lat && !atomic_xchg(&kr->lat_armed, 1))
-		hrtimer_start(&kr->lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
+	if (lat && !atomic_xchg(&kr->wake.lat_armed, 1))
+		hrtimer_start(&kr->wake.lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
 }
 
 /**
@@ -313,13 +310,13 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 		return;
 	}
-	if (READ_ONCE(kr->wake_never))
+	if (READ_ONCE(kr->wake.never))
 		return;
 	/* (G): our release_pos store before the load of waiters. */
 	smp_mb();
 	if (!READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters))
 		return;
-	wm = READ_ONCE(kr->watermark);
+	wm = READ_ONCE(kr->wake.watermark);
 	if (!(kflags & MEMWELL_KF_NO_WAKEUP) &&
 	    (!wm || (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm)) {
 		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
@@ -327,7 +324,6 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 	}
 	memwell_kring_lat_arm(kr);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_produced);
 
 /**
  * memwell_kring_set_wake() - set the ring's wake policy
@@ -343,15 +339,15 @@ int memwell_kring_set_wake(struct memwell_kring *kr,
 			      p->latency_ns > MEMWELL_WAKE_LATENCY_MAX_NS))
 		return -EINVAL;
 	/* A full ring must still wake its consumers: at most half of it. */
-	WRITE_ONCE(kr->watermark, min_t(u64, p->watermark,
-					(kr->view.count << kr->layout.block_shift) / 2));
-	WRITE_ONCE(kr->latency_ns, p->latency_ns);
-	WRITE_ONCE(kr->wake_never, !!(p->flags & MEMWELL_WAKE_NEVER));
+	WRITE_ONCE(kr->wake.watermark, min_t(u64, p->watermark,
+					     (kr->view.count << kr->layout.block_shift) / 2));
+	WRITE_ONCE(kr->wake.latency_ns, p->latency_ns);
+	WRITE_ONCE(kr->wake.never, !!(p->flags & MEMWELL_WAKE_NEVER));
 	/* Whoever sleeps now must re-evaluate under the new policy. */
 	memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_set_wake);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_set_wake, MEMWELL_NS);
 
 /**
  * memwell_kring_stats() - a copy of the ring's counters
@@ -371,7 +367,7 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 	st->consumers = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_CONSUMERS));
 	st->errors = atomic64_read(memwell_stat_ptr(kr, MEMWELL_STAT_ERRORS));
 }
-EXPORT_SYMBOL_GPL(memwell_kring_stats);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 					       unsigned long fail_at)
@@ -387,20 +383,20 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	if (!kr)
 		return ERR_PTR(-ENOMEM);
 	kr->layout = l;
-	INIT_LIST_HEAD(&kr->name_node);
+	INIT_LIST_HEAD(&kr->reg.node);
 	err = memwell_kring_alloc_pages(kr, fail_at);
 	if (err)
 		goto err_free_pages;
 	err = -ENOMEM;
-	if (fail_at == kr->nr_pages)
+	if (fail_at == kr->mem.nr_pages)
 		goto err_free_pages;
-	kr->base = vmap(kr->pages, kr->map_pages, VM_MAP, PAGE_KERNEL);
-	if (!kr->base)
+	kr->mem.base = vmap(kr->mem.pages, kr->mem.map_pages, VM_MAP, PAGE_KERNEL);
+	if (!kr->mem.base)
 		goto err_free_pages;
 
 	/* Shared state from our own layout; the view never reads it back. */
-	memwell_ring_format(kr->base, &kr->layout);
-	memwell_ring_view(&kr->view, kr->base, &kr->layout,
+	memwell_ring_format(kr->mem.base, &kr->layout);
+	memwell_ring_view(&kr->view, kr->mem.base, &kr->layout,
 			  MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) |
 			  MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	kr->view.kick = memwell_kring_kick;
@@ -411,25 +407,25 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 		     MEMWELL_STAT_ERRORS * sizeof(u64));
 	BUILD_BUG_ON(MEMWELL_STATS_OFFSET + sizeof(struct memwell_ring_stats) >
 		     PAGE_SIZE);
-	kr->stats = kr->base + MEMWELL_STATS_OFFSET;
+	kr->stats = kr->mem.base + MEMWELL_STATS_OFFSET;
 	init_waitqueue_head(&kr->wq);
 	mutex_init(&kr->recover_lock);
-	mutex_init(&kr->src_lock);
-	init_irq_work(&kr->wake_work, memwell_kring_wake_work);
-	hrtimer_init(&kr->lat_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	kr->lat_timer.function = memwell_kring_lat_fn;
-	kr->creator = current_euid();
-	memcpy(kr->name, c->name, sizeof(kr->name));
+	mutex_init(&kr->kern.src_lock);
+	init_irq_work(&kr->wake.work, memwell_kring_wake_work);
+	hrtimer_init(&kr->wake.lat_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	kr->wake.lat_timer.function = memwell_kring_lat_fn;
+	kr->reg.creator = current_euid();
+	memcpy(kr->reg.name, c->name, sizeof(kr->reg.name));
 	err = memwell_name_add(kr);
 	if (err)
 		goto err_vunmap;
 	kref_init(&kr->ref);
 	atomic_long_inc(&memwell_kring_rings);
-	atomic_long_add(kr->nr_pages, &memwell_kring_pages);
+	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
 	return kr;
 
 err_vunmap:
-	vunmap(kr->base);
+	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
 	kfree(kr);
@@ -450,7 +446,7 @@ struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
 	return memwell_kring_new(c, ULONG_MAX);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_create);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -468,7 +464,7 @@ struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *
 {
 	return memwell_kring_new(c, fail_at);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_create_failing);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
 #endif
 
 /**
@@ -479,7 +475,7 @@ void memwell_kring_get(struct memwell_kring *kr)
 {
 	kref_get(&kr->ref);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_get);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_get, MEMWELL_NS);
 
 static void memwell_kring_release(struct kref *ref)
 {
@@ -487,11 +483,11 @@ static void memwell_kring_release(struct kref *ref)
 
 	memwell_name_del(kr);
 	/* Nothing can queue them any more: no participant holds the ring. */
-	hrtimer_cancel(&kr->lat_timer);
-	irq_work_sync(&kr->wake_work);
-	atomic_long_sub(kr->nr_pages, &memwell_kring_pages);
+	hrtimer_cancel(&kr->wake.lat_timer);
+	irq_work_sync(&kr->wake.work);
+	atomic_long_sub(kr->mem.nr_pages, &memwell_kring_pages);
 	atomic_long_dec(&memwell_kring_rings);
-	vunmap(kr->base);
+	vunmap(kr->mem.base);
 	memwell_kring_free_pages(kr);
 	kfree(kr);
 }
@@ -508,7 +504,7 @@ void memwell_kring_put(struct memwell_kring *kr)
 {
 	kref_put(&kr->ref, memwell_kring_release);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_put);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_put, MEMWELL_NS);
 
 /**
  * memwell_kring_recover() - release what dead owners of one side held
@@ -532,7 +528,6 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_recover);
 
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side
@@ -549,11 +544,11 @@ void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 	xchg(&kr->view.side[side]->waiters, 0U);
 	if (side == MEMWELL_SIDE_CONS)
 		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM |
-					   (READ_ONCE(kr->hup) ? EPOLLHUP : 0));
+					   (READ_ONCE(kr->kern.hup) ? EPOLLHUP : 0));
 	else
 		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_wake);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_wake, MEMWELL_NS);
 
 /**
  * memwell_kring_counts() - rings and pages the module holds now
@@ -567,4 +562,4 @@ void memwell_kring_counts(long *rings, long *pages)
 	*rings = atomic_long_read(&memwell_kring_rings);
 	*pages = atomic_long_read(&memwell_kring_pages);
 }
-EXPORT_SYMBOL_GPL(memwell_kring_counts);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_counts, MEMWELL_NS);

@@ -20,6 +20,103 @@
 
 #include "memwell_ring.h"
 
+struct memwell_source_ops;
+
+/*
+ * memwell.ko's internals that memwell_test.ko uses are exported with
+ * EXPORT_SYMBOL_NS_GPL(sym, MEMWELL_NS), and imported with
+ * MODULE_IMPORT_NS(MEMWELL_NS): the MEMWELL_INTERNAL namespace, which the
+ * public API (memwell_kernel.h, memwell_source.h) is not in.  Kbuild
+ * defines MEMWELL_NS, a bare token before 6.13 and a string literal since.
+ */
+
+/**
+ * struct memwell_kring_mem - a ring's memory
+ * @pages: @map_pages entries: page i backs byte i * PAGE_SIZE of the
+ *         mapping, so the data pages appear twice; index = mmap page offset
+ * @nr_pages: distinct pages allocated (the first @nr_pages entries)
+ * @map_pages: entries of @pages (layout.total_size >> PAGE_SHIFT)
+ * @base: vmap() of all of @pages: header, control areas, data twice
+ */
+struct memwell_kring_mem {
+	struct page **pages;
+	unsigned long nr_pages;
+	unsigned long map_pages;
+	void *base;
+};
+
+/**
+ * struct memwell_kring_reg - a ring in the name registry
+ * @name: the name given at creation, or empty
+ * @node: in the name registry while @name is not empty
+ * @creator: effective uid of the creating process
+ */
+struct memwell_kring_reg {
+	char name[MEMWELL_NAME_LEN];
+	struct list_head node;
+	kuid_t creator;
+};
+
+/**
+ * struct memwell_kring_wake - the wake policy for kernel producers
+ * @work: the irq_work that wakes sleepers for kernel participants
+ * @sides: bit per unsigned int that @work must wake
+ * @lat_timer: the latency bound of the wake policy
+ * @lat_armed: @lat_timer is queued (or about to be)
+ * @due_pos: records published before this producer position are due
+ *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
+ *           until the consumers reserved past it
+ * @never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
+ * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
+ *             are ready (at most half the ring)
+ * @latency_ns: but at most this long after a commit that did not wake
+ */
+struct memwell_kring_wake {
+	struct irq_work work;
+	unsigned long sides;
+	struct hrtimer lat_timer;
+	atomic_t lat_armed;
+	u64 due_pos;
+	bool never;
+	u64 watermark;
+	u64 latency_ns;
+};
+
+/**
+ * struct memwell_kring_lost - records kernel producers dropped, not yet
+ * reported by a MEMWELL_REC_LOST record
+ * @recs: records dropped since the last MEMWELL_REC_LOST record
+ * @bytes: and their payload bytes
+ * @begun: additions to @recs and @bytes begun
+ * @ended: and ended: a pair is consistent only when nothing is in flight
+ * @taking: a producer is taking the pair for a MEMWELL_REC_LOST record
+ */
+struct memwell_kring_lost {
+	atomic64_t recs;
+	atomic64_t bytes;
+	atomic64_t begun;
+	atomic64_t ended;
+	atomic_t taking;
+};
+
+/**
+ * struct memwell_kring_kern - the ring's kernel endpoints and source
+ * @prod: kernel producers attached now
+ * @cons: kernel consumers attached now
+ * @hup: the last kernel producer detached: poll() reports EPOLLHUP
+ * @src_lock: serialises attaching and detaching source instances
+ * @src_ops: the kind of @src
+ * @src: the attached source instance (memwell_source.h), or NULL
+ */
+struct memwell_kring_kern {
+	atomic_t prod;
+	atomic_t cons;
+	bool hup;
+	struct mutex src_lock;		/* serialises @src */
+	const struct memwell_source_ops *src_ops;
+	void *src;
+};
+
 /**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)
@@ -28,37 +125,13 @@
  * @view: the kernel's private view, built from @layout
  * @wq: poll() sleepers of both sides
  * @recover_lock: one memwell_side_recover() at a time
- * @pages: @map_pages entries: page i backs byte i * PAGE_SIZE of the
- *         mapping, so the data pages appear twice; index = mmap page offset
- * @nr_pages: distinct pages allocated (the first @nr_pages entries)
- * @map_pages: entries of @pages (layout.total_size >> PAGE_SHIFT)
- * @base: vmap() of all of @pages: header, control areas, data twice
+ * @mem: its pages and their mapping in the kernel
  * @stats: the counters, in the header page at MEMWELL_STATS_OFFSET (user
  *         space maps it read-only); updated with atomic64 operations
- * @name: the name given at creation, or empty
- * @name_node: in the name registry while @name is not empty
- * @creator: effective uid of the creating process
- * @wake_work: the irq_work that wakes sleepers for kernel participants
- * @wake_sides: bit per unsigned int that @wake_work must wake
- * @lat_timer: the latency bound of the wake policy
- * @lat_armed: @lat_timer is queued (or about to be)
- * @due_pos: records published before this producer position are due
- *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
- *           until the consumers reserved past it
- * @wake_never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
- * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
- *             are ready (at most half the ring)
- * @latency_ns: but at most this long after a commit that did not wake
- * @kprod: kernel producers attached now; @kcons likewise consumers
- * @kcons: kernel consumers attached now
- * @hup: the last kernel producer detached: poll() reports EPOLLHUP
- * @lost_recs: records dropped since the last MEMWELL_REC_LOST record
- * @lost_bytes: and their payload bytes
- * @lost_begun: additions to @lost_recs and @lost_bytes begun
- * @lost_ended: and ended: a pair is consistent only when nothing is in flight
- * @lost_taking: a producer is taking the pair for a MEMWELL_REC_LOST record
- * @src_lock: serialises attaching and detaching built-in sources
- * @src: the attached built-in source or sink, or NULL
+ * @reg: its name
+ * @wake: when kernel producers wake the consumers
+ * @lost: drops not reported yet
+ * @kern: kernel endpoints and the source instance
  */
 struct memwell_kring {
 	struct kref ref;
@@ -66,35 +139,13 @@ struct memwell_kring {
 	struct memwell_ring view;
 	wait_queue_head_t wq;
 	struct mutex recover_lock;	/* serialises memwell_side_recover() */
-	struct page **pages;
-	unsigned long nr_pages;
-	unsigned long map_pages;
-	void *base;
+	struct memwell_kring_mem mem;
 	struct memwell_ring_stats *stats;
-	char name[MEMWELL_NAME_LEN];
-	struct list_head name_node;
-	kuid_t creator;
-	struct irq_work wake_work;
-	unsigned long wake_sides;
-	struct hrtimer lat_timer;
-	atomic_t lat_armed;
-	u64 due_pos;
-	bool wake_never;
-	u64 watermark;
-	u64 latency_ns;
-	atomic_t kprod;
-	atomic_t kcons;
-	bool hup;
-	atomic64_t lost_recs;
-	atomic64_t lost_bytes;
-	atomic64_t lost_begun;
-	atomic64_t lost_ended;
-	atomic_t lost_taking;
-	struct mutex src_lock;		/* serialises @src */
-	struct memwell_src *src;
+	struct memwell_kring_reg reg;
+	struct memwell_kring_wake wake;
+	struct memwell_kring_lost lost;
+	struct memwell_kring_kern kern;
 };
-
-struct memwell_src;
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */
 enum memwell_stat {
@@ -149,12 +200,8 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
 /* memwell_main.c: the ring of a /dev/memwell file, or NULL. */
 struct memwell_kring *memwell_file_kring(struct file *file);
 
-/* memwell_kapi.c */
-struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
-					   unsigned int role);
-
-/* Built-in sources and sinks (memwell_src*.c, memwell_sink.c). */
-int memwell_src_attach(struct memwell_kring *kr, const struct memwell_source *s);
-void memwell_src_detach(struct memwell_kring *kr);
+/* memwell_source.c: MEMWELL_IOC_ATTACH and MEMWELL_IOC_DETACH. */
+int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source *s);
+void memwell_source_detach(struct memwell_kring *kr);
 
 #endif /* _MEMWELL_KRING_H */

@@ -51,8 +51,8 @@ static int memwell_fop_release(struct inode *inode, struct file *file)
 	struct memwell_kring *kr = file->private_data;
 
 	if (kr) {
-		/* Built-in sources and sinks live as long as the file. */
-		memwell_src_detach(kr);
+		/* Source instances live as long as the file at most. */
+		memwell_source_detach(kr);
 		memwell_kring_put(kr);
 	}
 	return 0;
@@ -222,7 +222,7 @@ static long memwell_ioctl_attach(struct file *file, void __user *uarg)
 	err = memwell_copy_sized(&s, sizeof(s), uarg);
 	if (err)
 		return err;
-	return memwell_src_attach(kr, &s);
+	return memwell_source_attach(kr, &s);
 }
 
 static long memwell_ioctl_detach(struct file *file)
@@ -231,7 +231,7 @@ static long memwell_ioctl_detach(struct file *file)
 
 	if (!kr)
 		return -ENXIO;
-	memwell_src_detach(kr);
+	memwell_source_detach(kr);
 	return 0;
 }
 

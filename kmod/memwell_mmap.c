@@ -88,5 +88,5 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 	vma->vm_ops = &memwell_vm_ops;
 
 	/* The page array is indexed by mmap page offset; data is in it twice. */
-	return vm_insert_pages(vma, vma->vm_start, kr->pages + pgoff, &num);
+	return vm_insert_pages(vma, vma->vm_start, kr->mem.pages + pgoff, &num);
 }

@@ -61,10 +61,10 @@ static bool memwell_kring_readable(struct memwell_kring *kr)
 		return false;
 	if (!(kr->layout.flags & MEMWELL_F_KERNEL_PROD))
 		return true;
-	wm = READ_ONCE(kr->watermark);
-	if (!wm || READ_ONCE(kr->hup))
+	wm = READ_ONCE(kr->wake.watermark);
+	if (!wm || READ_ONCE(kr->kern.hup))
 		return true;
-	if ((s64)(READ_ONCE(kr->due_pos) -
+	if ((s64)(READ_ONCE(kr->wake.due_pos) -
 		  READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->reserve_pos)) > 0)
 		return true;
 	return (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm;
@@ -123,8 +123,8 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 	    memwell_ready_blocks(&kr->view))
 		memwell_kring_lat_arm(kr);
 	/* The last kernel producer detached: nothing more will come. */
-	if (READ_ONCE(kr->hup))
+	if (READ_ONCE(kr->kern.hup))
 		mask |= EPOLLHUP;
 	return mask;
 }
-EXPORT_SYMBOL_GPL(memwell_kring_poll);
+EXPORT_SYMBOL_NS_GPL(memwell_kring_poll, MEMWELL_NS);

@@ -1,28 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sink: a kthread consuming a MEMWELL_F_KERNEL_CONS ring that processes
- * fill with gen records (struct memwell_gen_rec and the memwell_gen_byte()
- * pattern).  It checks each producer's sequence (every record, from 0, no
- * gap) and each checksum, counts the records it releases (stats consumed)
- * and the bad ones (stats errors), and reports the first few of those with
- * a rate-limited pr_err.  Records are user-writable while it reads them: a
- * lying producer only makes it count errors.  MEMWELL_REC_LOST records
- * are not gen records and are skipped.
+ * memwell_sink.ko, the sink kind (uapi/memwell_sink.h): a kthread
+ * consuming a MEMWELL_F_KERNEL_CONS ring that processes fill with gen
+ * records (struct memwell_gen_rec and the memwell_gen_byte() pattern).  It
+ * checks each producer's sequence (every record, from 0, no gap) and each
+ * checksum, counts the records it releases (stats consumed) and the bad
+ * ones (stats errors), and reports the first few of those with a
+ * rate-limited pr_err.  Records are user-writable while it reads them: a
+ * lying producer only makes it count errors.  MEMWELL_REC_LOST records are
+ * not gen records and are skipped.
  */
 #include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
-#include "memwell_src.h"
+#include "memwell_sink.h"
+#include "memwell_source.h"
+
+/* Producers a sink tracks sequences for; higher indexes are errors. */
+#define MEMWELL_SINK_PRODUCERS		256U
 
 /**
  * struct memwell_sink - a sink
- * @src: the source
  * @ep: its consumer endpoint
  * @task: its kthread
  * @next: the sequence expected next from each producer
  */
 struct memwell_sink {
-	struct memwell_src src;
 	struct memwell_ep *ep;
 	struct task_struct *task;
 	u64 next[MEMWELL_SINK_PRODUCERS];
@@ -90,9 +95,9 @@ static int memwell_sink_thread(void *arg)
 	return 0;
 }
 
-static void memwell_sink_stop(struct memwell_src *src)
+static void memwell_sink_stop(void *inst)
 {
-	struct memwell_sink *k = container_of(src, struct memwell_sink, src);
+	struct memwell_sink *k = inst;
 
 	kthread_stop(k->task);
 	put_task_struct(k->task);
@@ -100,16 +105,23 @@ static void memwell_sink_stop(struct memwell_src *src)
 	kvfree(k);
 }
 
-/**
- * memwell_sink_start() - start a sink
- * @kr: the ring, checked by memwell_src_check()
- *
- * May sleep.
- *
- * Return: the sink, or ERR_PTR() of -ENOMEM, an error of
- * memwell_ep_attach_kring() or of kthread_create().
+/* It takes no parameters. */
+static int memwell_sink_validate(const struct memwell_source *s,
+				 u32 ring_flags, u64 rec_max)
+{
+	if (s->context || s->producers || s->record_size || s->count ||
+	    s->rate)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Start a sink on a ring memwell checked.  May sleep.  Returns the sink,
+ * or ERR_PTR() of -ENOMEM, an error of memwell_ep_attach_ring() or of
+ * kthread_create().
  */
-struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
+static void *memwell_sink_start(struct memwell_kring *kr,
+				const struct memwell_source *p)
 {
 	struct memwell_sink *k;
 	struct task_struct *t;
@@ -118,8 +130,7 @@ struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
 	k = kvzalloc(sizeof(*k), GFP_KERNEL);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
-	k->src.stop = memwell_sink_stop;
-	k->ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS);
+	k->ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
 	if (IS_ERR(k->ep)) {
 		err = PTR_ERR(k->ep);
 		goto err_free;
@@ -132,7 +143,7 @@ struct memwell_src *memwell_sink_start(struct memwell_kring *kr)
 	get_task_struct(t);
 	k->task = t;
 	wake_up_process(t);
-	return &k->src;
+	return k;
 
 err_detach:
 	memwell_ep_detach(k->ep);
@@ -140,3 +151,31 @@ err_free:
 	kvfree(k);
 	return ERR_PTR(err);
 }
+
+/* A kthread on the caller's behalf: CAP_SYS_ADMIN. */
+static struct memwell_source_ops memwell_sink_ops = {
+	.kind = MEMWELL_SRC_SINK,
+	.name = "sink",
+	.owner = THIS_MODULE,
+	.sides = MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS),
+	.priv = MEMWELL_SOURCE_PRIV_ADMIN,
+	.check = memwell_sink_validate,
+	.start = memwell_sink_start,
+	.stop = memwell_sink_stop,
+};
+
+static int __init memwell_sink_init(void)
+{
+	return memwell_source_register(&memwell_sink_ops);
+}
+
+static void __exit memwell_sink_exit(void)
+{
+	memwell_source_unregister(&memwell_sink_ops);
+}
+
+module_init(memwell_sink_init);
+module_exit(memwell_sink_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("memwell: the sink kind (consumes and verifies gen records)");

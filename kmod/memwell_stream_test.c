@@ -3,12 +3,15 @@
  * KUnit suite "memwell_stream": kernel-to-user streaming through the
  * in-kernel API (memwell_kernel.h).  Producers in a kthread, a timer
  * (softirq) and an hrtimer (hardirq) write into one ring at once while the
- * test consumes and verifies every sequence; the built-in gen source in
- * each context; wake policies (adaptive, watermark, latency bound, never,
- * per-call flags) counted in the stats; drop accounting and the LOST
- * record; endpoint lifetimes and EPOLLHUP; names and credentials; source
- * validation.  The test plays the user-space consumer through the ring's
- * own kernel view.  Built into memwell_test.ko with the suite "memwell".
+ * test consumes and verifies every sequence; the gen source kind
+ * (memwell_gen.ko, through the registry) in each context; wake policies
+ * (adaptive, watermark, latency bound, never, per-call flags) counted in
+ * the stats; drop accounting and the LOST record; endpoint lifetimes and
+ * EPOLLHUP; names and credentials; source validation (memwell_sink.ko too)
+ * and the registry of source kinds with a kind of its own.  The test plays
+ * the user-space consumer through the ring's own kernel view.  Built into
+ * memwell_test.ko with the suite "memwell"; load memwell_gen.ko and
+ * memwell_sink.ko first.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -19,8 +22,11 @@
 #include <linux/kthread.h>
 #include <linux/timer.h>
 
+#include "memwell_gen.h"
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_sink.h"
+#include "memwell_source.h"
 
 #define ST_PRODS	3
 #define ST_PAYLOAD	40	/* gen header + 24 pattern bytes */
@@ -187,7 +193,7 @@ static void memwell_stream_test_contexts(struct kunit *test)
 	for (i = 0; i < ST_PRODS; i++) {
 		p[i].idx = i;
 		p[i].count = 600;
-		p[i].ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+		p[i].ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
 	}
 	p[0].task = kthread_run(st_thread, &p[0], "memwell_st");
@@ -271,7 +277,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		p[i].idx = i;
 		p[i].count = 20000;
-		p[i].ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+		p[i].ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].ep));
 		p[i].task = kthread_run(st_flat_thread, &p[i], "memwell_st%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(p[i].task));
@@ -307,7 +313,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
-/* The built-in gen source in each context, two producers, verified. */
+/* The gen source in each context, two producers, verified. */
 static void memwell_stream_test_gen(struct kunit *test)
 {
 	u32 ctx;
@@ -325,8 +331,8 @@ static void memwell_stream_test_gen(struct kunit *test)
 		struct st_check c = {};
 		unsigned long end = jiffies + 30 * HZ;
 
-		KUNIT_ASSERT_EQ(test, memwell_src_attach(kr, &s), 0);
-		KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &s), -EBUSY);
+		KUNIT_ASSERT_EQ(test, memwell_source_attach(kr, &s), 0);
+		KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -EBUSY);
 		/* Done when the source detached its producers (EPOLLHUP). */
 		while (time_before(jiffies, end)) {
 			if (!st_drain(kr, &c)) {
@@ -344,7 +350,7 @@ static void memwell_stream_test_gen(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, c.next[1], 400ULL, "context %u", ctx);
 		KUNIT_EXPECT_EQ(test, c.gaps, st.dropped);
 		KUNIT_EXPECT_EQ(test, c.records, st.produced);
-		memwell_src_detach(kr);
+		memwell_source_detach(kr);
 		memwell_kring_put(kr);
 	}
 }
@@ -368,7 +374,7 @@ static void memwell_stream_test_gen_header_only(struct kunit *test)
 
 	/* Whatever the ring held stays: gen must not touch the payload. */
 	memset(kr->view.data, 0x5a, (size_t)kr->view.count << kr->view.block_shift);
-	KUNIT_ASSERT_EQ(test, memwell_src_attach(kr, &s), 0);
+	KUNIT_ASSERT_EQ(test, memwell_source_attach(kr, &s), 0);
 	while (time_before(jiffies, end)) {
 		const struct memwell_gen_rec *h;
 		const u8 *pay;
@@ -403,7 +409,7 @@ static void memwell_stream_test_gen_header_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, next, 300ULL);
 	KUNIT_EXPECT_EQ(test, st.produced + st.dropped, 300ULL);
 	KUNIT_EXPECT_EQ(test, dropped, st.dropped);
-	memwell_src_detach(kr);
+	memwell_source_detach(kr);
 	memwell_kring_put(kr);
 }
 
@@ -413,7 +419,7 @@ static u64 st_wakeups(struct memwell_kring *kr)
 {
 	struct memwell_ring_stats st;
 
-	irq_work_sync(&kr->wake_work);
+	irq_work_sync(&kr->wake.work);
 	memwell_kring_stats(kr, &st);
 	return st.wakeups;
 }
@@ -429,7 +435,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
 	struct memwell_wake_policy pol = { .size = sizeof(pol) };
-	struct memwell_ep *ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	u8 buf[56] = {};
 	struct st_check c = {};
 	u64 w;
@@ -478,7 +484,7 @@ static void memwell_stream_test_wake(struct kunit *test)
 	pol.latency_ns = 100 * NSEC_PER_MSEC;
 	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
 	/* Clamped to half the ring (16 KiB): a full ring still wakes. */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->watermark), 8192ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->wake.watermark), 8192ULL);
 	w = st_wakeups(kr);
 	st_sleeper(kr);
 	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
@@ -551,7 +557,7 @@ static void memwell_stream_test_wait_rearm(struct kunit *test)
 	struct task_struct *t;
 	u8 buf[8] = {};
 
-	w.ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS);
+	w.ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(w.ep));
 	init_completion(&w.started);
 	init_completion(&w.woken);
@@ -580,7 +586,7 @@ static void memwell_stream_test_drops(struct kunit *test)
 	/* 64 blocks of 64 bytes; a 40-byte payload takes one block. */
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD, 6, 6, NULL);
-	struct memwell_ep *ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	struct st_prod p = { .count = ~0ULL };
 	struct memwell_ring_stats st;
 	struct memwell_rec rec;
@@ -641,14 +647,14 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	u8 buf[16] = {};
 
 	memwell_kring_counts(&rings0, &pages);
-	a = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
-	b = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	b = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 2ULL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS)),
 			-EPERM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, 7)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_ring(kr, 7)), -EINVAL);
 	/* The creating file goes away: the producers keep the ring. */
 	memwell_kring_put(kr);
 	memwell_kring_counts(&rings, &pages);
@@ -669,18 +675,18 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 
 	/* A single-owner side takes one kernel producer. */
 	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
-	a = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD)),
 			-EBUSY);
 	memwell_ep_detach(a);
 	memwell_kring_put(kr);
 
 	/* No kernel flag, no kernel endpoint. */
 	kr = st_ring(test, MEMWELL_F_RECORDS, 6, 8, NULL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD)),
 			-EPERM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_kring(kr, MEMWELL_SIDE_CONS)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS)),
 			-EPERM);
 	memwell_kring_put(kr);
 }
@@ -765,11 +771,12 @@ static void memwell_stream_test_sources(struct kunit *test)
 #define ST_SRC(field, val, err) do {					\
 		s = ok;							\
 		s.field = val;						\
-		KUNIT_EXPECT_EQ_MSG(test, memwell_src_attach(kr, &s), err, \
+		KUNIT_EXPECT_EQ_MSG(test, memwell_source_attach(kr, &s), err, \
 				    #field " = " #val);			\
 	} while (0)
-	ST_SRC(kind, 0, -EINVAL);
-	ST_SRC(kind, 9, -EINVAL);
+	/* No kind 0; kind 9 is not loaded. */
+	ST_SRC(kind, 0, -ENOENT);
+	ST_SRC(kind, 9, -ENOENT);
 	ST_SRC(flags, 2, -EINVAL);		/* unknown gen flag */
 	ST_SRC(flags, 0x80000000U, -EINVAL);
 	ST_SRC(reserved[3], 1, -EINVAL);
@@ -782,25 +789,140 @@ static void memwell_stream_test_sources(struct kunit *test)
 	ST_SRC(rate, 1ULL << 40, -E2BIG);
 	s = ok;
 	s.kind = MEMWELL_SRC_SINK;
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kc, &s), -EINVAL);
 	s.producers = 0;
 	s.record_size = 0;
 	s.count = 0;
 	/* gen's flags are gen's alone. */
 	s.flags = MEMWELL_GEN_F_HEADER_ONLY;
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kc, &s), -EINVAL);
 	s.flags = 0;
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &s), -EPERM);
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &ok), -EPERM);
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), 0);
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kc, &s), -EBUSY);
-	memwell_src_detach(kc);
-	KUNIT_EXPECT_EQ(test, memwell_src_attach(kr, &ok), 0);
-	memwell_src_detach(kr);
-	memwell_src_detach(kr);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -EPERM);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kc, &ok), -EPERM);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kc, &s), 0);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kc, &s), -EBUSY);
+	memwell_source_detach(kc);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &ok), 0);
+	memwell_source_detach(kr);
+	memwell_source_detach(kr);
 	memwell_kring_put(kc);
 	memwell_kring_put(kr);
 #undef ST_SRC
+}
+
+/* ---- the registry of source kinds ---- */
+
+static atomic_t st_kind_started, st_kind_stopped;
+
+static void *st_kind_start(struct memwell_kring *kr, const struct memwell_source *s)
+{
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+
+	if (!IS_ERR(ep))
+		atomic_inc(&st_kind_started);
+	return ep;
+}
+
+static void st_kind_stop(void *inst)
+{
+	memwell_ep_detach(inst);
+	atomic_inc(&st_kind_stopped);
+}
+
+static int st_kind_check(const struct memwell_source *s, u32 ring_flags,
+			 u64 rec_max)
+{
+	return s->count ? -E2BIG : 0;
+}
+
+/* Attach with the capabilities of @caps alone (the test's credentials). */
+static int st_attach_caps(struct memwell_kring *kr, const struct memwell_source *s,
+			  const kernel_cap_t *caps)
+{
+	struct cred *c = prepare_creds();
+	const struct cred *old;
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->cap_effective = *caps;
+	old = override_creds(c);
+	err = memwell_source_attach(kr, s);
+	revert_creds(old);
+	put_cred(c);
+	return err;
+}
+
+/*
+ * A kind of the test's own: registration rules, dispatch, one instance a
+ * ring, the generic checks before the kind's, the privileges, and that an
+ * unregistered kind is gone (-ENOENT).
+ */
+static void memwell_stream_test_registry(struct kunit *test)
+{
+	struct memwell_source_ops ops = {
+		.kind = 200, .name = "kunit", .owner = THIS_MODULE,
+		.sides = MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD),
+		.priv = MEMWELL_SOURCE_PRIV_ADMIN, .check = st_kind_check,
+		.start = st_kind_start, .stop = st_kind_stop,
+	};
+	struct memwell_source_ops dup = ops, bad = ops;
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
+	struct memwell_kring *plain = st_ring(test, MEMWELL_F_RECORDS, 6, 8, NULL);
+	const struct memwell_source s = { .size = sizeof(s), .kind = 200 };
+	struct memwell_source t = s;
+	kernel_cap_t none = {}, perfmon = {};
+
+	atomic_set(&st_kind_started, 0);
+	atomic_set(&st_kind_stopped, 0);
+	cap_raise(perfmon, CAP_PERFMON);
+	bad.kind = 0;
+	KUNIT_EXPECT_EQ(test, memwell_source_register(&bad), -EINVAL);
+	bad = ops;
+	bad.stop = NULL;
+	KUNIT_EXPECT_EQ(test, memwell_source_register(&bad), -EINVAL);
+	bad = ops;
+	bad.sides = 4;
+	KUNIT_EXPECT_EQ(test, memwell_source_register(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -ENOENT);
+	KUNIT_ASSERT_EQ(test, memwell_source_register(&ops), 0);
+	KUNIT_EXPECT_EQ(test, memwell_source_register(&dup), -EEXIST);
+
+	/* The generic checks, then the kind's. */
+	t.flags = 1;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &t), -EINVAL);
+	t = s;
+	t.reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(plain, &s), -EPERM);
+	t = s;
+	t.count = 1;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &t), -E2BIG);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st_kind_started), 0);
+
+	/* Privileges: CAP_SYS_ADMIN, perfmon_capable(), or none. */
+	KUNIT_EXPECT_EQ(test, st_attach_caps(kr, &s, &none), -EPERM);
+	KUNIT_EXPECT_EQ(test, st_attach_caps(kr, &s, &perfmon), -EPERM);
+	ops.priv = MEMWELL_SOURCE_PRIV_PERFMON;
+	KUNIT_EXPECT_EQ(test, st_attach_caps(kr, &s, &none), -EPERM);
+	KUNIT_EXPECT_EQ(test, st_attach_caps(kr, &s, &perfmon), 0);
+	memwell_source_detach(kr);
+	ops.priv = MEMWELL_SOURCE_PRIV_NONE;
+	KUNIT_EXPECT_EQ(test, st_attach_caps(kr, &s, &none), 0);
+	memwell_source_detach(kr);
+	ops.priv = MEMWELL_SOURCE_PRIV_ADMIN;
+
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), 0);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st_kind_started), 3);
+	memwell_source_detach(kr);
+	memwell_source_detach(kr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st_kind_stopped), 3);
+	memwell_source_unregister(&ops);
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -ENOENT);
+	memwell_kring_put(plain);
+	memwell_kring_put(kr);
 }
 
 static struct kunit_case memwell_stream_test_cases[] = {
@@ -814,6 +936,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_lifetime),
 	KUNIT_CASE(memwell_stream_test_names),
 	KUNIT_CASE(memwell_stream_test_sources),
+	KUNIT_CASE(memwell_stream_test_registry),
 	{}
 };
 

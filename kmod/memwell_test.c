@@ -82,7 +82,7 @@ static void memwell_test_double_map(struct kunit *test)
 {
 	struct memwell_kring *kr = memwell_test_ring(test, MEMWELL_F_RECORDS, 3, 11);
 	const struct memwell_layout *l = &kr->layout;
-	const struct memwell_ring_hdr *h = kr->base;
+	const struct memwell_ring_hdr *h = kr->mem.base;
 	unsigned long first = l->data_offset >> PAGE_SHIFT;
 	unsigned long n = l->data_size >> PAGE_SHIFT;
 	unsigned char *d = kr->view.data;
@@ -95,11 +95,11 @@ static void memwell_test_double_map(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->data_offset, l->data_offset);
 	KUNIT_EXPECT_EQ(test, h->total_size, l->total_size);
 	KUNIT_EXPECT_EQ(test, l->prod_offset, (u64)PAGE_SIZE);
-	KUNIT_EXPECT_PTR_EQ(test, (void *)d, (void *)((u8 *)kr->base + l->data_offset));
-	KUNIT_EXPECT_EQ(test, kr->map_pages, (unsigned long)(l->total_size >> PAGE_SHIFT));
-	KUNIT_EXPECT_EQ(test, kr->nr_pages, first + n);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)d, (void *)((u8 *)kr->mem.base + l->data_offset));
+	KUNIT_EXPECT_EQ(test, kr->mem.map_pages, (unsigned long)(l->total_size >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, kr->mem.nr_pages, first + n);
 	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_PTR_EQ(test, kr->pages[first + i], kr->pages[first + n + i]);
+		KUNIT_EXPECT_PTR_EQ(test, kr->mem.pages[first + i], kr->mem.pages[first + n + i]);
 
 	/* Fresh pages are zero: nothing of the kernel's leaks out. */
 	for (i = 0; i < 2 * size; i++)
@@ -368,7 +368,7 @@ static void memwell_test_lifetime(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kr);
 	memwell_kring_counts(&rings, &pages);
 	KUNIT_EXPECT_EQ(test, rings, rings0 + 1);
-	KUNIT_EXPECT_EQ(test, pages, pages0 + (long)kr->nr_pages);
+	KUNIT_EXPECT_EQ(test, pages, pages0 + (long)kr->mem.nr_pages);
 
 	memwell_kring_get(kr);
 	KUNIT_EXPECT_EQ(test, kref_read(&kr->ref), 2U);
@@ -398,7 +398,7 @@ static void memwell_test_alloc_failure(struct kunit *test)
 
 	kr = memwell_kring_create(&c);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kr);
-	nr = kr->nr_pages;
+	nr = kr->mem.nr_pages;
 	memwell_kring_put(kr);
 
 	memwell_kring_counts(&rings0, &pages0);
@@ -969,3 +969,4 @@ kunit_test_suite(memwell_test_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for memwell");
+MODULE_IMPORT_NS(MEMWELL_NS);

@@ -6,7 +6,7 @@
 #   2. build memwell.ko for Debian's stock kernel (make module) and the
 #      static CLI (make cli -> build/memwell-static)
 #   3. boot the stock kernel under QEMU (scripts/vm-run.sh) and in the guest:
-#        memwell load memwell.ko
+#        memwell load memwell.ko (and the source kinds' modules next to it)
 #        memwell stream: a kernel gen source -> this process, epoll loop,
 #                        verified (per-producer seq, checksum), drops counted;
 #                        a few sched records decoded
@@ -163,7 +163,7 @@ EOF
 say "3/4 booting the stock kernel under QEMU/TCG (a few minutes)"
 rc=0
 scripts/vm-run.sh --kernel stock --run "$guest" \
-	--files "$root/memwell.ko $root/build/memwell-static" \
+	--files "$root/memwell.ko $root/memwell_gen.ko $root/memwell_sched.ko $root/memwell_sink.ko $root/build/memwell-static" \
 	--log "$out/console.log" --tap "$out/demo.tap" \
 	--timeout "${DEMO_TIMEOUT:-900}" >"$out/vm-run.out" || rc=$?
 grep -v '^# demo-json' "$out/vm-run.out" | sed 's/^/  /' >&2

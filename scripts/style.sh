@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Kernel style gates as TAP: checkpatch --strict on kernel, uapi and core
-# code, sparse on the module (make C=2), the uapi header compiled alone and
-# every core header compiled alone, as C and as C++.
+# code, sparse on the modules (make C=2), no dependency cycle among the
+# files of kmod/ (scripts/kmod-cycles.sh, on the objects sparse's build
+# left), the uapi headers compiled alone and every core header compiled
+# alone, as C and as C++.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,7 @@ result() {	# result OK DESC [OUTPUT]
 }
 
 core_hdrs=$(ls core/*.h)
-echo "1..$((3 + 2 * $(echo "$core_hdrs" | wc -l)))"
+echo "1..$((5 + 2 * $(echo "$core_hdrs" | wc -l)))"
 
 # checkpatch ships in the kernel source package; extract just what it needs.
 top=$(basename "$tarball" .tar.xz)
@@ -50,10 +52,18 @@ out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
 	grep -E 'warning:|error:')
 result $([ -z "$out" ]; echo $?) "sparse (make C=2): kmod/" "$out"
 
+out=$(scripts/kmod-cycles.sh . 2>&1)
+result $? "no include or call cycle among the files of kmod/" "$out"
+
 # The uapi header must stand alone in both worlds; so must each core
 # header (each includes what it needs), in C and in C++.
 out=$(echo '#include "memwell.h"' | gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1)
 result $? "uapi/memwell.h compiles alone in user space" "$out"
+out=$(for h in uapi/memwell_gen.h uapi/memwell_sched.h uapi/memwell_sink.h; do
+	printf '#include "%s"\n' "${h#uapi/}" |
+		gcc -x c -c -Wall -Wextra -Werror -Iuapi -o /dev/null - 2>&1 || echo "$h"
+done)
+result $([ -z "$out" ]; echo $?) "the source kinds' uapi headers compile alone" "$out"
 for h in $core_hdrs; do
 	out=$(printf '#include "%s"\n' "${h#core/}" |
 		gcc -x c -std=gnu11 -c -Wall -Wextra -Werror -Iuapi -Icore -o /dev/null - 2>&1)

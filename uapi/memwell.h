@@ -243,101 +243,28 @@ struct memwell_wake_policy {
 
 #define MEMWELL_IOC_SET_WAKE	_IOW(MEMWELL_IOC_MAGIC, 6, struct memwell_wake_policy)
 
-/* Built-in kernel sources and sinks (MEMWELL_IOC_ATTACH). */
-#define MEMWELL_SRC_GEN		1U	/* synthetic records: struct memwell_gen_rec */
-#define MEMWELL_SRC_SCHED	2U	/* context switches: struct memwell_sched_rec */
-#define MEMWELL_SRC_SINK	3U	/* consumes and verifies gen records */
-
-/* Where a gen source produces from. */
-#define MEMWELL_CTX_KTHREAD	0U
-#define MEMWELL_CTX_SOFTIRQ	1U	/* a timer */
-#define MEMWELL_CTX_HARDIRQ	2U	/* an hrtimer */
-
+/*
+ * Kernel sources and sinks (MEMWELL_IOC_ATTACH): each kind is a module of
+ * its own that registers with memwell.ko under a kind number.  Its number,
+ * the meaning of the parameter fields below and its record layouts are in
+ * its own header (memwell_gen.h, memwell_sched.h, memwell_sink.h); fields
+ * a kind does not use must be zero.
+ */
 struct memwell_source {
 	__u32 size;		/* sizeof(struct memwell_source) */
-	__u32 kind;		/* MEMWELL_SRC_* */
+	__u32 kind;		/* the kind's MEMWELL_SRC_* */
 	__u32 context;		/* gen: MEMWELL_CTX_* */
 	__u32 producers;	/* gen: how many (kthreads or timers), >= 1 */
 	__u32 record_size;	/* gen: payload bytes, >= sizeof(struct memwell_gen_rec) */
-	__u32 flags;		/* gen: MEMWELL_GEN_F_*; others: zero */
+	__u32 flags;		/* the kind's flags (gen: MEMWELL_GEN_F_*); others: zero */
 	__u64 count;		/* gen: records per producer (0: until detached) */
 	__u64 rate;		/* gen: records per second per producer (0: flat out) */
 	__u64 reserved[4];	/* zero */
 };
 
-/*
- * gen writes only the header of each record (check is 0) and leaves the
- * payload as it finds it: the payload stands for data a device put in
- * place (DMA into the reserved record), so only the transport is measured.
- */
-#define MEMWELL_GEN_F_HEADER_ONLY	0x1U
-#define MEMWELL_GEN_F_ALL		MEMWELL_GEN_F_HEADER_ONLY
-
-/* Start a built-in source or sink on this file's ring. */
+/* Start a kernel source or sink of a loaded kind on this file's ring. */
 #define MEMWELL_IOC_ATTACH	_IOW(MEMWELL_IOC_MAGIC, 7, struct memwell_source)
-/* Stop every built-in source and sink of this file's ring. */
+/* Stop the kernel source or sink of this file's ring, if any. */
 #define MEMWELL_IOC_DETACH	_IO(MEMWELL_IOC_MAGIC, 8)
-
-/* Head of every gen record; the payload after it is a byte pattern. */
-struct memwell_gen_rec {
-	__u64 seq;		/* per producer, from 0 */
-	__u32 producer;		/* index of the producer */
-	__u32 check;		/* memwell_gen_check() of the payload (or 0) */
-};
-
-/*
- * The payload after a gen record's header: byte i is memwell_gen_byte(seq,
- * producer, i); check is memwell_gen_check() over those bytes (FNV-1a).
- */
-static inline __u8 memwell_gen_byte(__u64 seq, __u32 producer, __u32 i)
-{
-	return (__u8)(seq * 7 + producer * 131 + i);
-}
-
-static inline __u32 memwell_gen_check(const void *p, __u32 len)
-{
-	const __u8 *b = (const __u8 *)p;
-	__u32 h = 2166136261U;
-	__u32 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 16777619U;
-	}
-	return h;
-}
-
-/*
- * Write the payload of gen record @seq of @producer and return its check:
- * the pattern and memwell_gen_check() in one pass, as a producer should.
- */
-static inline __u32 memwell_gen_fill(void *p, __u32 len, __u64 seq,
-				     __u32 producer)
-{
-	__u8 *b = (__u8 *)p;
-	__u8 base = memwell_gen_byte(seq, producer, 0);
-	__u32 h = 2166136261U;
-	__u32 i;
-
-	for (i = 0; i < len; i++) {
-		__u8 v = (__u8)(base + i);
-
-		b[i] = v;
-		h ^= v;
-		h *= 16777619U;
-	}
-	return h;
-}
-
-/* One context switch. */
-struct memwell_sched_rec {
-	__u64 time_ns;		/* ktime_get_ns() */
-	__u32 cpu;
-	__u32 prev_pid;
-	__u32 next_pid;
-	__u32 prev_state;
-	char prev_comm[16];
-	char next_comm[16];
-};
 
 #endif /* _UAPI_LINUX_MEMWELL_H */

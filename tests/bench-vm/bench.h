@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "memwell.h"
+#include "memwell_gen.h"
 
 static inline double mwb_now(void)
 {

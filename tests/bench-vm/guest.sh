@@ -13,8 +13,8 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 
 echo "# bench-vm: $(uname -r), $(nproc) cpus"
-if insmod ./memwell.ko && insmod ./kfifo_bench.ko; then
-	ok "insmod memwell.ko kfifo_bench.ko"
+if insmod ./memwell.ko && insmod ./memwell_gen.ko && insmod ./kfifo_bench.ko; then
+	ok "insmod memwell.ko memwell_gen.ko kfifo_bench.ko"
 else
 	notok "insmod"
 	echo "1..$n"
@@ -74,5 +74,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 rmmod kfifo_bench
+rmmod memwell_gen
 rmmod memwell
 echo "1..$n"

@@ -2,7 +2,7 @@
 /*
  * bench-vm contender 1: memwell.  A kernel-to-user records ring on
  * /dev/memwell (MEMWELL_F_KERNEL_PROD, 1 MiB of 8-byte blocks), the
- * built-in gen source in kthread context producing COUNT records per
+ * gen source (memwell_gen.ko) in kthread context producing COUNT records per
  * producer flat out, consumed here through the mapping in batches
  * (memwell_batch_take/next/release), as `memwell stream` does.
  *

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench-vm`: kernel-to-user records/s in ONE boot of Debian's stock
 # kernel under QEMU/TCG (scripts/vm-run.sh --kernel stock), for
-#   memwell  a MEMWELL_F_KERNEL_PROD ring fed by the built-in gen source
-#            (kthread), consumed through the mapping (mwb_memwell.c)
+#   memwell  a MEMWELL_F_KERNEL_PROD ring fed by the gen source
+#            (memwell_gen.ko, kthread), consumed through the mapping (mwb_memwell.c)
 #   bpf      a BPF ringbuf fed by a BPF_PROG_TYPE_SYSCALL program looping
 #            bpf_ringbuf_reserve/submit with bpf_loop (mwb_bpf*.c)
 #   kfifo    a kthread, a kfifo and read() (kfifo_bench.c, mwb_classic.c)
@@ -35,7 +35,7 @@ mkdir -p "$out"
 kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir)
 
 # memwell.ko, in a private copy of its sources (as tests/vm/run.sh does).
-say "building memwell.ko and kfifo_bench.ko against $kdir"
+say "building memwell.ko, memwell_gen.ko and kfifo_bench.ko against $kdir"
 rm -rf "$out/mod" "$out/kfifo"
 mkdir -p "$out/mod" "$out/kfifo"
 (cd "$root" && find Kbuild kmod uapi core -type f \( -name Kbuild -o -name Kconfig -o \
@@ -79,7 +79,7 @@ CONF
 say "booting the stock kernel under QEMU/TCG ($rounds rounds; several minutes)"
 rc=0
 "$root/scripts/vm-run.sh" --kernel stock --run "$here/guest.sh" \
-	--files "$out/mod/memwell.ko $out/kfifo/kfifo_bench.ko $out/bin $out/bench-vm.conf" \
+	--files "$out/mod/memwell.ko $out/mod/memwell_gen.ko $out/kfifo/kfifo_bench.ko $out/bin $out/bench-vm.conf" \
 	--log "$out/console.log" --tap "$out/bench.tap" \
 	--timeout "${BENCH_VM_TIMEOUT:-900}" >"$out/vm-run.out" || rc=$?
 grep -v '^# bench {' "$out/vm-run.out" | grep -v '^ok ' >&2 || true

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest script of tests/vm/cli_run.sh (busybox sh, cwd /memwell, with
-# memwell.ko, memwell-static and cli_asuser): the memwell CLI's error paths
-# and a short run of each subcommand against the real /dev/memwell.  TAP,
+# memwell.ko, the source kinds' modules, memwell-static and cli_asuser):
+# the memwell CLI's error paths and a short run of each subcommand against
+# the real /dev/memwell.  TAP,
 # one line per test, plan at the end.
 # shellcheck disable=SC2015 # pass/fail always return 0
 set +e
@@ -56,6 +57,10 @@ expect_err "load as non-root" 1 "^memwell: load: must be root \(EPERM\)$" \
 
 expect_ok "memwell load memwell.ko" $M load ./memwell.ko
 [ -c /dev/memwell ] && pass "/dev/memwell exists after load" || fail "/dev/memwell exists after load"
+grep -q "sources: gen sched sink" /tmp/out && [ -e /sys/module/memwell_gen ] &&
+	[ -e /sys/module/memwell_sched ] && [ -e /sys/module/memwell_sink ] &&
+	pass "load loaded the source modules next to memwell.ko: $(cat /tmp/out)" ||
+	fail "load loaded the source modules: $(cat /tmp/out)"
 expect_err "load twice" 1 "already loaded \(EEXIST\)" $M load ./memwell.ko
 expect_err "unload as non-root" 1 "^memwell: unload: must be root \(EPERM\)$" \
 	./cli_asuser 65534 $M unload
@@ -85,7 +90,7 @@ fi
 $M --json stream --source gen --count 20k --size 64 >/tmp/out 2>/tmp/err
 rc=$?
 if [ $rc -eq 3 ]; then
-	if [ "$(wc -l </tmp/err)" -eq 1 ] && grep -q '(ENOTTY\|(EOPNOTSUPP' /tmp/err; then
+	if [ "$(wc -l </tmp/err)" -eq 1 ] && grep -q '(ENOTTY\|(EOPNOTSUPP\|(ENOENT' /tmp/err; then
 		pass "stream gen without kernel sources: exit 3, $(cat /tmp/err)"
 	else
 		fail "stream gen without kernel sources: $(cat /tmp/err)"
@@ -107,6 +112,33 @@ else
 	[ "$(wc -l </tmp/out)" -ge 5 ] && pass "sched: 5 decoded lines" || fail "sched: $(cat /tmp/out)"
 fi
 
+# Privileges: gen needs CAP_SYS_ADMIN, sched what perf needs.
+expect_err "stream gen as non-root" 1 "gen source needs CAP_SYS_ADMIN.*\(EPERM\)" \
+	./cli_asuser 65534 $M stream --count 100
+expect_err "stream sched as non-root" 1 "sched source needs CAP_PERFMON.*\(EPERM\)" \
+	./cli_asuser 65534 $M stream --source sched --records 5
+
+# A source's module is loaded on demand, from ./ (or $MEMWELL_MODULE_DIR).
+$M stream --count 0 --rate 200 >/dev/null 2>&1 &
+spid=$!
+sleep 1
+expect_err "unload while a gen source is attached" 1 "memwell_gen is in use.*\(EBUSY\)" $M unload
+kill $spid
+wait $spid
+rmmod memwell_gen
+expect_err "stream gen, module not loaded, as non-root" 3 \
+	"load memwell_gen.ko as root.*\(ENOENT\)" ./cli_asuser 65534 $M stream --count 100
+cd /tmp
+expect_err "stream gen, no memwell_gen.ko to load" 3 \
+	"no memwell_gen.ko was found.*\(ENOENT\)" /memwell/memwell-static stream --count 100
+cd /memwell
+expect_ok "stream gen loads memwell_gen.ko from ./" $M stream --count 1k
+[ -e /sys/module/memwell_gen ] && pass "memwell_gen loaded by stream" ||
+	fail "memwell_gen loaded by stream"
+rmmod memwell_sched
+expect_ok "stream sched loads memwell_sched.ko from \$MEMWELL_MODULE_DIR" \
+	sh -c "cd /tmp && MEMWELL_MODULE_DIR=/memwell /memwell/memwell-static stream --source sched --records 5"
+
 # Unload while busy, then for real.
 $M create -- sleep 3 >/dev/null 2>&1 &
 hpid=$!
@@ -115,6 +147,9 @@ expect_err "unload while a ring is open" 1 "in use.*\(EBUSY\)" $M unload
 wait $hpid
 expect_ok "unload" $M unload
 [ ! -e /sys/module/memwell ] && pass "module gone after unload" || fail "module gone after unload"
+[ ! -e /sys/module/memwell_gen ] && [ ! -e /sys/module/memwell_sched ] &&
+	[ ! -e /sys/module/memwell_sink ] && pass "source modules gone after unload" ||
+	fail "source modules gone after unload"
 
 echo "1..$n"
 echo "# cli vm: $n tests, $failed failed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The memwell CLI's tests in a VM (host side): build memwell.ko against the
-# stock kernel in a private copy of its sources, the static CLI (make cli)
+# The memwell CLI's tests in a VM (host side): build memwell.ko and the
+# source kinds' modules against the stock kernel in a private copy of
+# their sources, the static CLI (make cli)
 # and tests/vm/cli_asuser.c, boot with scripts/vm-run.sh and run
 # tests/vm/cli_guest.sh.  Prints the TAP stream, then
 # "vm-cli(stock): N passed, N failed"; exits non-zero on any failure.
@@ -34,7 +35,7 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$out/cli_asuser" "$root/tests/vm/cli_a
 
 rc=0
 "$root/scripts/vm-run.sh" --kernel stock --run "$root/tests/vm/cli_guest.sh" \
-	--files "$mod/memwell.ko $out/memwell-static $out/cli_asuser" \
+	--files "$mod/memwell.ko $mod/memwell_gen.ko $mod/memwell_sched.ko $mod/memwell_sink.ko $out/memwell-static $out/cli_asuser" \
 	--log "$out/console.log" --tap "$out/cli.tap" --timeout "$timeout" \
 	>"$out/vm-run.out" || rc=$?
 cat "$out/vm-run.out"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
 /*
  * libmemwell's device mode on rings with a kernel side, and the kernel's
- * wake policy as a process sees it.  (The built-in sources, the sink and
+ * wake policy as a process sees it.  (The source kinds, the sink and
  * their permissions and errors are tested raw in tests/vm/stream_*.c.)
  *
  *   lib_consume     two kernel producers (a kthread each, flat out); the
@@ -26,6 +26,8 @@
 #include <sys/ioctl.h>
 
 #include "mwtest.h"
+#include "memwell_gen.h"
+#include "memwell_sink.h"
 
 #define STALL_MS	5000
 #define NPROD_MAX	8

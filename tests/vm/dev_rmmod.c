@@ -4,13 +4,17 @@
  * or without a ring), or a mapping whose fd is closed.  delete_module()
  * must fail (EWOULDBLOCK: the 6.1 kernel's answer for a module in use) and
  * the module's reference count must fall back to 0 once everything is
- * closed and unmapped.  The unload itself is left to run-user-tests.sh,
- * which also uses the hold modes of this binary:
+ * closed and unmapped.  The source kinds' modules (memwell_gen.ko, ...)
+ * hold one reference each while loaded (and make any unload fail): the
+ * count here is the files' alone.  The unload itself is left to
+ * run-user-tests.sh, which unloads the source modules first and also uses
+ * the hold modes of this binary:
  *
  *   dev_rmmod hold-fd FILE    create a ring, keep the fd, touch FILE, sleep
  *   dev_rmmod hold-map FILE   map a ring, close the fd, touch FILE, sleep
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
@@ -25,7 +29,22 @@ static int try_unload(void)
 	return (int)syscall(SYS_delete_module, MODNAME, O_NONBLOCK);
 }
 
-/* The module's reference count from sysfs, or -1. */
+/* Modules using ours (the source kinds): one reference each. */
+static int holders(void)
+{
+	DIR *d = opendir("/sys/module/" MODNAME "/holders");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The module's reference count from sysfs less its holders', or -1. */
 static int refcnt(void)
 {
 	char buf[32];
@@ -39,7 +58,7 @@ static int refcnt(void)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	return atoi(buf);
+	return atoi(buf) - holders();
 }
 
 static int open_ring(struct memwell_ring_info *in)

@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 
 #include "mwtest.h"
+#include "memwell_gen.h"
+#include "memwell_sink.h"
 
 #define SC_WRITES	1000000UL
 

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest script (busybox sh, run by scripts/vm-run.sh with tests/vm/lib.sh
-# loaded, in /memwell): load memwell.ko, check the KUnit suite if
-# memwell_test.ko is there, run every user test binary in bin/, check that
-# the module cannot be unloaded while a ring is open or mapped, then unload
-# it.  stdout is one flat TAP stream: each binary's test points are
+# loaded, in /memwell): load memwell.ko and the source kinds' modules
+# (memwell_gen.ko, memwell_sched.ko, memwell_sink.ko), check the KUnit
+# suite if memwell_test.ko is there, run every user test binary in bin/,
+# check that a source kind's module cannot be unloaded while one of its
+# instances is attached and that ATTACH of a kind not loaded fails, unload
+# the source modules, check that memwell.ko cannot be unloaded while a
+# ring is open or mapped, then unload it.  stdout is one flat TAP stream: each binary's test points are
 # renumbered into it as "<binary>: <name>"; its plan, exit status and time
 # are checked and reported too.  The plan comes last.
 #
@@ -105,13 +108,19 @@ rmmod_held() {
 	wait $_pid
 }
 
+SOURCES="memwell_gen memwell_sched memwell_sink"
+
 check "insmod memwell.ko" insmod ./memwell.ko
 if [ -c /dev/memwell ]; then
 	pass "/dev/memwell exists"
 else
 	fail "/dev/memwell exists"
 fi
+for m in $SOURCES; do
+	check "insmod $m.ko" insmod ./$m.ko
+done
 
+# Its stream cases use the gen and sink kinds, loaded above.
 if [ -e ./memwell_test.ko ]; then
 	check "insmod memwell_test.ko" insmod ./memwell_test.ko
 	# KTAP goes to vm-run.sh's .ktap file; the verdict is one test point.
@@ -130,9 +139,9 @@ for t in ./bin/dev_* ./bin/stream_*; do
 	run_binary "$t"
 done
 
-# rmmod is refused while a kernel source streams into a ring (its file
-# holds the module); closing the file stops the source (checked by the
-# plain rmmod below).
+# rmmod is refused while a kernel source streams into a ring: the
+# instance holds its kind's module, which holds memwell.ko; closing the
+# file stops the source, and then the kind's module unloads.
 if [ -x ./bin/stream_kill ]; then
 	rm -f /tmp/held
 	./bin/stream_kill hold-src /tmp/held &
@@ -148,9 +157,26 @@ if [ -x ./bin/stream_kill ]; then
 		fail "rmmod refused while a gen source is attached"
 		lsmod | grep -q '^memwell ' || insmod ./memwell.ko
 	fi
+	if [ -e /tmp/held ] && ! rmmod memwell_gen 2>/tmp/rmmod.err; then
+		pass "rmmod memwell_gen refused while a gen source is attached ($(cat /tmp/rmmod.err))"
+	else
+		fail "rmmod memwell_gen refused while a gen source is attached"
+		lsmod | grep -q '^memwell_gen ' || insmod ./memwell_gen.ko
+	fi
 	kill $_pid
 	wait $_pid
 fi
+
+# The kinds' modules unload once nothing is attached; a kind not loaded
+# is ENOENT to ATTACH, and loading it again brings it back.
+check "rmmod memwell_gen once its source is gone" rmmod memwell_gen
+check "ATTACH gen without memwell_gen.ko: ENOENT" ./bin/stream_perm expect-attach gen ENOENT
+check "insmod memwell_gen.ko again" insmod ./memwell_gen.ko
+check "ATTACH gen works again" ./bin/stream_perm expect-attach gen 0
+for m in $SOURCES; do
+	check "rmmod $m" rmmod $m
+done
+check "ATTACH sched without memwell_sched.ko: ENOENT" ./bin/stream_perm expect-attach sched ENOENT
 
 rmmod_held hold-fd
 rmmod_held hold-map

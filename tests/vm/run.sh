@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# memwell's in-VM suite, host side: build memwell.ko (and, for the debug
-# kernel, the KUnit module memwell_test.ko) against the chosen kernel,
+# memwell's in-VM suite, host side: build memwell.ko, the source kinds'
+# modules memwell_gen.ko, memwell_sched.ko and memwell_sink.ko (and, for
+# the debug kernel, the KUnit module memwell_test.ko) against the chosen
+# kernel,
 # build the static user test binaries (tests/vm/dev_*.c and stream_*.c,
 # with libmemwell compiled in), boot the kernel
 # with scripts/vm-run.sh and run tests/vm/run-user-tests.sh in it.
@@ -71,14 +73,17 @@ if ! make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1; then
 	tail -n 30 "$out/module.log" | sed 's/^/# /'
 	setup_fail "module build failed (log: $out/module.log)"
 fi
-[ -f "$mod/memwell.ko" ] || setup_fail "no memwell.ko after the build"
+for m in memwell memwell_gen memwell_sched memwell_sink; do
+	[ -f "$mod/$m.ko" ] || setup_fail "no $m.ko after the build"
+done
 # The in-kernel API's example module, run by tests/vm/stream_example.c.
 if ! make -C "$kdir" M="$mod/docs/example" KBUILD_EXTRA_SYMBOLS="$mod/Module.symvers" \
 	modules >>"$out/module.log" 2>&1; then
 	tail -n 30 "$out/module.log" | sed 's/^/# /'
 	setup_fail "example module build failed (log: $out/module.log)"
 fi
-files=("$mod/memwell.ko" "$mod/docs/example/memwell_example.ko")
+files=("$mod/memwell.ko" "$mod/memwell_gen.ko" "$mod/memwell_sched.ko"
+	"$mod/memwell_sink.ko" "$mod/docs/example/memwell_example.ko")
 if [ "$kernel" = debug ]; then
 	if [ -f "$mod/memwell_test.ko" ]; then
 		files+=("$mod/memwell_test.ko")

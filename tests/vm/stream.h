@@ -16,6 +16,9 @@
 
 #include "mwtest.h"
 #include "memwell_ring.h"
+#include "memwell_gen.h"
+#include "memwell_sched.h"
+#include "memwell_sink.h"
 
 struct st_ring {
 	int fd;
@@ -118,9 +121,9 @@ static MWT_UNUSED int st_stats(struct st_ring *sr, struct memwell_ring_stats *st
 	return ioctl(sr->fd, MEMWELL_IOC_STATS, st);
 }
 
-static MWT_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
-				__u32 producers, __u32 size, __u64 count,
-				__u64 rate)
+static MWT_UNUSED int st_attach_fd(int fd, __u32 kind, __u32 ctx,
+				   __u32 producers, __u32 size, __u64 count,
+				   __u64 rate)
 {
 	struct memwell_source s = {
 		.size = sizeof(s), .kind = kind, .context = ctx,
@@ -128,7 +131,14 @@ static MWT_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
 		.rate = rate,
 	};
 
-	return ioctl(sr->fd, MEMWELL_IOC_ATTACH, &s);
+	return ioctl(fd, MEMWELL_IOC_ATTACH, &s);
+}
+
+static MWT_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
+				__u32 producers, __u32 size, __u64 count,
+				__u64 rate)
+{
+	return st_attach_fd(sr->fd, kind, ctx, producers, size, count, rate);
 }
 
 /* Verification of gen records, per producer. */

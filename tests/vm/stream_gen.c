@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
 /*
- * Kernel-to-user streaming from the built-in gen source: a user consumer
+ * Kernel-to-user streaming from the gen source (memwell_gen.ko): a user consumer
  * in an epoll loop verifies every record (per-producer sequence, checksum)
  * from producers in each context (kthread, timer softirq, hrtimer
  * hardirq), until EPOLLHUP says the source made its count and detached.

@@ -5,8 +5,18 @@
  * MEMWELL_F_KERNEL_CONS ring the consumer control (PROT_WRITE: EPERM;
  * mprotect() cannot add it later: EACCES).  Both flags: EINVAL.  Plus the
  * checks of names, MEMWELL_IOC_RECOVER on a kernel side, SET_WAKE and
- * ATTACH arguments.
+ * ATTACH arguments, and the privileges of the source kinds: gen and sink
+ * need CAP_SYS_ADMIN, sched perfmon_capable(); a kind no module
+ * registered gives ENOENT.
+ *
+ *   stream_perm expect-attach gen|sched|sink ERRNO|0
+ *       attach that kind to a fresh ring, exit 0 if ATTACH gave ERRNO
+ *       (run-user-tests.sh, with a kind's module unloaded)
  */
+#define _GNU_SOURCE
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
 #include "stream.h"
 
 static int ring_fd(__u32 flags, const char *name, size_t name_len)
@@ -170,6 +180,92 @@ static int case_ioctl_args(void)
 	return MWT_PASS;
 }
 
+/* ATTACH @kind with the parameters it takes on a ring made for it; -errno. */
+static int attach_kind(__u32 kind)
+{
+	__u32 flags = MEMWELL_F_RECORDS | MEMWELL_F_PROD_MULTI;
+	int fd, err = 0;
+
+	flags |= kind == MEMWELL_SRC_SINK ? MEMWELL_F_KERNEL_CONS : MEMWELL_F_KERNEL_PROD;
+	fd = ring_fd(flags, NULL, 0);
+	if (fd < 0)
+		return -errno;
+	if (kind == MEMWELL_SRC_GEN ?
+	    st_attach_fd(fd, kind, MEMWELL_CTX_KTHREAD, 1, 64, 10, 0) :
+	    st_attach_fd(fd, kind, 0, 0, 0, 0, 0))
+		err = -errno;
+	else if (ioctl(fd, MEMWELL_IOC_DETACH))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* In a child with @uid (if not 0) and then only the capabilities @caps. */
+static int child_attach(uid_t uid, int set_caps, __u64 caps, __u32 kind)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1000;
+	if (!pid) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = { { 0 } };
+
+		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+			_exit(200);
+		d[0].effective = d[0].permitted = (__u32)caps;
+		d[1].effective = d[1].permitted = (__u32)(caps >> 32);
+		if (set_caps && syscall(SYS_capset, &h, d))
+			_exit(201);
+		_exit(-attach_kind(kind));
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1001;
+	return -WEXITSTATUS(st);
+}
+
+/* gen and sink need CAP_SYS_ADMIN, sched perfmon_capable(): nobody has either. */
+static int case_privileges(void)
+{
+	REQUIRE_EQ(child_attach(65534, 0, 0, MEMWELL_SRC_GEN), -EPERM);
+	REQUIRE_EQ(child_attach(65534, 0, 0, MEMWELL_SRC_SCHED), -EPERM);
+	REQUIRE_EQ(child_attach(65534, 0, 0, MEMWELL_SRC_SINK), -EPERM);
+	/* Root without CAP_SYS_ADMIN or CAP_PERFMON neither. */
+	REQUIRE_EQ(child_attach(0, 1, 1ULL << CAP_NET_ADMIN, MEMWELL_SRC_GEN), -EPERM);
+	REQUIRE_EQ(child_attach(0, 1, 1ULL << CAP_NET_ADMIN, MEMWELL_SRC_SCHED), -EPERM);
+	/* Root may. */
+	REQUIRE_EQ(attach_kind(MEMWELL_SRC_GEN), 0);
+	REQUIRE_EQ(attach_kind(MEMWELL_SRC_SCHED), 0);
+	REQUIRE_EQ(attach_kind(MEMWELL_SRC_SINK), 0);
+	return MWT_PASS;
+}
+
+/* CAP_PERFMON is what perf needs to observe others: enough for sched alone. */
+static int case_perfmon(void)
+{
+	__u64 perfmon = 1ULL << 38;	/* CAP_PERFMON, newer than some headers */
+
+	REQUIRE_EQ(child_attach(0, 1, perfmon, MEMWELL_SRC_SCHED), 0);
+	REQUIRE_EQ(child_attach(0, 1, perfmon, MEMWELL_SRC_GEN), -EPERM);
+	REQUIRE_EQ(child_attach(0, 1, perfmon, MEMWELL_SRC_SINK), -EPERM);
+	REQUIRE_EQ(child_attach(0, 1, 1ULL << CAP_SYS_ADMIN, MEMWELL_SRC_SCHED), 0);
+	return MWT_PASS;
+}
+
+/* No module registered kind 0 or 9: ENOENT, whatever the caller. */
+static int case_unknown_kind(void)
+{
+	REQUIRE_EQ(attach_kind(0), -ENOENT);
+	REQUIRE_EQ(attach_kind(9), -ENOENT);
+	REQUIRE_EQ(child_attach(65534, 0, 0, 9), -ENOENT);
+	return MWT_PASS;
+}
+
 static const struct mwt_case cases[] = {
 	MWT_CASE(kernel_prod),
 	MWT_CASE(kernel_cons),
@@ -178,9 +274,23 @@ static const struct mwt_case cases[] = {
 	MWT_CASE(recover_kernel_side),
 	MWT_CASE(names),
 	MWT_CASE(ioctl_args),
+	MWT_CASE(privileges),
+	MWT_CASE(perfmon),
+	MWT_CASE(unknown_kind),
 };
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "expect-attach")) {
+		__u32 kind = !strcmp(argv[2], "gen") ? MEMWELL_SRC_GEN :
+			     !strcmp(argv[2], "sched") ? MEMWELL_SRC_SCHED :
+			     MEMWELL_SRC_SINK;
+		int want = !strcmp(argv[3], "ENOENT") ? -ENOENT :
+			   !strcmp(argv[3], "EPERM") ? -EPERM : 0;
+		int err = attach_kind(kind);
+
+		printf("ATTACH %s: %s\n", argv[2], err ? strerror(-err) : "ok");
+		return err == want ? 0 : 1;
+	}
 	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
 }

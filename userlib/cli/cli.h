@@ -84,6 +84,13 @@ const char *cli_dev_path(void);
 /* Print the ring's state (stat); @label names it in the JSON object. */
 void cli_ring_stat(struct memwell *mw, const char *label);
 
+/*
+ * Load source @kind's module memwell_<kind>.ko from $MEMWELL_MODULE_DIR or
+ * ./, else by name from the module tree.  0 or -errno: -EEXIST if it is
+ * loaded already, -EPERM if we are not root, -ENOENT if there is none.
+ */
+int cli_source_load(const char *kind);
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_create(int argc, char **argv);

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memwell load / unload: through libkmod when built with it
- * (MEMWELL_CLI_KMOD), else through the finit_module/init_module and
- * delete_module syscalls (the static build for the test VM).
+ * memwell load / unload: memwell.ko and the source kinds' modules
+ * (memwell_gen.ko, memwell_sched.ko, memwell_sink.ko), through libkmod
+ * when built with it (MEMWELL_CLI_KMOD), else through the
+ * finit_module/init_module and delete_module syscalls (the static build
+ * for the test VM).  cli_source_load() loads one kind's module for
+ * memwell stream.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,20 +38,70 @@ static void kmod_quiet(void *data, int priority, const char *file, int line,
 
 #define MODNAME "memwell"
 
+/* The source kinds, each a module of its own: memwell_<kind>.ko. */
+static const char *const source_kinds[] = { "gen", "sched", "sink" };
+#define NR_SOURCES	(sizeof(source_kinds) / sizeof(source_kinds[0]))
+
 static const char load_help[] =
 "usage: memwell load [MODULE.ko] [param=value...]\n"
 "\n"
 "Load memwell.ko (default: ./memwell.ko if present, else 'memwell' from\n"
-"the module tree) and wait for /dev/memwell.  Needs root.\n";
+"the module tree), then the source kinds' modules memwell_gen.ko,\n"
+"memwell_sched.ko and memwell_sink.ko found next to it (or, loading by\n"
+"name, in the module tree), and wait for /dev/memwell.  Needs root.\n";
 
 static const char unload_help[] =
 "usage: memwell unload\n"
 "\n"
-"Unload memwell.ko.  Fails with EBUSY while a ring is open or mapped.\n";
+"Unload the source kinds' modules, then memwell.ko.  Fails with EBUSY\n"
+"while a source is attached or a ring is open or mapped.\n";
+
+static bool mod_loaded(const char *name)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
+	return access(p, F_OK) == 0;
+}
 
 static bool module_loaded(void)
 {
-	return access("/sys/module/" MODNAME, F_OK) == 0;
+	return mod_loaded(MODNAME);
+}
+
+/* A loaded module's reference count, or -1. */
+static int mod_refcnt(const char *name)
+{
+	char p[128], buf[32];
+	int refs;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/module/%s/refcnt", name);
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	refs = fgets(buf, sizeof(buf), f) ? atoi(buf) : -1;
+	fclose(f);
+	return refs;
+}
+
+/*
+ * References on memwell.ko beyond the modules using it: open or mapped
+ * files.  -1 if unknown.
+ */
+static int files_in_use(void)
+{
+	int refs = mod_refcnt(MODNAME), holders = 0;
+	DIR *d;
+	struct dirent *e;
+
+	d = opendir("/sys/module/" MODNAME "/holders");
+	if (d) {
+		while ((e = readdir(d)))
+			holders += e->d_name[0] != '.';
+		closedir(d);
+	}
+	return refs < 0 ? -1 : refs - holders;
 }
 
 static void need_root(void)
@@ -146,6 +201,128 @@ static int load_syscall(const char *path, const char *params)
 }
 #endif
 
+/*
+ * Load module @name from @path, or by name from the module tree (libkmod
+ * only) if @path is NULL.  Returns 0 or -errno; -ENOENT if there is no
+ * such file or module.
+ */
+static int load_module(const char *name, const char *path, const char *params)
+{
+#ifdef MEMWELL_CLI_KMOD
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_module *mod = NULL;
+	int err;
+
+	if (!ctx)
+		return -ENOMEM;
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	if (path) {
+		err = kmod_module_new_from_path(ctx, path, &mod);
+	} else {
+		err = kmod_module_new_from_name(ctx, name, &mod);
+		if (!err && !kmod_module_get_path(mod))
+			err = -ENOENT;
+	}
+	if (!err) {
+		err = kmod_module_insert_module(mod, 0, params);
+		if (err > 0)
+			err = -EINVAL;
+	}
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return err;
+#else
+	(void)name;
+	if (!path)
+		return -ENOENT;
+	return load_syscall(path, params);
+#endif
+}
+
+static int unload_module(const char *name)
+{
+	int err;
+#ifdef MEMWELL_CLI_KMOD
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_module *mod = NULL;
+
+	if (!ctx)
+		return -ENOMEM;
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	err = kmod_module_new_from_name(ctx, name, &mod);
+	if (!err)
+		err = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+#else
+	err = syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+#endif
+	return err;
+}
+
+/*
+ * The file of source @kind's module in @dir, if there is one: @buf, else
+ * NULL.
+ */
+static const char *source_file(const char *dir, const char *kind, char *buf,
+			       size_t len)
+{
+	snprintf(buf, len, "%s/memwell_%s.ko", dir, kind);
+	return access(buf, F_OK) == 0 ? buf : NULL;
+}
+
+/*
+ * Load the source kinds' modules not loaded yet: from @dir (memwell.ko's
+ * directory) if given, else by name from the module tree.  A kind with no
+ * module is left out; one that fails to load is fatal.  Returns the kinds
+ * loaded or already there, space-separated, in @out.
+ */
+static void load_sources(const char *dir, char *out, size_t len)
+{
+	out[0] = 0;
+	for (size_t i = 0; i < NR_SOURCES; i++) {
+		char name[64], file[4096];
+		const char *path = NULL;
+		int err;
+
+		snprintf(name, sizeof(name), "memwell_%s", source_kinds[i]);
+		if (!mod_loaded(name)) {
+			if (dir && !(path = source_file(dir, source_kinds[i], file,
+							sizeof(file))))
+				continue;
+			err = load_module(name, path, "");
+			if (err == -ENOENT && !path)
+				continue;
+			if (err && err != -EEXIST)
+				cli_fail(-err, "loading %s failed (see dmesg)",
+					 path ? path : name);
+		}
+		if (out[0])
+			strncat(out, " ", len - strlen(out) - 1);
+		strncat(out, source_kinds[i], len - strlen(out) - 1);
+	}
+}
+
+int cli_source_load(const char *kind)
+{
+	char name[64], file[4096];
+	const char *dir = getenv("MEMWELL_MODULE_DIR");
+	const char *path = NULL;
+	int err;
+
+	snprintf(name, sizeof(name), "memwell_%s", kind);
+	if (mod_loaded(name))
+		return -EEXIST;
+	if (geteuid() != 0)
+		return -EPERM;
+	if (dir && *dir)
+		path = source_file(dir, kind, file, sizeof(file));
+	if (!path)
+		path = source_file(".", kind, file, sizeof(file));
+	err = load_module(name, path, "");
+	return err == -EEXIST ? 0 : err;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -154,6 +331,7 @@ int cmd_load(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
+	char sources[64], dirbuf[4096];
 	char *params;
 	int c, err;
 
@@ -174,46 +352,36 @@ int cmd_load(int argc, char **argv)
 	need_root();
 	if (module_loaded())
 		cli_fail(EEXIST, "module %s is already loaded", MODNAME);
-#ifdef MEMWELL_CLI_KMOD
-	{
-		struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-		struct kmod_module *mod = NULL;
-
-		if (!ctx)
-			cli_fail(ENOMEM, "kmod_new failed");
-		kmod_set_log_fn(ctx, kmod_quiet, NULL);
-		if (path) {
-			err = kmod_module_new_from_path(ctx, path, &mod);
-		} else {
-			err = kmod_module_new_from_name(ctx, MODNAME, &mod);
-			if (!err && !kmod_module_get_path(mod))
-				cli_fail(ENOENT, "no %s.ko here and none in /lib/modules/$(uname -r)",
-					 MODNAME);
-		}
-		if (err)
-			load_error(-err, path ? path : MODNAME);
-		err = kmod_module_insert_module(mod, 0, params);
-		if (err)
-			load_error(err < 0 ? -err : EINVAL,
-				   path ? path : kmod_module_get_path(mod));
-		kmod_module_unref(mod);
-		kmod_unref(ctx);
-	}
-#else
+#ifndef MEMWELL_CLI_KMOD
 	if (!path)
 		cli_fail(ENOENT, "no ./%s.ko (this static build loads files only; give a path)",
 			 MODNAME);
-	err = load_syscall(path, params);
-	if (err)
-		load_error(-err, path);
 #endif
+	err = load_module(MODNAME, path, params);
+	if (err == -ENOENT && !path)
+		cli_fail(ENOENT, "no %s.ko here and none in /lib/modules/$(uname -r)",
+			 MODNAME);
+	if (err)
+		load_error(-err, path ? path : MODNAME);
 	free(params);
+	/* The source kinds come from where memwell.ko came from. */
+	if (path) {
+		snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+		load_sources(dirname(dirbuf), sources, sizeof(sources));
+	} else {
+		load_sources(NULL, sources, sizeof(sources));
+	}
 	wait_for_dev();
-	if (cli_json)
-		printf("{\"cmd\":\"load\",\"module\":\"%s\",\"path\":\"%s\",\"dev\":\"%s\"}\n",
-		       MODNAME, path ? path : "", cli_dev_path());
-	else
-		printf("memwell: loaded %s (%s)\n", path ? path : MODNAME, cli_dev_path());
+	if (cli_json) {
+		printf("{\"cmd\":\"load\",\"module\":\"%s\",\"path\":\"%s\",\"dev\":\"%s\","
+		       "\"sources\":[", MODNAME, path ? path : "", cli_dev_path());
+		for (char *k = strtok(sources, " "), *sep = ""; k; k = strtok(NULL, " "), sep = ",")
+			printf("%s\"%s\"", sep, k);
+		printf("]}\n");
+	} else {
+		printf("memwell: loaded %s (%s), sources: %s\n", path ? path : MODNAME,
+		       cli_dev_path(), sources[0] ? sources : "none");
+	}
 	return 0;
 }
 
@@ -238,23 +406,32 @@ int cmd_unload(int argc, char **argv)
 	need_root();
 	if (!module_loaded() && access("/proc/modules", F_OK) == 0)
 		cli_fail(ENOENT, "module %s is not loaded", MODNAME);
-#ifdef MEMWELL_CLI_KMOD
-	{
-		struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-		struct kmod_module *mod = NULL;
+	/* Busy: fail before unloading anything; an attached source first. */
+	for (size_t i = 0; i < NR_SOURCES; i++) {
+		char name[64];
 
-		if (!ctx)
-			cli_fail(ENOMEM, "kmod_new failed");
-		kmod_set_log_fn(ctx, kmod_quiet, NULL);
-		err = kmod_module_new_from_name(ctx, MODNAME, &mod);
-		if (!err)
-			err = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
-		kmod_module_unref(mod);
-		kmod_unref(ctx);
+		snprintf(name, sizeof(name), "memwell_%s", source_kinds[i]);
+		if (mod_refcnt(name) > 0)
+			cli_fail(EBUSY, "module %s is in use (a %s source is attached)",
+				 name, source_kinds[i]);
 	}
-#else
-	err = syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? -errno : 0;
-#endif
+	if (files_in_use() > 0)
+		cli_fail(EBUSY, "module %s is in use (a ring is open or mapped)", MODNAME);
+	/* The source kinds' modules use memwell.ko: they go first. */
+	for (size_t i = 0; i < NR_SOURCES; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "memwell_%s", source_kinds[i]);
+		if (!mod_loaded(name))
+			continue;
+		err = unload_module(name);
+		if (err == -EBUSY || err == -EAGAIN || err == -EWOULDBLOCK)
+			cli_fail(EBUSY, "module %s is in use (a %s source is attached)",
+				 name, source_kinds[i]);
+		if (err && err != -ENOENT)
+			cli_fail(-err, "unloading %s failed", name);
+	}
+	err = unload_module(MODNAME);
 	if (err == -EBUSY || err == -EAGAIN || err == -EWOULDBLOCK)
 		cli_fail(EBUSY, "module %s is in use (a ring is open or mapped)", MODNAME);
 	if (err == -ENOENT)

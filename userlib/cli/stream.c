@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memwell stream: a kernel-to-user records ring (MEMWELL_F_KERNEL_PROD) on
- * /dev/memwell, a built-in kernel source attached with MEMWELL_IOC_ATTACH,
- * and this process consuming in a level-triggered epoll loop.
+ * /dev/memwell, a kernel source attached with MEMWELL_IOC_ATTACH (its
+ * module loaded first if it is not), and this process consuming in a
+ * level-triggered epoll loop.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "memwell_gen.h"
+#include "memwell_sched.h"
 
 static const char stream_help[] =
 "usage: memwell stream [options]\n"
@@ -47,8 +50,12 @@ static const char stream_help[] =
 "  --name NAME         name the ring\n"
 "  --json              one JSON object at the end\n"
 "\n"
+"The source's module (memwell_gen.ko, memwell_sched.ko) is loaded if it\n"
+"is not, as root, from $MEMWELL_MODULE_DIR, ./ or the module tree.  gen\n"
+"needs CAP_SYS_ADMIN, sched CAP_PERFMON or CAP_SYS_ADMIN.\n"
+"\n"
 "Exit 0 when every record arrived intact or is accounted for as lost,\n"
-"1 on a verification error, 3 if memwell.ko has no kernel sources.\n";
+"1 on a verification error, 3 if the kernel source is not available.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -108,7 +115,7 @@ static const char *task_state(__u32 s)
 
 /*
  * A gen record's payload is the memwell_gen_byte() pattern and its check
- * memwell_gen_check() (uapi/memwell.h); with MEMWELL_GEN_F_HEADER_ONLY the
+ * memwell_gen_check() (uapi/memwell_gen.h); with MEMWELL_GEN_F_HEADER_ONLY the
  * kernel writes neither and check is 0.
  */
 static bool gen_check(const struct stream_state *st, const struct memwell_gen_rec *g,
@@ -351,15 +358,39 @@ int cmd_stream(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	t0 = cli_now();
-	if (ioctl(memwell_fd(mw), MEMWELL_IOC_ATTACH, &src)) {
-		err = errno;
+	err = ioctl(memwell_fd(mw), MEMWELL_IOC_ATTACH, &src) ? errno : 0;
+	if (err == ENOENT) {
+		/* No module registered the kind: load it, then try again. */
+		const char *kind = src.kind == MEMWELL_SRC_SCHED ? "sched" : "gen";
+		int lerr = cli_source_load(kind);
+
+		if (lerr == -EPERM)
+			cli_die(CLI_EXIT_UNSUPPORTED, ENOENT,
+				"the %s source is not loaded: load memwell_%s.ko as root "
+				"(memwell load)", kind, kind);
+		if (lerr == -ENOENT)
+			cli_die(CLI_EXIT_UNSUPPORTED, ENOENT,
+				"the %s source is not loaded and no memwell_%s.ko was found "
+				"($MEMWELL_MODULE_DIR, ./ or the module tree)", kind, kind);
+		if (lerr && lerr != -EEXIST)
+			cli_fail(-lerr, "loading memwell_%s.ko failed (see dmesg)", kind);
+		t0 = cli_now();
+		err = ioctl(memwell_fd(mw), MEMWELL_IOC_ATTACH, &src) ? errno : 0;
+	}
+	if (err) {
 		if (err == ENOTTY)
 			cli_die(CLI_EXIT_UNSUPPORTED, err,
 				"kernel sources are not available: the loaded memwell.ko has no MEMWELL_IOC_ATTACH");
-		if (err == EOPNOTSUPP || err == ENOSYS || err == ENODEV)
+		if (err == EOPNOTSUPP || err == ENOSYS || err == ENODEV || err == ENOENT)
 			cli_die(CLI_EXIT_UNSUPPORTED, err,
 				"the %s source (context %s) is not available in this kernel",
 				src.kind == MEMWELL_SRC_SCHED ? "sched" : "gen", ctx_name);
+		if (err == EPERM && geteuid() != 0)
+			cli_fail(err, "the %s source needs %s",
+				 src.kind == MEMWELL_SRC_SCHED ? "sched" : "gen",
+				 src.kind == MEMWELL_SRC_SCHED ?
+				 "CAP_PERFMON or CAP_SYS_ADMIN (perf's privilege)" :
+				 "CAP_SYS_ADMIN (root)");
 		cli_fail(err, "MEMWELL_IOC_ATTACH (%s, %u producers, %u B, context %s) failed",
 			 src.kind == MEMWELL_SRC_SCHED ? "sched" : "gen", src.producers,
 			 src.record_size, ctx_name);

@@ -36,11 +36,13 @@ struct memwell_ep {
 };
 
 /**
- * memwell_ep_attach_kring() - attach to a ring the caller holds
- * @kr: the ring; the caller keeps its own reference
+ * memwell_ep_attach_ring() - attach to a ring the caller holds
+ * @kr: the ring: a source kind's (struct memwell_source_ops.start), which
+ *      memwell keeps alive until the kind's stop returns; the endpoint
+ *      takes its own reference
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
- * May sleep.
+ * Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -EINVAL (bad role, not a records
  * ring), -EPERM (the ring's flags do not let the kernel take that role:
@@ -48,12 +50,12 @@ struct memwell_ep {
  * consumers), -EBUSY (another kernel endpoint of that role is attached and
  * the side is single-owner) or -ENOMEM.
  */
-struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
-					   unsigned int role)
+struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
+					  unsigned int role)
 {
 	u32 flags = kr->layout.flags;
 	bool prod = role == MEMWELL_SIDE_PROD;
-	atomic_t *count = prod ? &kr->kprod : &kr->kcons;
+	atomic_t *count = prod ? &kr->kern.prod : &kr->kern.cons;
 	struct memwell_ep *ep;
 
 	if (role != MEMWELL_SIDE_PROD && role != MEMWELL_SIDE_CONS)
@@ -75,18 +77,18 @@ struct memwell_ep *memwell_ep_attach_kring(struct memwell_kring *kr,
 	memwell_kring_get(kr);
 	ep->kr = kr;
 	ep->role = role;
-	memwell_ring_view(&ep->view, kr->base, &kr->layout, MEMWELL_SIDE_BIT(role));
+	memwell_ring_view(&ep->view, kr->mem.base, &kr->layout, MEMWELL_SIDE_BIT(role));
 	if (!prod) {
 		/* A consumer arms (H) on an empty ring and kicks producers. */
 		ep->view.kick = kr->view.kick;
 		ep->view.owner = kr;
 	}
 	if (prod)
-		WRITE_ONCE(kr->hup, false);
+		WRITE_ONCE(kr->kern.hup, false);
 	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
 	return ep;
 }
-EXPORT_SYMBOL_GPL(memwell_ep_attach_kring);
+EXPORT_SYMBOL_GPL(memwell_ep_attach_ring);
 
 /**
  * memwell_ep_attach_fd() - attach to the ring of a /dev/memwell file descriptor
@@ -99,7 +101,7 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_kring);
  *
  * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
  * -ENXIO (not a /dev/memwell file with a ring), or an error of
- * memwell_ep_attach_kring().
+ * memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 {
@@ -110,7 +112,7 @@ struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
 	kr = memwell_file_kring(fd_file(f));
-	ep = kr ? memwell_ep_attach_kring(kr, role) : ERR_PTR(-ENXIO);
+	ep = kr ? memwell_ep_attach_ring(kr, role) : ERR_PTR(-ENXIO);
 	fdput(f);
 	return ep;
 }
@@ -127,7 +129,7 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_fd);
  * kernel threads run with full capabilities.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
- * (credentials), or an error of memwell_ep_attach_kring().
+ * (credentials), or an error of memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 {
@@ -136,10 +138,10 @@ struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 
 	if (!kr)
 		return ERR_PTR(-ENOENT);
-	if (!uid_eq(current_euid(), kr->creator) && !capable(CAP_SYS_ADMIN))
+	if (!uid_eq(current_euid(), kr->reg.creator) && !capable(CAP_SYS_ADMIN))
 		ep = ERR_PTR(-EACCES);
 	else
-		ep = memwell_ep_attach_kring(kr, role);
+		ep = memwell_ep_attach_ring(kr, role);
 	memwell_kring_put(kr);
 	return ep;
 }
@@ -169,14 +171,14 @@ static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
  */
 static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
 {
-	atomic64_inc(&kr->lost_begun);
+	atomic64_inc(&kr->lost.begun);
 	/* Begun before the counts change: pairs with the flusher's xchg. */
 	smp_mb__after_atomic();
-	atomic64_add(recs, &kr->lost_recs);
-	atomic64_add(bytes, &kr->lost_bytes);
+	atomic64_add(recs, &kr->lost.recs);
+	atomic64_add(bytes, &kr->lost.bytes);
 	/* Counts before ended: pairs with the flusher's acquire of ended. */
 	smp_mb__before_atomic();
-	atomic64_inc(&kr->lost_ended);
+	atomic64_inc(&kr->lost.ended);
 }
 
 /**
@@ -225,19 +227,19 @@ static bool memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
 	s64 ended, begun;
 
 	/* Full barrier: the reads below come after the claim. */
-	if (atomic_xchg(&kr->lost_taking, 1))
+	if (atomic_xchg(&kr->lost.taking, 1))
 		return false;
-	ended = atomic64_read_acquire(&kr->lost_ended);
-	begun = atomic64_read(&kr->lost_begun);
+	ended = atomic64_read_acquire(&kr->lost.ended);
+	begun = atomic64_read(&kr->lost.begun);
 	if (begun == ended) {
-		*recs = atomic64_xchg(&kr->lost_recs, 0);
-		*bytes = atomic64_xchg(&kr->lost_bytes, 0);
-		taken = atomic64_read(&kr->lost_begun) == begun && *recs;
+		*recs = atomic64_xchg(&kr->lost.recs, 0);
+		*bytes = atomic64_xchg(&kr->lost.bytes, 0);
+		taken = atomic64_read(&kr->lost.begun) == begun && *recs;
 		if (!taken && (*recs || *bytes))
 			memwell_lost_add(kr, *recs, *bytes);
 	}
 	/* Our xchgs before the next taker's. */
-	atomic_set_release(&kr->lost_taking, 0);
+	atomic_set_release(&kr->lost.taking, 0);
 	return taken;
 }
 
@@ -254,7 +256,7 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	u64 recs, bytes;
 	int err;
 
-	if (likely(!atomic64_read(&kr->lost_recs)))
+	if (likely(!atomic64_read(&kr->lost.recs)))
 		return 0;
 	if (!memwell_lost_take(kr, &recs, &bytes))
 		return 0;
@@ -287,17 +289,17 @@ void memwell_ep_detach(struct memwell_ep *ep)
 	struct memwell_kring *kr = ep->kr;
 
 	if (ep->role == MEMWELL_SIDE_PROD) {
-		if (atomic64_read(&kr->lost_recs) && !memwell_flush_lost(ep))
+		if (atomic64_read(&kr->lost.recs) && !memwell_flush_lost(ep))
 			memwell_kring_produced(kr, 0);
 		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
-		if (atomic_dec_and_test(&kr->kprod)) {
-			WRITE_ONCE(kr->hup, true);
+		if (atomic_dec_and_test(&kr->kern.prod)) {
+			WRITE_ONCE(kr->kern.hup, true);
 			wake_up_interruptible_poll(&kr->wq, EPOLLHUP | EPOLLIN |
 						   EPOLLRDNORM);
 		}
 	} else {
 		memwell_stat_add(kr, MEMWELL_STAT_CONSUMERS, -1);
-		atomic_dec(&kr->kcons);
+		atomic_dec(&kr->kern.cons);
 	}
 	memwell_kring_put(kr);
 	kfree(ep);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The gen source: synthetic records (struct memwell_gen_rec, then the
- * memwell_gen_byte() pattern, or with MEMWELL_GEN_F_HEADER_ONLY the header
- * alone) from kthreads, timers (softirq) or hrtimers (hardirq), each
- * producer with its own endpoint and sequence.  A record
- * dropped on a full ring still takes its sequence number, so a consumer
- * sees the gap and, before the next record, a MEMWELL_REC_LOST record.
+ * memwell_gen.ko, the gen source kind (uapi/memwell_gen.h): synthetic
+ * records (struct memwell_gen_rec, then the memwell_gen_byte() pattern, or
+ * with MEMWELL_GEN_F_HEADER_ONLY the header alone) from kthreads, timers
+ * (softirq) or hrtimers (hardirq), each producer with its own endpoint and
+ * sequence.  A record dropped on a full ring still takes its sequence
+ * number, so a consumer sees the gap and, before the next record, a
+ * MEMWELL_REC_LOST record.
  *
  * Rates are approximate: a kthread sleeps until each record's due time; a
  * timer produces DIV_ROUND_UP(rate, HZ) records a jiffy; an hrtimer fires
@@ -18,11 +19,19 @@
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 
-#include "memwell_src.h"
+#include "memwell_gen.h"
+#include "memwell_source.h"
+
+/* Most producers of one source. */
+#define MEMWELL_GEN_PRODUCERS_MAX	16U
+/* Highest rate a producer is asked for, records per second. */
+#define MEMWELL_GEN_RATE_MAX		10000000ULL
 
 #define MEMWELL_GEN_BURST	64U		/* per timer tick, flat out */
 #define MEMWELL_GEN_BURST_MAX	256U		/* per tick, any rate */
@@ -53,7 +62,6 @@ struct memwell_gen_prod {
 
 /**
  * struct memwell_gen - a gen source
- * @src: the source
  * @p: its parameters
  * @stopping: no producer may start another round
  * @running: producers that have not made their count yet
@@ -64,7 +72,6 @@ struct memwell_gen_prod {
  * @prod: the producers
  */
 struct memwell_gen {
-	struct memwell_src src;
 	struct memwell_source p;
 	bool stopping;
 	atomic_t running;
@@ -200,9 +207,9 @@ static enum hrtimer_restart memwell_gen_hrtimer_fn(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-static void memwell_gen_stop(struct memwell_src *src)
+static void memwell_gen_stop(void *inst)
 {
-	struct memwell_gen *g = container_of(src, struct memwell_gen, src);
+	struct memwell_gen *g = inst;
 	u32 i;
 
 	WRITE_ONCE(g->stopping, true);
@@ -226,18 +233,36 @@ static void memwell_gen_stop(struct memwell_src *src)
 	kfree(g);
 }
 
-/**
- * memwell_gen_start() - start a gen source
- * @kr: the ring
- * @p: validated parameters (memwell_src_check())
- *
- * May sleep.
- *
- * Return: the source, or ERR_PTR() of -ENOMEM, an error of
- * memwell_ep_attach_kring(), or of kthread_run().
+/*
+ * memwell checked that the ring is a records ring the kernel produces
+ * into, and the flags; gen uses every other field.
  */
-struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
-				      const struct memwell_source *p)
+static int memwell_gen_validate(const struct memwell_source *s, u32 ring_flags,
+				u64 rec_max)
+{
+	if (s->context > MEMWELL_CTX_HARDIRQ || !s->producers)
+		return -EINVAL;
+	if (s->producers > MEMWELL_GEN_PRODUCERS_MAX)
+		return -E2BIG;
+	/* Concurrent producers need a multi-owner producer side. */
+	if (s->producers > 1 && !(ring_flags & MEMWELL_F_PROD_MULTI))
+		return -EINVAL;
+	if (s->record_size < sizeof(struct memwell_gen_rec))
+		return -EINVAL;
+	if (s->record_size > rec_max)
+		return -E2BIG;
+	if (s->rate > MEMWELL_GEN_RATE_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/*
+ * Start a gen source with parameters memwell_gen_validate() accepted.  May
+ * sleep.  Returns it, or ERR_PTR() of -ENOMEM, an error of
+ * memwell_ep_attach_ring() or of kthread_create().
+ */
+static void *memwell_gen_start(struct memwell_kring *kr,
+			       const struct memwell_source *p)
 {
 	struct memwell_gen *g;
 	u32 i;
@@ -246,7 +271,6 @@ struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
 	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
-	g->src.stop = memwell_gen_stop;
 	g->p = *p;
 	INIT_WORK(&g->done_work, memwell_gen_done_work);
 	atomic_set(&g->running, p->producers);
@@ -273,7 +297,7 @@ struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
 
 		gp->gen = g;
 		gp->idx = i;
-		gp->ep = memwell_ep_attach_kring(kr, MEMWELL_SIDE_PROD);
+		gp->ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 		if (IS_ERR(gp->ep)) {
 			err = PTR_ERR(gp->ep);
 			gp->ep = NULL;
@@ -306,11 +330,11 @@ struct memwell_src *memwell_gen_start(struct memwell_kring *kr,
 		}
 		g->started = i + 1;
 	}
-	return &g->src;
+	return g;
 
 err_stop:
 	/* Stops the @started producers and detaches every endpoint. */
-	memwell_gen_stop(&g->src);
+	memwell_gen_stop(g);
 	return ERR_PTR(err);
 err_detach:
 	g->p.producers = i;
@@ -318,3 +342,32 @@ err_detach:
 	kfree(g);
 	return ERR_PTR(err);
 }
+
+/* Kthreads and interrupt context on the caller's behalf: CAP_SYS_ADMIN. */
+static struct memwell_source_ops memwell_gen_ops = {
+	.kind = MEMWELL_SRC_GEN,
+	.name = "gen",
+	.owner = THIS_MODULE,
+	.sides = MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD),
+	.flags = MEMWELL_GEN_F_ALL,
+	.priv = MEMWELL_SOURCE_PRIV_ADMIN,
+	.check = memwell_gen_validate,
+	.start = memwell_gen_start,
+	.stop = memwell_gen_stop,
+};
+
+static int __init memwell_gen_init(void)
+{
+	return memwell_source_register(&memwell_gen_ops);
+}
+
+static void __exit memwell_gen_exit(void)
+{
+	memwell_source_unregister(&memwell_gen_ops);
+}
+
+module_init(memwell_gen_init);
+module_exit(memwell_gen_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("memwell: the gen source kind (synthetic records)");
