@@ -37,6 +37,11 @@
 #define MEMWELL_GEN_BURST_MAX	256U		/* per tick, any rate */
 #define MEMWELL_GEN_HR_MIN_NS	(200 * NSEC_PER_USEC)
 #define MEMWELL_GEN_HR_BURST	16U		/* per hrtimer expiry, flat out */
+/*
+ * Payload bytes one timer or hrtimer expiry writes at most: the work done
+ * in interrupt context (records x size) is bounded, whatever the request.
+ */
+#define MEMWELL_GEN_IRQ_BYTES	(16 * 1024U)
 
 struct memwell_gen;
 
@@ -251,6 +256,9 @@ static int memwell_gen_validate(const struct memwell_source *s, u32 ring_flags,
 		return -EINVAL;
 	if (s->record_size > rec_max)
 		return -E2BIG;
+	if (s->context != MEMWELL_CTX_KTHREAD &&
+	    s->record_size > MEMWELL_GEN_IRQ_BYTES)
+		return -E2BIG;
 	if (s->rate > MEMWELL_GEN_RATE_MAX)
 		return -E2BIG;
 	return 0;
@@ -292,6 +300,9 @@ static void *memwell_gen_start(struct memwell_kring *kr,
 				1, MEMWELL_GEN_BURST_MAX) : MEMWELL_GEN_HR_BURST;
 		break;
 	}
+	if (p->context != MEMWELL_CTX_KTHREAD)
+		g->burst = clamp_t(u32, g->burst, 1,
+				   MEMWELL_GEN_IRQ_BYTES / p->record_size);
 	for (i = 0; i < p->producers; i++) {
 		struct memwell_gen_prod *gp = &g->prod[i];
 

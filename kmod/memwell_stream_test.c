@@ -807,6 +807,22 @@ static void memwell_stream_test_sources(struct kunit *test)
 	memwell_source_detach(kr);
 	memwell_kring_put(kc);
 	memwell_kring_put(kr);
+	/* Timers and hrtimers write at most 16 KiB of payload an expiry. */
+	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 10, NULL);
+	s = ok;
+	s.record_size = 16 * 1024 + 1;
+	s.context = MEMWELL_CTX_HARDIRQ;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -E2BIG);
+	s.context = MEMWELL_CTX_SOFTIRQ;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), -E2BIG);
+	s.context = MEMWELL_CTX_KTHREAD;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), 0);
+	memwell_source_detach(kr);
+	s.record_size = 16 * 1024;
+	s.context = MEMWELL_CTX_HARDIRQ;
+	KUNIT_EXPECT_EQ(test, memwell_source_attach(kr, &s), 0);
+	memwell_source_detach(kr);
+	memwell_kring_put(kr);
 #undef ST_SRC
 }
 
