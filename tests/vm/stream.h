@@ -10,12 +10,12 @@
 #ifndef MEMWELL_VM_STREAM_H
 #define MEMWELL_VM_STREAM_H
 
+#include "harness.h"	/* first: it defines _GNU_SOURCE */
+#include "memwell_ring.h"
+
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-
-#include "mwtest.h"
-#include "memwell_ring.h"
 
 struct st_ring {
 	int fd;
@@ -24,7 +24,7 @@ struct st_ring {
 	struct memwell_ring r;
 };
 
-static MWT_UNUSED void st_kick(struct memwell_ring *r, unsigned int s)
+static T_UNUSED void st_kick(struct memwell_ring *r, unsigned int s)
 {
 	struct st_ring *sr = r->owner;
 
@@ -33,7 +33,7 @@ static MWT_UNUSED void st_kick(struct memwell_ring *r, unsigned int s)
 }
 
 /* Map region [off, off + len) at base + off, writable if @rw. */
-static MWT_UNUSED int st_map(struct st_ring *sr, __u64 off, __u64 len, int rw)
+static T_UNUSED int st_map(struct st_ring *sr, __u64 off, __u64 len, int rw)
 {
 	void *p = mmap(sr->base + off, len, PROT_READ | (rw ? PROT_WRITE : 0),
 		       MAP_SHARED | MAP_FIXED, sr->fd, (off_t)off);
@@ -41,7 +41,7 @@ static MWT_UNUSED int st_map(struct st_ring *sr, __u64 off, __u64 len, int rw)
 	return p == MAP_FAILED ? -errno : 0;
 }
 
-static MWT_UNUSED void st_close(struct st_ring *sr)
+static T_UNUSED void st_close(struct st_ring *sr)
 {
 	if (sr->base)
 		munmap(sr->base, sr->in.total_size);
@@ -56,7 +56,7 @@ static MWT_UNUSED void st_close(struct st_ring *sr)
  * side read-write, the data read-write only if processes produce.
  * @access: MEMWELL_SIDE_BIT() of each side the view may write.  Returns 0 or -errno.
  */
-static MWT_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
+static T_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
 			      __u32 cs, const char *name, __u32 access)
 {
 	struct memwell_create c = {
@@ -72,7 +72,7 @@ static MWT_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
 	sr->fd = -1;
 	if (name)
 		strncpy(c.name, name, sizeof(c.name) - 1);
-	sr->fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	sr->fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 	if (sr->fd < 0)
 		return -errno;
 	sr->in.size = sizeof(sr->in);
@@ -108,17 +108,17 @@ err:
 	return err;
 }
 
-static MWT_UNUSED const struct memwell_ring_stats *st_hdr_stats(struct st_ring *sr)
+static T_UNUSED const struct memwell_ring_stats *st_hdr_stats(struct st_ring *sr)
 {
 	return (const struct memwell_ring_stats *)(sr->base + MEMWELL_STATS_OFFSET);
 }
 
-static MWT_UNUSED int st_stats(struct st_ring *sr, struct memwell_ring_stats *st)
+static T_UNUSED int st_stats(struct st_ring *sr, struct memwell_ring_stats *st)
 {
 	return ioctl(sr->fd, MEMWELL_IOC_STATS, st);
 }
 
-static MWT_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
+static T_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
 				__u32 producers, __u32 size, __u64 count,
 				__u64 rate)
 {
@@ -137,7 +137,7 @@ struct st_check {
 	__u64 records, gaps, lost_recs, lost_bytes, bad;
 };
 
-static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec)
+static T_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec)
 {
 	struct memwell_gen_rec h;
 
@@ -158,8 +158,8 @@ static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *r
 	    h.check != memwell_gen_check((const __u8 *)rec->data + sizeof(h),
 					 rec->len - (__u32)sizeof(h))) {
 		if (c->bad++ < 5)
-			mwt_diag("bad record: producer %u seq %llu len %u",
-				 h.producer, (unsigned long long)h.seq, rec->len);
+			t_diag("bad record: producer %u seq %llu len %u",
+			       h.producer, (unsigned long long)h.seq, rec->len);
 		return;
 	}
 	c->gaps += h.seq - c->next[h.producer];
@@ -168,7 +168,7 @@ static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *r
 }
 
 /* Consume every ready record; returns how many, or -errno. */
-static MWT_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
+static T_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
 {
 	struct memwell_rec rec;
 	long n = 0;
@@ -190,7 +190,7 @@ static MWT_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
 }
 
 /* Fill @len bytes at @p with gen record @seq of @producer. */
-static MWT_UNUSED void st_gen_fill(void *p, __u32 len, __u64 seq, __u32 producer)
+static T_UNUSED void st_gen_fill(void *p, __u32 len, __u64 seq, __u32 producer)
 {
 	struct memwell_gen_rec *h = p;
 

@@ -15,7 +15,7 @@ static int ring_fd(__u32 flags, const char *name, size_t name_len)
 		.size = sizeof(c), .flags = flags, .block_shift = 6,
 		.count_shift = 8,
 	};
-	int fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	int fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -47,7 +47,7 @@ static int check_map(int fd, __u64 off, __u64 len, int writable)
 		REQUIRE_ERRNO(mprotect(p, len, PROT_READ | PROT_WRITE), EACCES);
 		munmap(p, len);
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int check_ring(__u32 flags, int prod_w, int cons_w, int data_w)
@@ -57,12 +57,12 @@ static int check_ring(__u32 flags, int prod_w, int cons_w, int data_w)
 
 	REQUIRE(fd >= 0);
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_INFO, &in));
-	REQUIRE_EQ(check_map(fd, 0, in.hdr_size, 0), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.prod_offset, in.prod_size, prod_w), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.cons_offset, in.cons_size, cons_w), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.data_offset, 2 * in.data_size, data_w), MWT_PASS);
+	REQUIRE_EQ(check_map(fd, 0, in.hdr_size, 0), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.prod_offset, in.prod_size, prod_w), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.cons_offset, in.cons_size, cons_w), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.data_offset, 2 * in.data_size, data_w), T_PASS);
 	close(fd);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_kernel_prod(void)
@@ -84,7 +84,7 @@ static int case_both_flags(void)
 {
 	REQUIRE_ERRNO(ring_fd(MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS, NULL, 0),
 		      EINVAL);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_recover_kernel_side(void)
@@ -95,7 +95,7 @@ static int case_recover_kernel_side(void)
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_PROD), EPERM);
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_CONS));
 	close(fd);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_names(void)
@@ -113,7 +113,7 @@ static int case_names(void)
 	/* The name is free again once the ring is gone. */
 	REQUIRE_OK(b = ring_fd(MEMWELL_F_RECORDS, "stream.perm-1", 14));
 	close(b);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_ioctl_args(void)
@@ -167,20 +167,20 @@ static int case_ioctl_args(void)
 	REQUIRE_EQ(st.producers, 0);
 	close(fd);
 	close(plain);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(kernel_prod),
-	MWT_CASE(kernel_cons),
-	MWT_CASE(plain),
-	MWT_CASE(both_flags),
-	MWT_CASE(recover_kernel_side),
-	MWT_CASE(names),
-	MWT_CASE(ioctl_args),
+static const struct t_case cases[] = {
+	T_RCASE(kernel_prod),
+	T_RCASE(kernel_cons),
+	T_RCASE(plain),
+	T_RCASE(both_flags),
+	T_RCASE(recover_kernel_side),
+	T_RCASE(names),
+	T_RCASE(ioctl_args),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

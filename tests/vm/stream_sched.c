@@ -5,9 +5,9 @@
  * time never going back on one CPU, NUL-terminated names, and our own
  * context switches (we sleep on purpose) among them.
  */
-#include <sys/sysinfo.h>
-
 #include "stream.h"
+
+#include <sys/sysinfo.h>
 
 static int case_decode(void)
 {
@@ -49,13 +49,13 @@ static int case_decode(void)
 	}
 	REQUIRE_OK(ioctl(sr.fd, MEMWELL_IOC_DETACH));
 	REQUIRE_OK(st_stats(&sr, &st));
-	mwt_diag("%lu switches, %lu of ours, %llu dropped", n, ours,
-		 (unsigned long long)st.dropped);
+	t_diag("%lu switches, %lu of ours, %llu dropped", n, ours,
+	       (unsigned long long)st.dropped);
 	REQUIRE(n > 0);
 	REQUIRE(ours > 0);
 	REQUIRE_EQ(st.producers, 0);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_needs_multi(void)
@@ -63,20 +63,20 @@ static int case_needs_multi(void)
 	struct st_ring sr;
 
 	if (get_nprocs_conf() < 2)
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
 			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	REQUIRE_ERRNO(st_attach(&sr, MEMWELL_SRC_SCHED, 0, 0, 0, 0, 0), EINVAL);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(decode),
-	MWT_CASE(needs_multi),
+static const struct t_case cases[] = {
+	T_RCASE(decode),
+	T_RCASE(needs_multi),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -21,7 +21,7 @@ static int produce(struct st_ring *sr, __u64 seq, __u32 len, int corrupt)
 		if (err != -EAGAIN)
 			break;
 		if (poll(&pfd, 1, 5000) == 0) {
-			mwt_diag("no room for 5 s: lost wakeup?");
+			t_diag("no room for 5 s: lost wakeup?");
 			return -ETIMEDOUT;
 		}
 	}
@@ -35,7 +35,7 @@ static int produce(struct st_ring *sr, __u64 seq, __u32 len, int corrupt)
 
 static int wait_consumed(struct st_ring *sr, __u64 want, struct memwell_ring_stats *st)
 {
-	double end = mwt_now() + 20;
+	double end = t_now() + 20;
 
 	do {
 		if (st_stats(sr, st))
@@ -43,7 +43,7 @@ static int wait_consumed(struct st_ring *sr, __u64 want, struct memwell_ring_sta
 		if (st->consumed >= want)
 			return 0;
 		usleep(10000);
-	} while (mwt_now() < end);
+	} while (t_now() < end);
 	return -1;
 }
 
@@ -73,7 +73,7 @@ static int case_verify(void)
 	REQUIRE_OK(st_stats(&sr, &st));
 	REQUIRE_EQ(st.consumers, 0);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A process may not consume a sink's ring: its consumer control is read-only. */
@@ -86,15 +86,15 @@ static int case_cons_readonly(void)
 	REQUIRE_ERRNO(st_map(&sr, sr.in.cons_offset, sr.in.cons_size, 1) ? -1 : 0,
 		      EPERM);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(verify),
-	MWT_CASE(cons_readonly),
+static const struct t_case cases[] = {
+	T_RCASE(verify),
+	T_RCASE(cons_readonly),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }
