@@ -86,8 +86,8 @@ static int gen_check(struct gen_seen *g, const struct memwell_rec *rec,
 		     __u32 nprod, __u32 rsize)
 {
 	struct memwell_gen_rec h;
-	const __u8 *pay;
-	__u32 i, n;
+	__u32 at = 0;
+	int bad;
 
 	if (rec->flags & MEMWELL_REC_LOST) {
 		struct memwell_lost l;
@@ -111,23 +111,20 @@ static int gen_check(struct gen_seen *g, const struct memwell_rec *rec,
 		t_diag("record flags %#x len %u, expected %u", rec->flags, rec->len, rsize);
 		return -1;
 	}
-	memcpy(&h, rec->data, sizeof(h));
+	bad = memwell_gen_verify(rec->data, rec->len, 0, &h, &at);
 	if (h.producer >= nprod || h.seq < g->next[h.producer]) {
 		t_diag("record producer %u seq %llu (expected >= %llu)", h.producer,
 		       (unsigned long long)h.seq,
 		       (unsigned long long)(h.producer < nprod ? g->next[h.producer] : 0));
 		return -1;
 	}
-	pay = (const __u8 *)rec->data + sizeof(h);
-	n = rec->len - (__u32)sizeof(h);
-	for (i = 0; i < n; i++) {
-		if (pay[i] != memwell_gen_byte(h.seq, h.producer, i)) {
-			t_diag("producer %u seq %llu: byte %u is %#x", h.producer,
-			       (unsigned long long)h.seq, i, pay[i]);
-			return -1;
-		}
+	if (bad == MEMWELL_GEN_BAD_BYTE) {
+		t_diag("producer %u seq %llu: byte %u is %#x", h.producer,
+		       (unsigned long long)h.seq, at,
+		       ((const __u8 *)rec->data)[sizeof(h) + at]);
+		return -1;
 	}
-	if (memwell_gen_check(pay, n) != h.check) {
+	if (bad) {
 		t_diag("producer %u seq %llu: bad check", h.producer,
 		       (unsigned long long)h.seq);
 		return -1;

@@ -149,14 +149,8 @@ static T_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec
 		c->lost_bytes += l.bytes;
 		return;
 	}
-	if (rec->len < sizeof(h)) {
-		c->bad++;
-		return;
-	}
-	memcpy(&h, rec->data, sizeof(h));
-	if (h.producer >= 16 || h.seq < c->next[h.producer] ||
-	    h.check != memwell_gen_check((const __u8 *)rec->data + sizeof(h),
-					 rec->len - (__u32)sizeof(h))) {
+	if (memwell_gen_verify(rec->data, rec->len, 0, &h, NULL) ||
+	    h.producer >= 16 || h.seq < c->next[h.producer]) {
 		if (c->bad++ < 5)
 			t_diag("bad record: producer %u seq %llu len %u",
 			       h.producer, (unsigned long long)h.seq, rec->len);
