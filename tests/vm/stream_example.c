@@ -84,7 +84,7 @@ static int read_beats(struct st_ring *sr, int want)
 	while (got < want) {
 		struct example_rec r;
 		struct memwell_rec rec;
-		int err = memwell_rec_peek(&sr->r, &rec);
+		int err = memwell_rec_peek(sr->r, &rec);
 
 		if (err == -EAGAIN) {
 			REQUIRE_EQ(poll(&pfd, 1, 2000), 1);
@@ -95,7 +95,7 @@ static int read_beats(struct st_ring *sr, int want)
 		REQUIRE_EQ(rec.flags, 0);
 		REQUIRE_EQ(rec.len, sizeof(r));
 		memcpy(&r, rec.data, sizeof(r));
-		REQUIRE_EQ(memwell_rec_release(&sr->r, &rec), 0);
+		REQUIRE_EQ(memwell_rec_release(sr->r, &rec), 0);
 		if (got) {
 			REQUIRE_EQ(r.beat, last_beat + 1);
 			REQUIRE(r.time_ns > last_ns);
@@ -124,7 +124,7 @@ static int case_by_name(void)
 	struct st_ring sr;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   "example-name", MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   "example-name"), 0);
 	REQUIRE_EQ(insmod_example("ring=example-name"), 0);
 	REQUIRE_EQ(read_beats(&sr, BEATS), T_PASS);
 	REQUIRE_OK(st_stats(&sr, &st));
@@ -146,8 +146,8 @@ static int case_by_fd(void)
 	char arg[32];
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
-	/* insmod inherits it (st_open() opens with O_CLOEXEC). */
+			   NULL), 0);
+	/* insmod inherits it (libmemwell opens it with O_CLOEXEC). */
 	REQUIRE_OK(fcntl(sr.fd, F_SETFD, 0));
 	snprintf(arg, sizeof(arg), "fd=%d", sr.fd);
 	REQUIRE_EQ(insmod_example(arg), 0);
@@ -179,8 +179,7 @@ static int case_attach_errors(void)
 	/* busybox says ENOENT its own way */
 	REQUIRE(strstr(out, strerror(ENOENT)) || strstr(out, "unknown symbol"));
 	/* A ring without MEMWELL_F_KERNEL_PROD takes no kernel producer. */
-	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS, 6, 8, "example-user",
-			   MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS, 6, 8, "example-user"), 0);
 	REQUIRE(run(out, sizeof(out), "insmod %s ring=example-user 2>&1",
 		    example_ko()) != 0);
 	REQUIRE(strstr(out, strerror(EPERM)));

@@ -23,7 +23,7 @@ static int stream_epoll(__u32 ctx, __u32 producers, __u64 rate)
 	__u32 i;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-			   MEMWELL_F_PROD_MULTI, 7, 10, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   MEMWELL_F_PROD_MULTI, 7, 10, NULL), 0);
 	REQUIRE_OK(ep = epoll_create1(EPOLL_CLOEXEC));
 	REQUIRE_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sr.fd, &ev));
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, ctx, producers, GEN_SIZE,
@@ -100,7 +100,7 @@ static int case_drops(void)
 
 	/* 64 blocks of 128 bytes: 64 records of 100 bytes. */
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 7, 6,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   NULL), 0);
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_SOFTIRQ, 1,
 			     GEN_SIZE, 300, 0));
 	do {
@@ -123,7 +123,7 @@ static int case_drops(void)
 
 	/* Drained now and then: LOST records tell what went missing where. */
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 7, 6,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   NULL), 0);
 	memset(&c, 0, sizeof(c));
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1,
 			     GEN_SIZE, 2000, 0));

@@ -33,7 +33,7 @@ static int streamer(__u32 kind, __u32 ctx, int ready)
 	int i;
 
 	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-		    MEMWELL_F_PROD_MULTI, 6, 8, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)))
+		    MEMWELL_F_PROD_MULTI, 6, 8, NULL))
 		return 1;
 	if (kind == MEMWELL_SRC_GEN ?
 	    st_attach(&sr, kind, ctx, 2, 64, 0, 0) :
@@ -100,8 +100,7 @@ static int hold_src(const char *file)
 	struct st_ring sr;
 	int fd;
 
-	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL,
-		    MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)) ||
+	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL) ||
 	    st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_HARDIRQ, 1, 64, 0, 1000))
 		return 1;
 	fd = open(file, O_WRONLY | O_CREAT, 0644);
