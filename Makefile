@@ -34,6 +34,9 @@ $(BUILD)/libmemwell.so: $(LIB_OBJS) userlib/libmemwell.map
 	$(CC) -shared -Wl,--version-script=userlib/libmemwell.map \
 		-Wl,-soname,libmemwell.so.1 -o $@ $(LIB_OBJS)
 
+# The module is built with the kernel's compiler, whatever CC says: a
+# CC=... on our command line must not reach kbuild.
+module clean: MAKEOVERRIDES :=
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
