@@ -12,7 +12,8 @@ eval "$(make -s --no-print-directory print-flags)"
 KDIR=${KDIR:-/lib/modules/$(scripts/kver.sh)/build}
 cache=${MEMWELL_CACHE:-$HOME/.cache/memwell}/checkpatch
 tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-*.tar.xz' | sort | head -n 1)
-read -ra includes <<<"$(printf '%s\n' "$MW_CFLAGS" | grep -o -- '-I[^ ]*' | tr '\n' ' ')"
+read -ra includes <<<"$MW_INCLUDES"
+read -ra warn <<<"$MW_WARN"
 
 result() {	# result OK DESC [OUTPUT]
 	tap_result "$1" "$2"
@@ -49,10 +50,10 @@ out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
 result $? "sparse (make C=2): kmod/" "$out"
 
 # The uapi header must stand alone in both worlds.
-out=$(echo '#include "memwell.h"' | $CC -x c -c -Wall -Wextra -Werror "${includes[@]}" -o /dev/null - 2>&1)
+out=$(echo '#include "memwell.h"' | $CC -x c -c "${warn[@]}" "${includes[@]}" -o /dev/null - 2>&1)
 result $? "uapi/memwell.h compiles alone in user space" "$out"
 out=$(printf '#include "memwell_ring.h"\nint main(void){return 0;}\n' |
-	$CXX -x c++ -Wall -Wextra -Werror "${includes[@]}" -o /dev/null - 2>&1)
+	$CXX -x c++ "${warn[@]}" "${includes[@]}" -o /dev/null - 2>&1)
 result $? "uapi/memwell_ring.h compiles as C++" "$out"
 
 # Every shell script: the bash ones as bash, the guest ones (#!/bin/sh,

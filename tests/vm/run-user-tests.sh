@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest script (busybox sh, run by scripts/vm-run.sh with tests/lib/tap.sh
-# and tests/vm/lib.sh loaded, in /memwell): load memwell.ko, check the KUnit suite if
-# memwell_test.ko is there, run every user test binary in bin/, check that
-# the module cannot be unloaded while a ring is open or mapped, then unload
-# it.  stdout is one flat TAP stream: each binary's test points are
+# and tests/vm/lib.sh loaded, in /memwell): load memwell.ko, check the
+# KUnit suite if memwell_test.ko is there, run every user test binary in
+# bin/, check that the module cannot be unloaded while a ring is open or
+# mapped, then unload it.  stdout is one flat TAP stream: each binary's test points are
 # renumbered into it as "<binary>: <name>"; its plan, exit status and time
 # are checked and reported too.  The plan comes last.
 #
