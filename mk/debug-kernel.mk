@@ -8,7 +8,7 @@
 # The tree lives outside the work tree, in a directory named by a hash of
 # what determines the kernel: the fragment, the source package's version,
 # the compiler (external modules must be built with the compiler that built
-# the kernel) and DK_RECIPE.  Bump DK_RECIPE by hand when a change to the
+# the kernel) and DK_RECIPE; comments in the fragment do not count.  Bump DK_RECIPE by hand when a change to the
 # rules below changes what they build.
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -21,8 +21,9 @@ MEMWELL_CACHE ?= $(HOME)/.cache/memwell
 
 DK_SRCVER := $(shell dpkg-query -W -f='$${Version}' $(DK_SRCPKG) 2>/dev/null)
 DK_CCVER  := $(shell gcc --version | head -n 1)
-DK_KEY    := $(shell { cat $(DK_FRAGMENT); echo '$(DK_SRCVER)'; \
-		       echo '$(DK_CCVER)'; echo '$(DK_RECIPE)'; } | \
+# The fragment's settings, not its comments, determine the kernel.
+DK_KEY    := $(shell { grep -E '^(CONFIG_|\# CONFIG_.* is not set)' $(DK_FRAGMENT); \
+		       echo '$(DK_SRCVER)'; echo '$(DK_CCVER)'; echo '$(DK_RECIPE)'; } | \
 		     sha256sum | cut -c1-16)
 DK_DIR    := $(MEMWELL_CACHE)/debug-kernel/$(DK_KEY)
 DK_TREE   := $(DK_DIR)/$(DK_SRCPKG)
