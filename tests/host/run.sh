@@ -12,10 +12,11 @@
 #             asan: ASan + UBSan, library sources compiled in
 #             tsan: ThreadSanitizer, library sources compiled in
 #
-# Compiler and flags come from make (mk/flags.mk; CC=... as for make).
-# Environment: MW_STRESS_RECORDS (records per stress
-# configuration), MW_STRESS_ARGS (extra stress options), MW_ONLY (run only
-# the unit cases whose name contains it).  Exit status 1 if anything failed.
+# The compiler and flags come from make (mk/flags.mk; CC=... works as for
+# make).  Environment: MW_STRESS_RECORDS (records per stress configuration),
+# MW_STRESS_ARGS (extra stress options), MW_ONLY (run only the unit cases
+# whose name contains it), MW_TIMEOUT (per-case alarm, tests/lib/harness.h).
+# Exit status 1 if anything failed.
 set -u
 
 quick=0
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--san) shift; san="${1:-}" ;;
 	--san=*) san="${1#--san=}" ;;
-	-h|--help) sed -n '3,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
