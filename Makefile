@@ -1,30 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
-# memwell: `make` builds the module, the library and the tools;
-# `make check` installs what it lacks and runs every test suite;
-# `make bench` runs the host benchmarks.  Kbuild describes the module.
+# memwell: `make` builds the module, the library and the tools; `make check`
+# installs what it lacks and runs every test suite (make check-<suite> runs
+# one); `make bench` runs the host benchmarks.  Kbuild describes the module,
+# mk/flags.mk holds the user-space compile flags.
 
 BUILD    ?= build
 KVER     ?= $(shell scripts/kver.sh)
 KDIR     ?= /lib/modules/$(KVER)/build
-CC       ?= gcc
+MEMWELL_CACHE ?= $(HOME)/.cache/memwell
+export MEMWELL_CACHE
 
-CFLAGS_WARN := -Wall -Wextra -Werror
+include mk/flags.mk
+
 # The project version (VERSION) for `memwell --version`; Kbuild passes it too.
 VERSION_DEF := -DMEMWELL_VERSION='"$(strip $(file <VERSION))"'
-CFLAGS_LIB  := -std=gnu11 -O2 -g $(CFLAGS_WARN) -fPIC \
-               -Iuapi -Icore -Iuserlib
+
 USER_HDRS   := $(wildcard uapi/*.h core/*.h userlib/*.h)
 LIB_SRCS    := $(wildcard userlib/memwell_*.c)
 LIB_OBJS    := $(LIB_SRCS:userlib/%.c=$(BUILD)/lib/%.o)
+FLAG_FILES  := Makefile mk/flags.mk
 
-.PHONY: all lib module check bench clean
+.DELETE_ON_ERROR:
+.PHONY: all lib module cli clean deps print-flags
 all: lib module
 
 lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so
 
-$(BUILD)/lib/%.o: userlib/%.c $(USER_HDRS) Makefile
+$(BUILD)/lib/%.o: userlib/%.c $(USER_HDRS) $(FLAG_FILES)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_LIB) -c -o $@ $<
+	$(CC) $(MW_CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/libmemwell.a: $(LIB_OBJS)
 	ar rcs $@ $^
@@ -33,18 +37,11 @@ $(BUILD)/libmemwell.so: $(LIB_OBJS) userlib/libmemwell.map
 	$(CC) -shared -Wl,--version-script=userlib/libmemwell.map \
 		-Wl,-soname,libmemwell.so.1 -o $@ $(LIB_OBJS)
 
+# The module is built with the kernel's compiler, whatever CC says: a
+# CC=... on our command line must not reach kbuild.
+module clean: MAKEOVERRIDES :=
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-
-check:
-	bash scripts/check.sh
-
-bench:
-	bash tests/bench/run.sh
-
-clean:
-	rm -rf $(BUILD)
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 
 # The memwell CLI (userlib/cli/): build/memwell uses libkmod; the static
 # build/memwell-static for the test VM uses libkmod only if libkmod.a exists,
@@ -52,21 +49,88 @@ clean:
 CLI_SRCS   := $(wildcard userlib/cli/*.c)
 CLI_HDRS   := $(wildcard userlib/cli/*.h)
 CLI_KMOD_A := $(shell f=$$($(CC) -print-file-name=libkmod.a); [ -f "$$f" ] && echo "$$f")
-.PHONY: cli demo
 cli: $(BUILD)/memwell $(BUILD)/memwell-static
 
-$(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile VERSION
+$(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(CFLAGS_WARN) $(VERSION_DEF) -Iuapi -Icore -Iuserlib -DMEMWELL_CLI_KMOD \
+	$(CC) $(MW_CFLAGS) $(VERSION_DEF) -DMEMWELL_CLI_KMOD \
 		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
 
-$(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) Makefile VERSION
+$(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
-	$(CC) -static -std=gnu11 -O2 -g $(CFLAGS_WARN) $(VERSION_DEF) -Iuapi -Icore -Iuserlib \
+	$(CC) -static $(MW_CFLAGS) $(VERSION_DEF) \
 		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
 		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+
+deps:
+	@bash scripts/deps.sh
+
+# For scripts: eval "$(make -s --no-print-directory print-flags)".
+print-flags:
+	@$(foreach v,$(MW_PRINT_FLAGS),printf "%s='%s'\n" $(v) '$($(v))';)
+
+# ---- the debug kernel of the VM tests (mk/debug-kernel.mk) ----
+# One build at a time, also across concurrent callers: they wait on the
+# lock, then find the tree up to date.
+DK_LOCK := $(MEMWELL_CACHE)/debug-kernel/.lock
+.PHONY: debug-kernel print-debug-kdir
+debug-kernel: deps
+	@mkdir -p $(dir $(DK_LOCK))
+	@flock -n $(DK_LOCK) true || echo "debug-kernel: another build holds $(DK_LOCK); waiting" >&2
+	@flock $(DK_LOCK) $(MAKE) --no-print-directory -f mk/debug-kernel.mk
+
+print-debug-kdir:
+	@$(MAKE) --no-print-directory -f mk/debug-kernel.mk print-kdir
+
+# ---- tests ----
+# Each check-<suite> runs one suite through scripts/check.sh, which prints
+# its TAP and one total line, "N passed, N failed" (CI reads the one of
+# `make check`).  `make check` runs them all in one aggregate.
+# Missing dependencies are one failure in the total too.
+CHECK_SUITES := build style host asan tsan spin cli vm-stock vm-cli vm-debug
+CHECK_TARGETS := $(addprefix check-,$(CHECK_SUITES))
+CHECK_DEPS = bash scripts/deps.sh || { \
+	echo "not ok - scripts/deps.sh could not install the dependencies"; \
+	echo "0 passed, 1 failed"; exit 1; }
+.PHONY: check $(CHECK_TARGETS)
+check:
+	@$(CHECK_DEPS)
+	@bash scripts/check.sh $(CHECK_SUITES)
+
+$(CHECK_TARGETS): check-%:
+	@$(CHECK_DEPS)
+	@bash scripts/check.sh $*
+
+# check-vm-debug needs the debug kernel: tests/vm/run.sh gets it through
+# scripts/vm-run.sh, which runs `make debug-kernel` (a failed build is then
+# a failed test, counted in the total, not a make error).
+
+# ---- benchmarks, demo ----
+.PHONY: bench bench-vm demo
+bench:
+	bash tests/bench/run.sh
+
+bench-vm: deps
+	bash tests/bench-vm/run.sh
 
 demo:
 	bash scripts/demo.sh
 
-bench-vm: ; bash tests/bench-vm/run.sh
+# ---- editor support ----
+# compile_commands.json for clangd & co., from the rules above (library,
+# CLI) and the test scripts' flags (tests/host, tests/vm).
+.PHONY: compile_commands.json
+compile_commands.json:
+	@{ \
+	for f in $(LIB_SRCS); do echo "$$f|$(CC) $(MW_CFLAGS) -fPIC -c $$f"; done; \
+	for f in $(CLI_SRCS); do echo "$$f|$(CC) $(MW_CFLAGS) -DMEMWELL_CLI_KMOD -c $$f"; done; \
+	for f in $(wildcard tests/host/*.c tests/vm/*.c); do \
+		echo "$$f|$(CC) $(MW_TEST_CFLAGS) $(MW_OPT_NONE) -c $$f"; done; \
+	} | awk -F'|' -v dir='$(CURDIR)' 'BEGIN { print "[" } \
+		{ if (NR > 1) print ","; \
+		  printf "  {\"directory\": \"%s\", \"file\": \"%s\", \"command\": \"%s\"}", dir, $$1, $$2 } \
+		END { print ""; print "]" }' >$@

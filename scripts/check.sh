@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make check`: install what is missing, then run every suite and print one
-# total line, "N passed, N failed[, N skipped]", which CI reads.
+# The aggregator behind `make check` and `make check-<suite>`:
+#
+#   scripts/check.sh SUITE...   (build style host asan tsan spin cli
+#                                vm-stock vm-cli vm-debug)
+#
+# runs the named suites and prints one total line, "N passed, N failed[, N
+# skipped]", which CI reads.  Installing what is missing is make's job (the
+# deps target); the debug kernel is make's too (debug-kernel).
 #
 # Each suite prints TAP; its top-level "ok"/"not ok" lines are counted (a
 # "# SKIP" directive counts as skipped).  A suite that exits non-zero without
 # a failing TAP line counts as one more failure, so a crash is never a pass.
 # Full logs are kept in build/check/.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 
 LOGDIR=build/check
 mkdir -p "$LOGDIR"
@@ -38,43 +46,38 @@ run_suite() {
 	skipped=$((skipped + s))
 }
 
-# One-line checks wrapped as a TAP suite of one test.
-tap_one() {
-	local desc=$1
-	shift
-	if "$@"; then
-		echo "ok 1 - $desc"
-	else
-		echo "not ok 1 - $desc"
-		return 1
-	fi
+# The build checks: one TAP stream of three one-line tests.
+suite_build() {
+	local kdir
+	kdir=$(make -s --no-print-directory print-flags | sed -n "s/^KDIR='\(.*\)'$/\1/p")
+	tap_plan 3
+	make -s lib >/dev/null
+	tap_result $? "libmemwell builds with -Wall -Wextra -Werror"
+	make -s module KDIR="$kdir" >/dev/null
+	tap_result $? "memwell.ko builds against $(basename "$(dirname "$kdir")") (ring core as kernel code)"
+	bash docs/example/build.sh >/dev/null
+	tap_result $? "docs/example/memwell_example.c builds against memwell.ko"
+	[ "$TAP_FAILED" -eq 0 ]
 }
 
-if ! bash scripts/deps.sh; then
-	echo "not ok - scripts/deps.sh could not install the dependencies"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-KVER=$(scripts/kver.sh)
-KDIR=/lib/modules/$KVER/build
-
-run_suite build-lib tap_one "libmemwell builds with -Wall -Wextra -Werror" make -s lib
-run_suite kbuild tap_one "memwell.ko builds against $KVER (ring core as kernel code)" \
-	make -s module KDIR="$KDIR"
-run_suite example tap_one "docs/example/memwell_example.c builds against memwell.ko" \
-	bash docs/example/build.sh
-run_suite style bash scripts/style.sh
-run_suite host tests/host/run.sh
-run_suite host-asan tests/host/run.sh --quick --san asan
-run_suite host-tsan tests/host/run.sh --quick --san tsan
-run_suite spin tests/spin/run.sh
-run_suite cli-host bash tests/host/cli_run.sh
-# In the test VMs: Debian's stock kernel (what users run), then the debug
-# kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built once and cached.
-run_suite vm-stock tests/vm/run.sh --kernel stock
-run_suite vm-cli bash tests/vm/cli_run.sh
-run_suite vm-debug tests/vm/run.sh --kernel debug
+[ $# -gt 0 ] || set -- build style host asan tsan spin cli vm-stock vm-cli vm-debug
+for suite in "$@"; do
+	case $suite in
+	build) run_suite build suite_build ;;
+	style) run_suite style bash scripts/style.sh ;;
+	host) run_suite host tests/host/run.sh ;;
+	asan) run_suite host-asan tests/host/run.sh --quick --san asan ;;
+	tsan) run_suite host-tsan tests/host/run.sh --quick --san tsan ;;
+	spin) run_suite spin tests/spin/run.sh ;;
+	cli) run_suite cli-host bash tests/host/cli_run.sh ;;
+	# In the test VMs: Debian's stock kernel (what users run), then the
+	# debug kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built by make.
+	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;
+	vm-cli) run_suite vm-cli bash tests/vm/cli_run.sh ;;
+	vm-debug) run_suite vm-debug tests/vm/run.sh --kernel debug ;;
+	*) echo "check.sh: unknown suite '$suite'" >&2; exit 2 ;;
+	esac
+done
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

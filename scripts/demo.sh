@@ -3,8 +3,8 @@
 # `make demo`: on a fresh Debian 12 machine, one command.
 #
 #   1. install what is missing (scripts/deps.sh)
-#   2. build memwell.ko for Debian's stock kernel (make module) and the
-#      static CLI (make cli -> build/memwell-static)
+#   2. build memwell.ko for Debian's stock kernel (scripts/build-modules.sh)
+#      and the static CLI (make cli -> build/memwell-static)
 #   3. boot the stock kernel under QEMU (scripts/vm-run.sh) and in the guest:
 #        memwell load memwell.ko (and the source kinds' modules next to it)
 #        memwell stream: a kernel gen source -> this process, epoll loop,
@@ -38,9 +38,8 @@ bash scripts/deps.sh
 
 kver=$(scripts/kver.sh)
 say "2/4 building memwell.ko for $kver and the static CLI"
-if ! make -s module KDIR="/lib/modules/$kver/build" >"$out/module.log" 2>&1; then
-	tail -n 20 "$out/module.log" >&2
-	say "FAILED: the module does not build (log: $out/module.log)"
+if ! scripts/build-modules.sh "/lib/modules/$kver/build" "$out/mod"; then
+	say "FAILED: the modules do not build (log: $out/mod/build.log)"
 	exit 1
 fi
 if ! make -s cli >"$out/cli.log" 2>&1; then
@@ -49,7 +48,8 @@ if ! make -s cli >"$out/cli.log" 2>&1; then
 	exit 1
 fi
 
-# The guest script (busybox sh, tests/vm/lib.sh loaded, cwd /memwell).
+# The guest script (busybox sh, tests/lib/tap.sh and tests/vm/lib.sh
+# loaded, cwd /memwell).
 # Its stdout is TAP; measured runs are "# demo-json {...}" lines.
 guest=$out/demo-guest.sh
 cat >"$guest" <<EOF
@@ -60,19 +60,15 @@ cat >>"$guest" <<'EOF'
 set +e
 M=./memwell-static
 export MEMWELL_NO_PROGRESS=1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 json() { sed -n 's/^{/# demo-json {/p' "$1"; }
 diag() { sed 's/^/#   /' "$1"; }
 
 echo "# demo: $(uname -r), $(nproc) cpus"
 if $M load ./memwell.ko >/tmp/o 2>/tmp/e; then
-	ok "memwell load memwell.ko: $(cat /tmp/o)"
+	tap_ok "memwell load memwell.ko: $(cat /tmp/o)"
 else
-	notok "memwell load memwell.ko: $(cat /tmp/e)"
-	echo "1..$n"
+	tap_fail "memwell load memwell.ko: $(cat /tmp/e)"
+	tap_done
 	exit 1
 fi
 
@@ -84,14 +80,14 @@ for ctx in kthread softirq hardirq; do
 		--stat >/tmp/o 2>/tmp/e
 	rc=$?
 	if [ $rc -eq 0 ]; then
-		ok "stream gen ($ctx, $c x $SIZE B): verified"
+		tap_ok "stream gen ($ctx, $c x $SIZE B): verified"
 		sed -n '1s/^{"cmd":"stream",/# demo-json {"cmd":"stream","row":"kernel gen '"$ctx"' -> epoll consumer",/p' /tmp/o
 		sed -n '2,$p' /tmp/o | diag /dev/stdin
 	elif [ $rc -eq 3 ]; then
-		skip "stream gen ($ctx)" "unavailable: $(cat /tmp/e)"
+		tap_skip "stream gen ($ctx)" "unavailable: $(cat /tmp/e)"
 		echo "# demo-unavailable kernel gen source ($ctx): $(cat /tmp/e)"
 	else
-		notok "stream gen ($ctx): exit $rc: $(cat /tmp/e)"
+		tap_fail "stream gen ($ctx): exit $rc: $(cat /tmp/e)"
 		diag /tmp/o
 	fi
 done
@@ -100,13 +96,13 @@ done
 $M stream --source sched --decode --records 8 >/tmp/o 2>/tmp/e
 rc=$?
 if [ $rc -eq 0 ]; then
-	ok "stream sched --decode: $(wc -l </tmp/o) lines"
+	tap_ok "stream sched --decode: $(wc -l </tmp/o) lines"
 	diag /tmp/o
 elif [ $rc -eq 3 ]; then
-	skip "stream sched" "unavailable: $(cat /tmp/e)"
+	tap_skip "stream sched" "unavailable: $(cat /tmp/e)"
 	echo "# demo-unavailable kernel sched source: $(cat /tmp/e)"
 else
-	notok "stream sched: exit $rc: $(cat /tmp/e)"
+	tap_fail "stream sched: exit $rc: $(cat /tmp/e)"
 fi
 
 # Two processes through /dev/memwell: lines in, the same lines out.
@@ -118,9 +114,9 @@ src=$?
 wait $rpid
 rrc=$?
 if [ $src -eq 0 ] && [ $rrc -eq 0 ] && cmp -s /tmp/in /tmp/recv.out; then
-	ok "memwell send | memwell recv through /dev/memwell: 20000 lines intact"
+	tap_ok "memwell send | memwell recv through /dev/memwell: 20000 lines intact"
 else
-	notok "memwell send | recv: send $src recv $rrc: $(cat /tmp/e /tmp/recv.err)"
+	tap_fail "memwell send | recv: send $src recv $rrc: $(cat /tmp/e /tmp/recv.err)"
 fi
 
 # Unload must be refused while a ring is open.
@@ -128,10 +124,10 @@ $M create -- sleep 3 >/dev/null 2>&1 &
 hpid=$!
 sleep 1
 if $M unload >/tmp/o 2>/tmp/e; then
-	notok "memwell unload refused while a ring is open (it unloaded)"
+	tap_fail "memwell unload refused while a ring is open (it unloaded)"
 	$M load ./memwell.ko >/dev/null
 else
-	ok "memwell unload refused while a ring is open: $(cat /tmp/e)"
+	tap_ok "memwell unload refused while a ring is open: $(cat /tmp/e)"
 fi
 wait $hpid
 
@@ -143,27 +139,27 @@ while [ $r -le $ROUNDS ]; do
 			--batch $BATCH >/tmp/o 2>/tmp/e
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			ok "bench --procs $t round $r"
+			tap_ok "bench --procs $t round $r"
 			json /tmp/o
 		else
-			notok "bench --procs $t round $r: exit $rc: $(cat /tmp/e)"
+			tap_fail "bench --procs $t round $r: exit $rc: $(cat /tmp/e)"
 		fi
 	done
 	r=$((r + 1))
 done
 
 if $M unload >/tmp/o 2>/tmp/e; then
-	ok "memwell unload"
+	tap_ok "memwell unload"
 else
-	notok "memwell unload: $(cat /tmp/e)"
+	tap_fail "memwell unload: $(cat /tmp/e)"
 fi
-echo "1..$n"
+tap_done
 EOF
 
 say "3/4 booting the stock kernel under QEMU/TCG (a few minutes)"
 rc=0
 scripts/vm-run.sh --kernel stock --run "$guest" \
-	--files "$root/memwell.ko $root/memwell_gen.ko $root/memwell_sched.ko $root/memwell_sink.ko $root/build/memwell-static" \
+	--files "$(echo "$out"/mod/ko/*.ko) $root/build/memwell-static" \
 	--log "$out/console.log" --tap "$out/demo.tap" \
 	--timeout "${DEMO_TIMEOUT:-900}" >"$out/vm-run.out" || rc=$?
 grep -v '^# demo-json' "$out/vm-run.out" | sed 's/^/  /' >&2

@@ -4,13 +4,28 @@
 # Idempotent: does nothing (and needs no root) when everything is present.
 set -euo pipefail
 
+# Each package with what uses it; nothing else.
 pkgs=(
-	build-essential make gcc clang python3 perl cpio xz-utils
-	linux-headers-amd64 linux-image-amd64 linux-source-6.1
-	bc flex bison libelf-dev libssl-dev dwarves
-	qemu-system-x86 busybox-static kmod libkmod-dev
-	sparse coccinelle codespell spin groff-base man-db
-	libbpf-dev bpftool libboost-dev libck-dev libuv1-dev
+	# make lib cli module, the tests' builds; clang: the header tests
+	# (tests/host/run.sh) and the BPF program (tests/bench-vm)
+	build-essential make gcc clang libkmod-dev
+	# the stock kernel the modules build against and the VMs boot
+	linux-headers-amd64 linux-image-amd64
+	# the debug kernel (make debug-kernel) and checkpatch (style.sh);
+	# dwarves: pahole for its BTF
+	linux-source-6.1 xz-utils bc flex bison libelf-dev dwarves
+	# the VMs (scripts/vm-run.sh, scripts/build-modules.sh)
+	qemu-system-x86 busybox-static kmod cpio
+	# make check-style: checkpatch (perl), sparse, shellcheck
+	perl sparse shellcheck
+	# make check-spin
+	spin
+	# make bench-vm (libbpf, bpftool; python3 for the table, as make demo)
+	libbpf-dev bpftool python3
+	# make bench: the Boost.Lockfree and Concurrency Kit peers
+	libboost-dev libck-dev
+	# make check-man: the man pages render without warnings
+	groff-base man-db
 )
 
 missing=()

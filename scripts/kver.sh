@@ -9,4 +9,4 @@ if [ -n "$dep" ]; then
 	echo "${dep#linux-image-}"
 	exit 0
 fi
-ls /lib/modules 2>/dev/null | sort -V | tail -n 1
+find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1

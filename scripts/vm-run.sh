@@ -12,10 +12,11 @@ usage: $0 --kernel stock|debug --run SCRIPT [--files "PATH..."] [--log FILE]
        $0 --kernel stock|debug --print-kdir
 
   --kernel K     stock: Debian's installed linux-image-amd64; debug: the
-                 KASAN/lockdep/UBSAN/kmemleak/KUnit kernel (scripts/debug-kernel.sh,
+                 KASAN/lockdep/UBSAN/kmemleak/KUnit kernel (make debug-kernel,
                  built on first use)
   --run SCRIPT   guest script, run by busybox sh with set -e in /memwell with
-                 tests/vm/lib.sh preloaded; its stdout is its TAP stream
+                 tests/lib/tap.sh and tests/vm/lib.sh preloaded; its stdout
+                 is its TAP stream
   --files "..."  files or directories copied into /memwell/ (by basename);
                  may be repeated
   --log FILE     full serial console log (default build/vm/<kernel>-<script>.log)
@@ -65,7 +66,11 @@ stock)
 	mem=${mem:-2G}
 	;;
 debug)
-	kdir=$("$root/scripts/debug-kernel.sh") || die "debug kernel build failed"
+	# make builds it on first use (mk/debug-kernel.mk), or waits for the
+	# build that holds its lock.
+	make -s --no-print-directory -C "$root" debug-kernel >&2 ||
+		die "debug kernel build failed"
+	kdir=$(make -s --no-print-directory -C "$root" print-debug-kdir)
 	image=$kdir/arch/x86/boot/bzImage
 	rel=$(cat "$kdir/include/config/kernel.release")
 	mem=${mem:-512M}
@@ -100,6 +105,7 @@ for a in $(/bin/busybox --list-full); do
 done
 cp "$root/tests/vm/init.sh" "$ir/init"
 cp "$root/tests/vm/lib.sh" "$ir/memwell/lib.sh"
+cp "$root/tests/lib/tap.sh" "$ir/memwell/tap.sh"
 for f in "$run" "${files[@]}"; do
 	b=$(basename "$f")
 	[ -e "$f" ] || die "$f not found"

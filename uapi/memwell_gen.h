@@ -79,4 +79,50 @@ static inline __u32 memwell_gen_fill(void *p, __u32 len, __u64 seq,
 	return h;
 }
 
+/* Why memwell_gen_verify() refuses a gen record. */
+#define MEMWELL_GEN_BAD_SHORT	1	/* shorter than struct memwell_gen_rec */
+#define MEMWELL_GEN_BAD_BYTE	2	/* a payload byte is not the pattern */
+#define MEMWELL_GEN_BAD_CHECK	3	/* check is not the payload's */
+
+/*
+ * Verify a gen record as the ring delivers it (@len bytes at @rec, header
+ * and payload): copy its header to @h, then check the payload is the
+ * memwell_gen_byte() pattern of h->seq and h->producer and h->check its
+ * memwell_gen_check(), in one pass.  With MEMWELL_GEN_F_HEADER_ONLY in
+ * @flags the payload is not looked at and check must be 0.  Returns 0 or a
+ * MEMWELL_GEN_BAD_* reason; for a wrong byte, its offset in the payload
+ * goes to *@where if @where is not NULL.  The sequence and the producer's
+ * range are the caller's to check.
+ */
+static inline int memwell_gen_verify(const void *rec, __u32 len, __u32 flags,
+				     struct memwell_gen_rec *h, __u32 *where)
+{
+	const __u8 *b = (const __u8 *)rec;
+	__u32 h32 = 2166136261U;
+	__u32 i, n;
+	__u8 base;
+
+	h->seq = 0;
+	h->producer = 0;
+	h->check = 0;
+	if (len < sizeof(*h))
+		return MEMWELL_GEN_BAD_SHORT;
+	__builtin_memcpy(h, b, sizeof(*h));
+	if (flags & MEMWELL_GEN_F_HEADER_ONLY)
+		return h->check ? MEMWELL_GEN_BAD_CHECK : 0;
+	b += sizeof(*h);
+	n = len - (__u32)sizeof(*h);
+	base = memwell_gen_byte(h->seq, h->producer, 0);
+	for (i = 0; i < n; i++) {
+		if (b[i] != (__u8)(base + i)) {
+			if (where)
+				*where = i;
+			return MEMWELL_GEN_BAD_BYTE;
+		}
+		h32 ^= b[i];
+		h32 *= 16777619U;
+	}
+	return h32 == h->check ? 0 : MEMWELL_GEN_BAD_CHECK;
+}
+
 #endif /* _UAPI_LINUX_MEMWELL_GEN_H */

@@ -1,23 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/vm/lib.sh
-# loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, FILLS, SIZES,
+# `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/lib/tap.sh
+# and tests/vm/lib.sh loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, FILLS, SIZES,
 # COUNT_<size>, SCALE_COUNT and PRODUCERS.  Every measured run prints
 # "# bench {json}"; the host (run.sh) makes the table.  Runs are
 # interleaved: each round goes through every fill x size x mode x contender
 # once, then the scaling series (pattern fill).
 set +e
+# shellcheck source=/dev/null # written by run.sh
 . ./bench-vm.conf
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 
 echo "# bench-vm: $(uname -r), $(nproc) cpus"
 if insmod ./memwell.ko && insmod ./memwell_gen.ko && insmod ./kfifo_bench.ko; then
-	ok "insmod memwell.ko memwell_gen.ko kfifo_bench.ko"
+	tap_ok "insmod memwell.ko memwell_gen.ko kfifo_bench.ko"
 else
-	notok "insmod"
-	echo "1..$n"
+	tap_fail "insmod"
+	tap_done
 	exit 1
 fi
 
@@ -26,10 +24,10 @@ run() {
 	what=$1
 	shift
 	if timeout 120 "$@" >/tmp/o 2>/tmp/e; then
-		ok "$what"
+		tap_ok "$what"
 		sed -n "s/^{/# bench {$TAG/p" /tmp/o
 	else
-		notok "$what: $(cat /tmp/e | head -n 3)"
+		tap_fail "$what: $(head -n 3 /tmp/e)"
 	fi
 }
 
@@ -40,13 +38,16 @@ run_multi() {
 	unset MWB_MULTI
 }
 TAG=
+count=0
 
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
+	# shellcheck disable=SC2086 # word lists from bench-vm.conf
 	for fill in $FILLS; do
 		export MWB_FILL=$fill
+		# shellcheck disable=SC2086
 		for size in $SIZES; do
-			eval count=\$COUNT_$size
+			eval "count=\$COUNT_$size"
 			for mode in spin sleep; do
 				for c in memwell bpf kfifo pipe; do
 					what="round $r $fill $c $size $mode"
@@ -76,4 +77,4 @@ done
 rmmod kfifo_bench
 rmmod memwell_gen
 rmmod memwell
-echo "1..$n"
+tap_done

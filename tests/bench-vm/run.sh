@@ -34,20 +34,17 @@ mkdir -p "$out"
 
 kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir)
 
-# memwell.ko, in a private copy of its sources (as tests/vm/run.sh does).
-say "building memwell.ko, memwell_gen.ko and kfifo_bench.ko against $kdir"
-rm -rf "$out/mod" "$out/kfifo"
-mkdir -p "$out/mod" "$out/kfifo"
-(cd "$root" && find Kbuild kmod uapi core -type f \( -name Kbuild -o -name Kconfig -o \
-	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$out/mod")
+# The modules (scripts/build-modules.sh), and kfifo_bench.ko beside them.
+say "building the modules and kfifo_bench.ko against $kdir"
+"$root/scripts/build-modules.sh" "$kdir" "$out/mod"
+rm -rf "$out/kfifo"
+mkdir -p "$out/kfifo"
 cp "$here/Kbuild" "$here/kfifo_bench.c" "$here/kfifo_bench_uapi.h" "$out/kfifo/"
-for m in mod kfifo; do
-	if ! make -C "$kdir" M="$out/$m" modules >"$out/$m.log" 2>&1; then
-		tail -n 20 "$out/$m.log" >&2
-		say "FAILED: module build in $out/$m (log $out/$m.log)"
-		exit 1
-	fi
-done
+if ! make -C "$kdir" M="$out/kfifo" modules >"$out/kfifo.log" 2>&1; then
+	tail -n 20 "$out/kfifo.log" >&2
+	say "FAILED: module build in $out/kfifo (log $out/kfifo.log)"
+	exit 1
+fi
 
 # The BPF object and its skeleton, then the static user programs.
 say "building the BPF program and the static user programs"
@@ -55,11 +52,13 @@ mkdir -p "$out/bpf" "$out/bin"
 clang -target bpf -O2 -g -I/usr/include/x86_64-linux-gnu \
 	-c "$here/mwb_bpf.bpf.c" -o "$out/bpf/mwb_bpf.bpf.o"
 bpftool gen skeleton "$out/bpf/mwb_bpf.bpf.o" name mwb_bpf >"$out/bpf/mwb_bpf.skel.h"
-cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/core" -I"$root/userlib" -I"$here")
-gcc "${cflags[@]}" -static -o "$out/bin/mwb_memwell" "$here/mwb_memwell.c" "$root"/userlib/memwell_*.c
-gcc "${cflags[@]}" -static -o "$out/bin/mwb_classic" "$here/mwb_classic.c"
+cd "$root"
+eval "$(make -s --no-print-directory print-flags)"
+read -ra cflags <<<"$MW_CFLAGS -I$here"
+$CC "${cflags[@]}" -static -o "$out/bin/mwb_memwell" "$here/mwb_memwell.c" userlib/memwell_*.c
+$CC "${cflags[@]}" -static -o "$out/bin/mwb_classic" "$here/mwb_classic.c"
 # libbpf, libelf and libz are linked statically: the guest is busybox only.
-gcc "${cflags[@]}" -I"$out/bpf" -static -o "$out/bin/mwb_bpf" "$here/mwb_bpf.c" \
+$CC "${cflags[@]}" -I"$out/bpf" -static -o "$out/bin/mwb_bpf" "$here/mwb_bpf.c" \
 	-lbpf -lelf -lz -lpthread
 
 # Record counts per run (scaled; the scaling series divides its count
@@ -79,7 +78,7 @@ CONF
 say "booting the stock kernel under QEMU/TCG ($rounds rounds; several minutes)"
 rc=0
 "$root/scripts/vm-run.sh" --kernel stock --run "$here/guest.sh" \
-	--files "$out/mod/memwell.ko $out/mod/memwell_gen.ko $out/kfifo/kfifo_bench.ko $out/bin $out/bench-vm.conf" \
+	--files "$(echo "$out"/mod/ko/*.ko) $out/kfifo/kfifo_bench.ko $out/bin $out/bench-vm.conf" \
 	--log "$out/console.log" --tap "$out/bench.tap" \
 	--timeout "${BENCH_VM_TIMEOUT:-900}" >"$out/vm-run.out" || rc=$?
 grep -v '^# bench {' "$out/vm-run.out" | grep -v '^ok ' >&2 || true

@@ -20,7 +20,9 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
 E=$OUT/exp
-FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
+eval "$(make -s --no-print-directory print-flags)"
+read -ra cflags <<<"-std=gnu11 $MW_BENCH_OPT $MW_WARN"
+read -ra inc <<<"$MW_INCLUDES"
 variants=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do variants+=("$1"); shift; done
 [ $# -gt 0 ] && shift
@@ -39,7 +41,7 @@ for arg in "${variants[@]}"; do
 	rm -rf "$d"; mkdir -p "$d"
 	cp uapi/memwell.h core/*.h "$d/"
 	cp "$src"/memwell*.h "$d/"
-	gcc -std=gnu11 $FLAGS -I"$d" -Iuapi -Icore -Iuserlib -DMW_EXP_ID="$v" \
+	$CC "${cflags[@]}" -I"$d" "${inc[@]}" -DMW_EXP_ID="$v" \
 		-c tests/bench/peer_memwell.c -o "$E/peer_memwell_$v.o"
 	objs+=("$E/peer_memwell_$v.o")
 	decl+="extern const struct bench_contender bench_memwell_${v}_b8, bench_memwell_${v}_b16, bench_memwell_${v}_b64;"$'\n'
@@ -54,8 +56,8 @@ const struct bench_contender *const bench_extra_contenders[] = { $tab};
 const unsigned int bench_extra_count =
 	sizeof(bench_extra_contenders) / sizeof(bench_extra_contenders[0]);
 C
-gcc -std=gnu11 $FLAGS -Itests/bench -c "$E/extra.c" -o "$E/extra.o"
-g++ -pthread -o "$E/bench" "$OUT"/bench.o "$OUT"/peer_memwell.o "$OUT"/peer_lamport.o \
+$CC "${cflags[@]}" -Itests/bench -c "$E/extra.c" -o "$E/extra.o"
+$CXX -pthread -o "$E/bench" "$OUT"/bench.o "$OUT"/peer_memwell.o "$OUT"/peer_lamport.o \
 	"$OUT"/peer_ck.o "$OUT"/peer_pipe.o "$OUT"/peer_boost.o "${objs[@]}" "$E/extra.o" \
 	"$BUILD/libmemwell.a" -lm
 

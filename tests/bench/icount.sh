@@ -15,12 +15,14 @@ OUT=$BUILD/bench
 N=${1:-160000}
 mkdir -p "$OUT"
 make -s lib BUILD="$BUILD"
-FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
-inc=()
-[ -n "${CORE:-}" ] && inc=(-I"$CORE" -Wno-maybe-uninitialized -Wno-unused-variable)
-gcc -std=gnu11 $FLAGS "${inc[@]}" -Iuapi -Icore -Iuserlib -c tests/bench/icount.c -o "$OUT/icount.o"
-g++ -std=gnu++17 $FLAGS -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
-g++ -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
+eval "$(make -s --no-print-directory print-flags)"
+read -ra cflags <<<"-std=gnu11 $MW_BENCH_OPT $MW_WARN"
+read -ra cxxflags <<<"$MW_BENCH_CXXFLAGS"
+read -ra inc <<<"$MW_INCLUDES"
+[ -n "${CORE:-}" ] && inc=(-I"$CORE" -Wno-maybe-uninitialized -Wno-unused-variable "${inc[@]}")
+$CC "${cflags[@]}" "${inc[@]}" -c tests/bench/icount.c -o "$OUT/icount.o"
+$CXX "${cxxflags[@]}" -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
+$CXX -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
 
 count() {	# function-name size collect-pattern
 	local f=$OUT/callgrind.$1.$2

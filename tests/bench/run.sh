@@ -31,18 +31,18 @@ if [ ! -f /usr/include/ck_ring.h ] ||
 fi
 make -s lib BUILD="$BUILD"
 
-FLAGS="-O2 -march=x86-64-v2 -g -Wall -Wextra -Werror -pthread"
-CFLAGS="-std=gnu11 $FLAGS -Iuapi -Icore -Iuserlib"
-CXXFLAGS="-std=gnu++17 $FLAGS"
+eval "$(make -s --no-print-directory print-flags)"
+read -ra cflags <<<"$MW_BENCH_CFLAGS"
+read -ra cxxflags <<<"$MW_BENCH_CXXFLAGS"
 SRC=tests/bench
 objs=()
 for f in bench peer_memwell peer_lamport peer_ck peer_pipe; do
-	gcc $CFLAGS -c "$SRC/$f.c" -o "$OUT/$f.o"
+	$CC "${cflags[@]}" -c "$SRC/$f.c" -o "$OUT/$f.o"
 	objs+=("$OUT/$f.o")
 done
-g++ $CXXFLAGS -c "$SRC/peer_boost.cc" -o "$OUT/peer_boost.o"
+$CXX "${cxxflags[@]}" -c "$SRC/peer_boost.cc" -o "$OUT/peer_boost.o"
 objs+=("$OUT/peer_boost.o")
-g++ -pthread -o "$OUT/bench" "${objs[@]}" "$BUILD/libmemwell.a" -lm
+$CXX -pthread -o "$OUT/bench" "${objs[@]}" "$BUILD/libmemwell.a" -lm
 
 run=("$OUT/bench")
 if chrt -f 1 true 2>/dev/null; then
@@ -56,7 +56,7 @@ fi
 	dirty=$(git status --porcelain -- uapi core userlib 2>/dev/null | wc -l)
 	echo "source: commit $rev, $dirty uncommitted file(s) in uapi/ core/ userlib/;" \
 	     "core/*.h sha256 $(cat core/*.h | sha256sum | cut -c1-16)"
-	echo "compiler: $(gcc --version | head -1); flags: $FLAGS"
+	echo "compiler: $($CC --version | head -1); flags: $MW_BENCH_CFLAGS"
 } | tee "$OUT/results$tag.txt"
 rc=0
 "${run[@]}" --csv "$OUT/raw$tag.csv" "$@" | tee -a "$OUT/results$tag.txt" || rc=1

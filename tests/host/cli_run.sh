@@ -7,20 +7,18 @@
 #   tests/host/cli_run.sh [--bin PATH]     (default: make -s cli, build/memwell)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$root/tests/lib/tap.sh"
 M=""
 if [ "${1:-}" = --bin ]; then
 	M=$2
 else
-	make -s -C "$root" cli >/dev/null || { echo "not ok 1 - make cli"; echo "1..1"; exit 1; }
+	make -s -C "$root" cli >/dev/null || { tap_fail "make cli"; tap_done; exit 1; }
 	M=$root/build/memwell
 fi
 export MEMWELL_NO_PROGRESS=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 # expect_err DESC CODE REGEX CMD...: CMD exits CODE and prints exactly one
 # stderr line matching REGEX, in the 'memwell: <cmd>: <what> (<ERRNO>)' form.
@@ -33,9 +31,9 @@ expect_err() {
 	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] &&
 		grep -qE '^memwell: ([a-z]+: )?.+ \(E[A-Z0-9]+\)$' "$tmp/err" &&
 		grep -qE -- "$re" "$tmp/err"; then
-		pass "$desc: $(cat "$tmp/err")"
+		tap_ok "$desc: $(cat "$tmp/err")"
 	else
-		fail "$desc: exit $rc (want $code), $lines stderr line(s): $(head -c 300 "$tmp/err" | tr '\n' '|')"
+		tap_fail "$desc: exit $rc (want $code), $lines stderr line(s): $(head -c 300 "$tmp/err" | tr '\n' '|')"
 	fi
 }
 
@@ -46,14 +44,14 @@ expect_ok() {
 	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		pass "$desc"
+		tap_ok "$desc"
 	else
-		fail "$desc: exit $rc: $(head -c 300 "$tmp/err" | tr '\n' '|')"
+		tap_fail "$desc: exit $rc: $(head -c 300 "$tmp/err" | tr '\n' '|')"
 	fi
 }
 
 expect_ok "memwell --help" "$M" --help
-grep -q '^usage: memwell' "$tmp/out" || fail "--help prints usage"
+grep -q '^usage: memwell' "$tmp/out" || tap_fail "--help prints usage"
 for c in load unload create stat stream send recv bench; do
 	expect_ok "memwell $c --help" "$M" "$c" --help
 done
@@ -111,21 +109,21 @@ elif [ "$(id -u)" -ne 0 ]; then
 	expect_err "load as non-root" 1 "^memwell: load: must be root \(EPERM\)$" "$M" load "$tmp/fake.ko"
 	expect_err "unload as non-root" 1 "^memwell: unload: must be root \(EPERM\)$" "$M" unload
 else
-	n=$((n + 1)); echo "ok $n - load/unload as non-root # SKIP no setpriv"
+	tap_skip "load/unload as non-root" "no setpriv"
 fi
 
 # Local mode works on any host.
 expect_ok "create --dry-run --json" "$M" create --dry-run --json
-grep -q '"data_size":1048576' "$tmp/out" || fail "create --dry-run --json: data_size"
+grep -q '"data_size":1048576' "$tmp/out" || tap_fail "create --dry-run --json: data_size"
 expect_ok "create --local -- memwell stat" "$M" create --local -- "$M" stat
-grep -q 'fill: 0 of' "$tmp/out" || fail "stat under create shows the fill"
+grep -q 'fill: 0 of' "$tmp/out" || tap_fail "stat under create shows the fill"
 expect_ok "create --local -- stat --json" "$M" --json create --local -- "$M" --json stat
-[ "$(grep -c '^{' "$tmp/out")" -eq 2 ] || fail "create + stat --json: one JSON object each"
+[ "$(grep -c '^{' "$tmp/out")" -eq 2 ] || tap_fail "create + stat --json: one JSON object each"
 for t in "--local" "--local --procs" "--local --producers 2 --consumers 2 --prod-multi --cons-multi" \
 	"--transport pipe" "--transport pipe --procs" "--transport eventfd" "--transport eventfd --procs"; do
 	# shellcheck disable=SC2086
 	expect_ok "bench $t" "$M" --json bench $t --count 50k
-	grep -q '"ok":true' "$tmp/out" || fail "bench $t: ok in JSON"
+	grep -q '"ok":true' "$tmp/out" || tap_fail "bench $t: ok in JSON"
 done
 seq 1 5000 >"$tmp/in"
 printf 'no newline at the end' >>"$tmp/in"
@@ -135,11 +133,11 @@ expect_ok "send --local lines" "$M" send --socket "$tmp/s.sock" "$tmp/in"
 wait $rpid
 rrc=$?
 if [ $rrc -eq 0 ] && cmp -s "$tmp/in" "$tmp/recv.out"; then
-	pass "recv --local: output is the sender's input byte for byte"
+	tap_ok "recv --local: output is the sender's input byte for byte"
 else
-	fail "recv --local: exit $rrc, output differs: $(head -c 200 "$tmp/recv.err")"
+	tap_fail "recv --local: exit $rrc, output differs: $(head -c 200 "$tmp/recv.err")"
 fi
 
-echo "1..$n"
-echo "# cli host: $n tests, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done
+echo "# cli host: $TAP_N tests, $TAP_FAILED failed"
+[ "$TAP_FAILED" -eq 0 ]

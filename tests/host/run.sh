@@ -12,9 +12,11 @@
 #             asan: ASan + UBSan, library sources compiled in
 #             tsan: ThreadSanitizer, library sources compiled in
 #
-# Environment: CC (default gcc), MW_STRESS_RECORDS (records per stress
-# configuration), MW_STRESS_ARGS (extra stress options), MW_ONLY (run only
-# the unit cases whose name contains it).  Exit status 1 if anything failed.
+# The compiler and flags come from make (mk/flags.mk; CC=... works as for
+# make).  Environment: MW_STRESS_RECORDS (records per stress configuration),
+# MW_STRESS_ARGS (extra stress options), MW_ONLY (run only the unit cases
+# whose name contains it), MW_TIMEOUT (per-case alarm, tests/lib/harness.h).
+# Exit status 1 if anything failed.
 set -u
 
 quick=0
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--san) shift; san="${1:-}" ;;
 	--san=*) san="${1#--san=}" ;;
-	-h|--help) sed -n '3,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -36,28 +38,33 @@ esac
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root" || exit 2
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 src=tests/host
 out=build/tests/$san
 mkdir -p "$out"
 
-CC=${CC:-gcc}
-WARN=(-std=gnu11 -g -Wall -Wextra -Werror -Iuapi -Icore -Iuserlib)
+flags=$(make -s --no-print-directory print-flags) || exit 2
+eval "$flags"
+read -ra WARN <<<"$MW_TEST_CFLAGS"
 UNITS="test_geometry test_blocks test_records test_batch test_corrupt test_recover test_share test_wake"
 RUN=()
 case "$san" in
 none)
-	CFLAGS=("${WARN[@]}" -O2)
+	read -ra OPT <<<"$MW_OPT_NONE"
+	CFLAGS=("${WARN[@]}" "${OPT[@]}")
 	;;
 asan)
-	CFLAGS=("${WARN[@]}" -O1 "-fsanitize=address,undefined" -fno-omit-frame-pointer
-		-fno-sanitize-recover=all)
+	read -ra OPT <<<"$MW_OPT_ASAN"
+	CFLAGS=("${WARN[@]}" "${OPT[@]}")
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1}"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 	;;
 tsan)
 	# The shim avoids fences under TSan (gcc's -Wtsan): a strict -Werror
 	# build of the headers is also its own test below.
-	CFLAGS_STRICT=("${WARN[@]}" -O1 -fsanitize=thread)
+	read -ra OPT <<<"$MW_OPT_TSAN"
+	CFLAGS_STRICT=("${WARN[@]}" "${OPT[@]}")
 	CFLAGS=("${CFLAGS_STRICT[@]}")
 	export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66:history_size=7:suppressions=$root/tests/host/tsan.supp}"
 	# TSan's shadow layout needs a non-randomised address space on some kernels.
@@ -68,24 +75,18 @@ tsan)
 	;;
 esac
 
-n=0
-pass=0
-fail=0
 t_start=$(date +%s)
 
 emit() {	# emit ok|fail name
-	n=$((n + 1))
 	if [ "$1" = ok ]; then
-		pass=$((pass + 1))
-		echo "ok $n - $2"
+		tap_ok "$2"
 	else
-		fail=$((fail + 1))
-		echo "not ok $n - $2"
+		tap_fail "$2"
 	fi
 }
 
 diag() {	# the first lines of a log, as TAP comments
-	head -n "${DIAG_LINES:-40}" "$@" | sed 's/^/# /'
+	head -n "${DIAG_LINES:-40}" "$@" | tap_diag
 }
 
 # ---- build ----
@@ -153,7 +154,8 @@ if [ "$san" = none ]; then
 	for cxx in g++ clang++; do
 		command -v $cxx >/dev/null 2>&1 || continue
 		log="$out/header-$cxx.log"
-		if $cxx -x c++ -std=gnu++17 -O2 -g -Wall -Wextra -Werror -Iuapi -Icore -Iuserlib \
+		# shellcheck disable=SC2086 # MW_CXXFLAGS is a list of words
+		if $cxx $MW_CXXFLAGS \
 			-o "$out/test_header_cxx" "$src/test_header.c" -x none "${LIBOBJS[@]}" \
 			>"$log" 2>&1 && "$out/test_header_cxx" >>"$log" 2>&1; then
 			emit ok "headers: $cxx -O2 as C++, runs"
@@ -256,7 +258,7 @@ if [[ " ${BINS[*]} " == *" stress "* ]]; then
 fi
 
 t_end=$(date +%s)
-echo "1..$n"
+tap_done
 echo "# host($san): $((t_end - t_start)) s"
-echo "host($san): $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "host($san): $((TAP_N - TAP_FAILED)) passed, $TAP_FAILED failed"
+[ "$TAP_FAILED" -eq 0 ]

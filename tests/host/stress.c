@@ -49,10 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"	/* see harness.h */
-#include "libmemwell.h"
-#pragma GCC diagnostic pop
+#include "harness.h"
 
 #define MAXP		16
 #define MAXC		16
@@ -735,14 +732,6 @@ struct opts {
 	int verbose;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static struct shared *shared_new(const struct cfg *c, const struct opts *o,
 				 __u64 total, int *fdp)
 {
@@ -904,7 +893,8 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 	__u64 last = ~0ULL;
 
 	if (c->np < 1 || c->np > MAXP || c->nc < 1 || c->nc > MAXC) {
-		printf("not ok %d - %s # bad configuration\n", tapn, c->name);
+		t_diag("%s: bad configuration", c->name);
+		t_report(tapn, T_FAIL, c->name, -1);
 		return 1;
 	}
 	mo.flags = (c->blocks ? 0 : MEMWELL_F_RECORDS) |
@@ -913,18 +903,20 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 	mo.block_shift = c->bshift;
 	mo.count_shift = c->cshift;
 	if (c->blocks && c->bshift < 4) {
-		printf("not ok %d - %s # block mode needs 16-byte blocks\n", tapn, c->name);
+		t_diag("%s: block mode needs 16-byte blocks", c->name);
+		t_report(tapn, T_FAIL, c->name, -1);
 		return 1;
 	}
 	err = memwell_create_local(&mo, &mw);
 	if (err) {
-		printf("not ok %d - %s # memwell_create_local: %d\n", tapn, c->name, err);
+		t_diag("%s: memwell_create_local: %d", c->name, err);
+		t_report(tapn, T_FAIL, c->name, -1);
 		return 1;
 	}
 	r = memwell_get_ring(mw);
 	if (!c->blocks && r->rec_max < REC_MAX) {
-		printf("not ok %d - %s # ring too small for %d-byte records\n",
-		       tapn, c->name, REC_MAX);
+		t_diag("%s: ring too small for %d-byte records", c->name, REC_MAX);
+		t_report(tapn, T_FAIL, c->name, -1);
 		memwell_close(mw);
 		return 1;
 	}
@@ -932,12 +924,13 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 	sh = shared_new(c, o, o->records * (c->blocks ? o->block_factor : 1),
 			c->mode == MODE_EXEC ? &shfd : NULL);
 	if (!sh) {
-		printf("not ok %d - %s # no shared memory\n", tapn, c->name);
+		t_diag("%s: no shared memory", c->name);
+		t_report(tapn, T_FAIL, c->name, -1);
 		memwell_close(mw);
 		return 1;
 	}
 
-	t0 = now();
+	t0 = t_now();
 	for (i = 0; i < nw; i++) {
 		int cons = i >= c->np, id = cons ? i - c->np : i;
 
@@ -958,7 +951,7 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 	nw = i;		/* workers started */
 
 	/* Watchdog: progress or bust. */
-	last_t = now();
+	last_t = t_now();
 	while (__atomic_load_n(&sh->done, __ATOMIC_ACQUIRE) < (int)nw) {
 		__u64 p = __atomic_load_n(&sh->produced, __ATOMIC_RELAXED) +
 			  __atomic_load_n(&sh->consumed, __ATOMIC_RELAXED);
@@ -967,8 +960,8 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 		nanosleep(&ts, NULL);
 		if (p != last) {
 			last = p;
-			last_t = now();
-		} else if (now() - last_t > o->stall && !stopped(sh)) {
+			last_t = t_now();
+		} else if (t_now() - last_t > o->stall && !stopped(sh)) {
 			fail(sh, "no progress for %d s (produced %llu, consumed %llu of %llu)",
 			     o->stall,
 			     (unsigned long long)__atomic_load_n(&sh->produced, __ATOMIC_RELAXED),
@@ -987,7 +980,7 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 						     i, st);
 				}
 			}
-			if (stopped(sh) && now() - last_t > o->stall + 10)
+			if (stopped(sh) && t_now() - last_t > o->stall + 10)
 				break;	/* stuck despite stop: kill below */
 		}
 	}
@@ -1007,7 +1000,7 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 				fail(sh, "worker process %d exited with status %#x", i, st);
 		}
 	}
-	t1 = now();
+	t1 = t_now();
 
 	/* Final checks: everything consumed once, the ring empty and settled. */
 	if (!sh->failed) {
@@ -1077,11 +1070,9 @@ static int run_cfg(const struct cfg *c, const struct opts *o, int tapn)
 		       (unsigned long long)eag, (unsigned long long)busy,
 		       (unsigned long long)yl);
 	}
-	if (ok)
-		printf("ok %d - %s\n", tapn, c->name);
-	else
-		printf("# %s: FAILED: %s\nnot ok %d - %s\n", c->name, sh->msg, tapn, c->name);
-	fflush(stdout);
+	if (!ok)
+		t_diag("%s: FAILED: %s", c->name, sh->msg);
+	t_report(tapn, ok ? T_PASS : T_FAIL, c->name, -1);
 	munmap(sh, sh->size);
 	if (shfd >= 0)
 		close(shfd);

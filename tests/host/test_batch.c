@@ -21,7 +21,7 @@ static int drain(struct memwell_ring *r, const __u64 *lens, const __u64 *seeds, 
 
 	for (i = 0; i < n; i++)
 		if (t_get(r, lens[i], seeds[i])) {
-			T_DIAG("record %d of %d missing or wrong", i, n);
+			t_diag("record %d of %d missing or wrong", i, n);
 			t_failed = 1;
 			return i;
 		}
@@ -435,7 +435,7 @@ static void batch_reserve_no_livelock(void)
 			CHECK(memwell_batch_commit(r, &b) >= 0);
 		}
 		if (!p) {
-			T_DIAG("flags %#x: 100 batches of (1, 256) blocks on an empty "
+			t_diag("flags %#x: 100 batches of (1, 256) blocks on an empty "
 			       "ring all had %d block(s)", combos[c], n);
 			t_failed = 1;
 		}
@@ -482,7 +482,7 @@ static void reserve_up_to_n_fresh(void)
 		CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 256, &sp), 256);
 		memwell_close(mw);
 		if (t_failed) {
-			T_DIAG("flags %#x", combos[c]);
+			t_diag("flags %#x", combos[c]);
 			return;
 		}
 	}
@@ -501,7 +501,7 @@ static const struct t_case cases[] = {
 	T_CASE(reserve_up_to_n_fresh),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -137,7 +137,7 @@ static void empty_no_write_to_producer(void)
 		protect_side(r, MEMWELL_SIDE_PROD, 0);
 		protect_data(r, 0);
 		if (t_failed) {
-			T_DIAG("flags %#x state %d", flags, state);
+			t_diag("flags %#x state %d", flags, state);
 			return;
 		}
 		memwell_close(mw);
@@ -186,7 +186,7 @@ static void full_no_write_to_consumer(void)
 		protect_side(r, MEMWELL_SIDE_CONS, 0);
 		protect_data(r, 0);
 		if (t_failed) {
-			T_DIAG("flags %#x state %d", flags, state);
+			t_diag("flags %#x state %d", flags, state);
 			return;
 		}
 		memwell_close(mw);
@@ -402,7 +402,7 @@ static void wrap_every_offset(void)
 					(((sp.pos + i) & r->mask) << r->block_shift);
 
 				if (memcmp(q, p + i * bs, bs)) {
-					T_DIAG("block %llu of a span at %llu differs",
+					t_diag("block %llu of a span at %llu differs",
 					       (unsigned long long)i,
 					       (unsigned long long)o);
 					t_failed = 1;
@@ -411,7 +411,7 @@ static void wrap_every_offset(void)
 			}
 			REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
 			if (t_failed) {
-				T_DIAG("offset %llu size %llu", (unsigned long long)o,
+				t_diag("offset %llu size %llu", (unsigned long long)o,
 				       (unsigned long long)n);
 				return;
 			}
@@ -523,7 +523,7 @@ static void threads_no_spurious_eagain(void)
 		CHECK_EQ(x.got, 4096);
 		memwell_close(mw);
 		if (t_failed) {
-			T_DIAG("flags %#x side %d", combos[c], s);
+			t_diag("flags %#x side %d", combos[c], s);
 			return;
 		}
 	}
@@ -660,7 +660,7 @@ static void sweep_bound_consumer_only(void)
 	}
 	CHECK_EQ(seen, (__u64)n);
 	if (seen != (__u64)n)
-		T_DIAG("%llu of %d released blocks reached the consumer; "
+		t_diag("%llu of %d released blocks reached the consumer; "
 		       "producers' release_pos stays at %llu",
 		       (unsigned long long)seen, n,
 		       (unsigned long long)t_prod(&g.r)->release_pos);
@@ -682,7 +682,7 @@ static const struct t_case cases[] = {
 	T_CASE(sweep_bound_consumer_only),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

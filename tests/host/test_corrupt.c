@@ -28,7 +28,7 @@ static int attach_copy(struct t_gring *g, __u64 map_size)
 	before = v;
 	err = memwell_ring_attach(&v, g->base, map_size, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
 	if (err && memcmp(&v, &before, sizeof(v))) {
-		T_DIAG("a failed attach wrote the view");
+		t_diag("a failed attach wrote the view");
 		t_failed = 1;
 	}
 	if (!err) {
@@ -46,7 +46,7 @@ static int attach_copy(struct t_gring *g, __u64 map_size)
 	__u32 _save = HDR(g)->field;					\
 	HDR(g)->field = (val);						\
 	if (attach_copy(g, (g)->l.total_size) != (want)) {		\
-		T_DIAG("%s = %#llx: attach gave %d, expected %d", #field,	\
+		t_diag("%s = %#llx: attach gave %d, expected %d", #field,	\
 		       (unsigned long long)(val),			\
 		       attach_copy(g, (g)->l.total_size), (want));	\
 		t_failed = 1;						\
@@ -58,7 +58,7 @@ static int attach_copy(struct t_gring *g, __u64 map_size)
 	__u64 _save = HDR(g)->field;					\
 	HDR(g)->field = (val);						\
 	if (attach_copy(g, (g)->l.total_size) != (want)) {		\
-		T_DIAG("%s = %#llx: attach gave %d, expected %d", #field,	\
+		t_diag("%s = %#llx: attach gave %d, expected %d", #field,	\
 		       (unsigned long long)(val),			\
 		       attach_copy(g, (g)->l.total_size), (want));	\
 		t_failed = 1;						\
@@ -207,7 +207,7 @@ static int workout(struct memwell_ring *r, int rounds)
 	if ((e) == -EIO)						\
 		seen |= 1;						\
 	if ((e) < 0 && !OK_ERR(e)) {					\
-		T_DIAG("%s:%d: unexpected result %d", __FILE__, __LINE__, (int)(e)); \
+		t_diag("%s:%d: unexpected result %d", __FILE__, __LINE__, (int)(e)); \
 		t_failed = 1;						\
 	}								\
 } while (0)
@@ -286,7 +286,7 @@ static int workout(struct memwell_ring *r, int rounds)
 				CHECK(t_in_data(r, rec.data, rec.len));
 				memcpy(buf, rec.data, rec.len < sizeof(buf) ? rec.len : sizeof(buf));
 				if (++k > n + 1) {
-					T_DIAG("batch_next past the batch's records");
+					t_diag("batch_next past the batch's records");
 					t_failed = 1;
 					break;
 				}
@@ -374,7 +374,7 @@ static void wild_positions(void)
 				for (k = F_RES; k <= F_REL; k++)
 					*field(&g.r, s, k) = snap[k];
 				if (t_failed) {
-					T_DIAG("flags %#x side %d field %d value %#llx",
+					t_diag("flags %#x side %d field %d value %#llx",
 					       all_combos[c], s, w,
 					       (unsigned long long)wild[i]);
 					return;
@@ -442,7 +442,7 @@ static void wild_positions_eio(void)
 		/* Restored: the ring works again. */
 		CHECK_EQ(workout(&g.r, 5), 0);
 		if (t_failed) {
-			T_DIAG("flags %#x", all_combos[c]);
+			t_diag("flags %#x", all_combos[c]);
 			return;
 		}
 		t_gring_free(&g);
@@ -508,7 +508,7 @@ static void bad_record_headers(void)
 				CHECK_EQ(memwell_batch_take(&g.r, 8, 256, ~0ULL, &b), -EIO);
 				workout(&g.r, 5);
 				if (t_failed) {
-					T_DIAG("flags %#x header {%u, %#x} where %d",
+					t_diag("flags %#x header {%u, %#x} where %d",
 					       all_combos[c], bad[i].len, bad[i].flags, where);
 					return;
 				}
@@ -577,7 +577,7 @@ static void wild_marks(void)
 			CHECK(memwell_side_recover(&g.r, s) >= -EIO);
 			workout(&g.r, 50);
 			if (t_failed) {
-				T_DIAG("flags %#x side %d", all_combos[c], s);
+				t_diag("flags %#x side %d", all_combos[c], s);
 				return;
 			}
 			t_gring_free(&g);
@@ -635,12 +635,12 @@ static void fuzz_shared_state(void)
 				warm(&g.r);
 			}
 			if (t_failed) {
-				T_DIAG("flags %#x iteration %d", all_combos[c], iter);
+				t_diag("flags %#x iteration %d", all_combos[c], iter);
 				return;
 			}
 		}
 		/* The corruption must actually have been noticed, often. */
-		T_DIAG("flags %#x: %d rounds saw -EIO", all_combos[c], eio);
+		t_diag("flags %#x: %d rounds saw -EIO", all_combos[c], eio);
 		CHECK(eio > 300);
 		t_gring_free(&g);
 	}
@@ -662,7 +662,7 @@ static const struct t_case cases[] = {
 	T_CASE(fuzz_shared_state),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

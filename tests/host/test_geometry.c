@@ -71,7 +71,7 @@ static void layout_valid_all(void)
 		CHECK_EQ(l.data_size, 1ULL << ds);
 		CHECK_EQ(l.total_size, l.data_offset + 2 * l.data_size);
 		if (t_failed) {
-			T_DIAG("flags %#x b %u c %u p %u", fl[f], b, c, p);
+			t_diag("flags %#x b %u c %u p %u", fl[f], b, c, p);
 			return;
 		}
 	}
@@ -300,7 +300,7 @@ static void format_clears_garbage(void)
 	memwell_ring_format(m, &l);
 	for (i = sizeof(struct memwell_ring_hdr); i < l.data_offset; i++)
 		if (m[i]) {
-			T_DIAG("byte %llu of the control area is %#x",
+			t_diag("byte %llu of the control area is %#x",
 			       (unsigned long long)i, m[i]);
 			t_failed = 1;
 			break;
@@ -390,7 +390,7 @@ static const struct t_case cases[] = {
 	T_CASE(create_close_no_leak),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -220,7 +220,7 @@ static void wrap_every_offset(void)
 				CHECK(t_check(buf, len, seed));
 			}
 			if (t_failed) {
-				T_DIAG("flags %#x offset %llu blocks %llu len %llu",
+				t_diag("flags %#x offset %llu blocks %llu len %llu",
 				       combos[c], (unsigned long long)o,
 				       (unsigned long long)nb, (unsigned long long)len);
 				return;
@@ -253,7 +253,7 @@ static void every_length(void)
 				CHECK(t_check(buf, len, len));
 			}
 			if (t_failed) {
-				T_DIAG("flags %#x len %llu", combos[c], (unsigned long long)len);
+				t_diag("flags %#x len %llu", combos[c], (unsigned long long)len);
 				return;
 			}
 		}
@@ -530,7 +530,7 @@ static const struct t_case cases[] = {
 	T_CASE(write_read_roundtrip),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -35,7 +35,7 @@ static void expect_empty(struct memwell_ring *r)
 
 	CHECK_EQ(e, -EAGAIN);
 	if (!e)
-		T_DIAG("unexpected record: len %u, starts with '%c'", rec.len,
+		t_diag("unexpected record: len %u, starts with '%c'", rec.len,
 		       *(char *)rec.data);
 	CHECK_EQ(memwell_ready_blocks(r), 0);
 }
@@ -381,7 +381,7 @@ static void killed_producers(void)
 			    rc.len != rec_len((__u64)id, seq) ||
 			    !t_check((unsigned char *)rc.data + 9, rc.len - 9,
 				     seq * 4 + (__u64)id)) {
-				T_DIAG("bad record after recovery: id %d seq %llu len %u",
+				t_diag("bad record after recovery: id %d seq %llu len %u",
 				       id, (unsigned long long)seq, rc.len);
 				t_failed = 1;
 				break;
@@ -395,7 +395,7 @@ static void killed_producers(void)
 
 			/* The counter lags a commit by one store at most. */
 			if (next[i] != c && next[i] != c + 1) {
-				T_DIAG("producer %d committed %llu, delivered %llu", i,
+				t_diag("producer %d committed %llu, delivered %llu", i,
 				       (unsigned long long)c, (unsigned long long)next[i]);
 				t_failed = 1;
 			}
@@ -408,11 +408,11 @@ static void killed_producers(void)
 		munmap(sh, sizeof(*sh));
 		memwell_close(mw);
 		if (t_failed) {
-			T_DIAG("multi %d round %d", multi, round);
+			t_diag("multi %d round %d", multi, round);
 			return;
 		}
 	}
-	T_DIAG("%d of 24 rounds left a reservation to recover", recovered);
+	t_diag("%d of 24 rounds left a reservation to recover", recovered);
 	CHECK(recovered >= 12);
 }
 
@@ -472,7 +472,7 @@ static const struct t_case cases[] = {
 	T_CASE(killed_consumer),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -124,7 +124,7 @@ static void attach_bad_header(void)
 		fd = patched(bad[i].off, bad[i].val, bad[i].len, trunc);
 		err = memwell_attach_fd(fd, &mw);
 		if (err != -EINVAL) {
-			T_DIAG("%s: attach gave %d, expected -EINVAL", bad[i].what, err);
+			t_diag("%s: attach gave %d, expected -EINVAL", bad[i].what, err);
 			t_failed = 1;
 			if (!err)
 				memwell_close(mw);
@@ -384,5 +384,5 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--consume"))
 		return child_consume(atoi(argv[2]), atoi(argv[3]));
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

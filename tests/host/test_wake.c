@@ -112,7 +112,7 @@ static void arm_own_side_only(void)
 		CHECK_EQ(w.kicks[MEMWELL_SIDE_PROD], 0);
 		t_gring_free(&g);
 		if (t_failed) {
-			T_DIAG("flags %#x", fl[i]);
+			t_diag("flags %#x", fl[i]);
 			return;
 		}
 	}
@@ -388,7 +388,7 @@ static void threads_no_lost_wakeup(void)
 				last = p;
 				since = time(NULL);
 			} else if (time(NULL) - since > 5) {
-				T_DIAG("%dP%dC %s%s: no progress for 5 s at %llu of %llu: a lost "
+				t_diag("%dP%dC %s%s: no progress for 5 s at %llu of %llu: a lost "
 				       "wakeup (waiters prod %u cons %u)", cfg[c].np, cfg[c].nc,
 				       cfg[c].blocks ? "blocks" : "records",
 				       cfg[c].big ? " (ring-sized)" : "",
@@ -418,7 +418,7 @@ static void threads_no_lost_wakeup(void)
 		}
 		CHECK_EQ(x.bad, 0);
 		CHECK_EQ(x.consumed, x.total);
-		T_DIAG("%dP%dC %s%s: %llu sleeps, %llu + %llu kicks", cfg[c].np, cfg[c].nc,
+		t_diag("%dP%dC %s%s: %llu sleeps, %llu + %llu kicks", cfg[c].np, cfg[c].nc,
 		       cfg[c].blocks ? "blocks" : "records", cfg[c].big ? " (ring-sized)" : "",
 		       (unsigned long long)x.sleeps,
 		       (unsigned long long)w.kicks[0], (unsigned long long)w.kicks[1]);
@@ -437,7 +437,7 @@ static const struct t_case cases[] = {
 	T_CASE(threads_no_lost_wakeup),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return t_main(cases, T_NCASES(cases));
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

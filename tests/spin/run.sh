@@ -23,6 +23,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$top/tests/lib/tap.sh"
 model=$here/ring.pml
 jobs=${SPIN_JOBS:-2}
 depth=1000000
@@ -189,11 +191,11 @@ verdict() {	# index -> prints the TAP line and summary, returns 0 if ok
 		fi
 	fi
 	if [ -z "$why" ]; then
-		echo "ok $((i + 1)) - ${names[$i]}"
+		tap_ok "${names[$i]}"
 		echo "#   $summary"
 		return 0
 	fi
-	echo "not ok $((i + 1)) - ${names[$i]}"
+	tap_fail "${names[$i]}"
 	echo "#   $why"
 	echo "#   $summary"
 	grep -E 'pan:|error|violated|cycle' "$log" 2>/dev/null | head -n 5 |
@@ -202,7 +204,7 @@ verdict() {	# index -> prints the TAP line and summary, returns 0 if ok
 }
 
 n=${#names[@]}
-echo "1..$n"
+tap_plan "$n"
 start=$(date +%s)
 running=0
 for ((i = 0; i < n; i++)); do

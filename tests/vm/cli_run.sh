@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The memwell CLI's tests in a VM (host side): build memwell.ko and the
-# source kinds' modules against the stock kernel in a private copy of
-# their sources, the static CLI (make cli)
+# source kinds' modules against the stock kernel (scripts/build-modules.sh),
+# the static CLI (make cli)
 # and tests/vm/cli_asuser.c, boot with scripts/vm-run.sh and run
 # tests/vm/cli_guest.sh.  Prints the TAP stream, then
 # "vm-cli(stock): N passed, N failed"; exits non-zero on any failure.
@@ -23,19 +23,18 @@ setup_fail() {
 
 kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir) || setup_fail "no kernel build tree"
 mod=$out/mod
-mkdir -p "$mod"
-(cd "$root" && find Kbuild kmod uapi core -type f \( -name Kbuild -o -name Kconfig -o \
-	-name '*.c' -o -name '*.h' \) -print0 | cpio -pdm0 --quiet "$mod")
-make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1 ||
-	setup_fail "module build failed (log: $out/module.log)"
+"$root/scripts/build-modules.sh" "$kdir" "$mod" 2>"$out/module.err" ||
+	setup_fail "module build failed (log: $mod/build.log)"
 make -s -C "$root" cli >"$out/cli.log" 2>&1 || setup_fail "make cli failed (log: $out/cli.log)"
 cp "$root/build/memwell-static" "$out/memwell-static"
-gcc -static -O2 -Wall -Wextra -Werror -o "$out/cli_asuser" "$root/tests/vm/cli_asuser.c" ||
+eval "$(make -s --no-print-directory -C "$root" print-flags)"
+# shellcheck disable=SC2086 # MW_CFLAGS is a list of words
+(cd "$root" && $CC -static $MW_CFLAGS -o "$out/cli_asuser" tests/vm/cli_asuser.c) ||
 	setup_fail "building cli_asuser failed"
 
 rc=0
 "$root/scripts/vm-run.sh" --kernel stock --run "$root/tests/vm/cli_guest.sh" \
-	--files "$mod/memwell.ko $mod/memwell_gen.ko $mod/memwell_sched.ko $mod/memwell_sink.ko $out/memwell-static $out/cli_asuser" \
+	--files "$(echo "$mod"/ko/*.ko) $out/memwell-static $out/cli_asuser" \
 	--log "$out/console.log" --tap "$out/cli.tap" --timeout "$timeout" \
 	>"$out/vm-run.out" || rc=$?
 cat "$out/vm-run.out"

@@ -10,16 +10,16 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 static long g_page;
 
 static int dev_open(void)
 {
-	int fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	int fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		mwt_diag("open %s: %s", mwt_dev_path(), strerror(errno));
+		t_diag("open %s: %s", t_dev_path(), strerror(errno));
 	return fd;
 }
 
@@ -47,7 +47,7 @@ static int dev_ring(__u32 flags, __u32 bs, __u32 cs, struct memwell_ring_info *i
 	if (fd < 0)
 		return -1;
 	if (dev_create(fd, flags, bs, cs) || dev_info(fd, info)) {
-		mwt_diag("create/info: %s", strerror(errno));
+		t_diag("create/info: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -79,7 +79,7 @@ static unsigned char *map_ring(int fd, const struct memwell_ring_info *in)
 		   in->cons_offset) == MAP_FAILED ||
 	    map_at(b + in->data_offset, 2 * in->data_size, rw, MAP_SHARED, fd,
 		   in->data_offset) == MAP_FAILED) {
-		mwt_diag("map_ring: %s", strerror(errno));
+		t_diag("map_ring: %s", strerror(errno));
 		munmap(b, in->total_size);
 		return NULL;
 	}
@@ -99,7 +99,7 @@ static int case_open_close(void)
 	REQUIRE_OK(fd = dev_open());
 	REQUIRE_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Before MEMWELL_IOC_CREATE there is nothing to see, map or wake. */
@@ -122,7 +122,7 @@ static int case_no_ring(void)
 	REQUIRE_EQ(poll(&p, 1, 1000), 1);
 	REQUIRE(p.revents & POLLERR);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_create_bad_geometry(void)
@@ -146,20 +146,20 @@ static int case_create_bad_geometry(void)
 	int fd;
 
 	REQUIRE_OK(fd = dev_open());
-	for (i = 0; i < MWT_ARRAY_SIZE(bad); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(bad); i++) {
 		errno = 0;
 		if (dev_create(fd, bad[i].flags, bad[i].bs, bad[i].cs) != -1 ||
 		    errno != EINVAL) {
-			mwt_diag("flags %#x block_shift %u count_shift %u: errno %d (%s), "
-				 "expected EINVAL", bad[i].flags, bad[i].bs, bad[i].cs,
-				 errno, strerror(errno));
-			return MWT_FAIL;
+			t_diag("flags %#x block_shift %u count_shift %u: errno %d (%s), "
+			       "expected EINVAL", bad[i].flags, bad[i].bs, bad[i].cs,
+			       errno, strerror(errno));
+			return T_FAIL;
 		}
 	}
 	/* None of that created anything: a good request still works. */
 	REQUIRE_OK(dev_create(fd, 0, 6, 10));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_create_bad_struct(void)
@@ -174,7 +174,7 @@ static int case_create_bad_struct(void)
 
 	REQUIRE_OK(fd = dev_open());
 	/* Every reserved word must be zero. */
-	for (i = 0; i < MWT_ARRAY_SIZE(c.reserved); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(c.reserved); i++) {
 		memset(&c, 0, sizeof(c));
 		c.size = sizeof(c);
 		c.block_shift = 6;
@@ -208,7 +208,7 @@ static int case_create_bad_struct(void)
 	big.tail[1] = 0;
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_CREATE, &big));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_create_too_big(void)
@@ -222,7 +222,7 @@ static int case_create_too_big(void)
 				 3, 30), E2BIG);
 	REQUIRE_ERRNO(dev_create(fd, MEMWELL_F_RECORDS, 15, 16), E2BIG);	/* 2 GiB */
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_create_twice(void)
@@ -234,7 +234,7 @@ static int case_create_twice(void)
 	REQUIRE_ERRNO(dev_create(fd, MEMWELL_F_RECORDS, 6, 8), EBUSY);
 	REQUIRE_ERRNO(dev_create(fd, 0, 16, 30), EBUSY);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_bad_ioctls(void)
@@ -265,7 +265,7 @@ static int case_bad_ioctls(void)
 	/* INFO with a bad pointer. */
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_INFO, NULL), EFAULT);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /*
@@ -313,7 +313,7 @@ static int case_ioctl_sizes(void)
 	memset(&bigi, 0xa5, sizeof(bigi));
 	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 2, bigi), &bigi));
 	REQUIRE(!memcmp(&bigi.in, &in, sizeof(in)));
-	for (i = 0; i < MWT_ARRAY_SIZE(bigi.tail); i++)
+	for (i = 0; i < T_ARRAY_SIZE(bigi.tail); i++)
 		REQUIRE_EQ(bigi.tail[i], 0);
 	/* ... to an older caller: only the part it has room for. */
 	memset(small, 0xa5, sizeof(small));
@@ -330,7 +330,7 @@ static int case_ioctl_sizes(void)
 	REQUIRE_OK(ioctl(fd, _IOR(MEMWELL_IOC_MAGIC, 5, char[16]), small));
 	REQUIRE_EQ(small[16], 0xa5);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_info_and_header(void)
@@ -344,7 +344,7 @@ static int case_info_and_header(void)
 	};
 	size_t i;
 
-	for (i = 0; i < MWT_ARRAY_SIZE(geo); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(geo); i++) {
 		struct memwell_ring_info in;
 		struct memwell_layout l;
 		const struct memwell_ring_hdr *h;
@@ -397,7 +397,7 @@ static int case_info_and_header(void)
 		REQUIRE_OK(munmap(b, in.total_size));
 		REQUIRE_OK(close(fd));
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* The data is mapped twice: a write at i shows at data_size + i. */
@@ -422,7 +422,7 @@ static int case_double_map(void)
 	REQUIRE_EQ(d[in.data_size - 1], 0xa5);
 	REQUIRE_OK(munmap(b, in.total_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_mmap_rules(void)
@@ -504,7 +504,7 @@ static int case_mmap_rules(void)
 		REQUIRE_OK(munmap(c, in.prod_size));
 	}
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /*
@@ -518,7 +518,7 @@ static int case_rdonly_open(void)
 	struct memwell_wake_policy wp = { .size = sizeof(wp) };
 	struct memwell_source src = { .size = sizeof(src) };
 	char path[64];
-	int fd = open(mwt_dev_path(), O_RDONLY | O_CLOEXEC);
+	int fd = open(t_dev_path(), O_RDONLY | O_CLOEXEC);
 	int rw;
 
 	REQUIRE_OK(fd);
@@ -538,7 +538,7 @@ static int case_rdonly_open(void)
 	REQUIRE_ERRNO(dev_info(fd, &in), ENXIO);
 	REQUIRE_OK(close(fd));
 	REQUIRE_OK(close(rw));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_mremap(void)
@@ -574,7 +574,7 @@ static int case_mremap(void)
 	REQUIRE_EQ(q[5], 42);
 	REQUIRE_OK(munmap(q, in.data_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Partial munmap splits a mapping: both halves must keep their pages. */
@@ -600,7 +600,7 @@ static int case_partial_unmap(void)
 	REQUIRE_OK(mprotect(p + 5 * pg, pg, PROT_READ));	/* split again */
 	REQUIRE_EQ(p[5 * pg], 0x11);
 	REQUIRE_OK(munmap(p + 5 * pg, 2 * in.data_size - 5 * pg));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Records written and read back through a raw mapping. */
@@ -612,13 +612,13 @@ static int ring_roundtrip(struct memwell_ring *r, unsigned int n, __u64 seed)
 	for (i = 0; i < n; i++) {
 		__u64 len = 1 + (seed + i) % 200;
 
-		mwt_fill(buf, len, seed + i);
+		t_fill(buf, len, seed + i);
 		REQUIRE_EQ(memwell_rec_write(r, buf, len), 0);
 		memset(buf, 0, sizeof(buf));
 		REQUIRE_EQ(memwell_rec_read(r, buf, sizeof(buf)), (long)len);
-		REQUIRE_EQ(mwt_check(buf, len, seed + i), 0);
+		REQUIRE_EQ(!t_check(buf, len, seed + i), 0);
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* The mapping outlives the fd: the ring keeps working, then goes away. */
@@ -635,7 +635,7 @@ static int case_close_while_mapped(void)
 	REQUIRE_EQ(memwell_ring_attach(&r, b, in.total_size,
 				       MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
 	/* No kick: nobody could sleep on a closed fd anyway. */
-	REQUIRE_EQ(ring_roundtrip(&r, 3000, 1), MWT_PASS);
+	REQUIRE_EQ(ring_roundtrip(&r, 3000, 1), T_PASS);
 	REQUIRE_OK(munmap(b, in.total_size));
 	/* Many rings closed while mapped: kmemleak must find nothing after. */
 	for (int i = 0; i < 20; i++) {
@@ -650,7 +650,7 @@ static int case_close_while_mapped(void)
 			REQUIRE_OK(close(fd));
 		}
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Mappings and the fd are inherited: the child uses the ring. */
@@ -679,7 +679,7 @@ static int case_fork_child(void)
 		}
 		_exit(0);
 	}
-	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "child"), T_PASS);
 	for (i = 0; i < 100; i++) {
 		__u64 v = ~0ULL;
 
@@ -696,8 +696,8 @@ static int case_fork_child(void)
 	}
 	REQUIRE_OK(munmap(b, in.total_size));
 	REQUIRE_OK(close(fd));
-	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
-	return MWT_PASS;
+	REQUIRE_EQ(t_reap(pid, "child"), T_PASS);
+	return T_PASS;
 }
 
 /* Garbage in the control areas: the kernel reads them in poll(). */
@@ -718,7 +718,7 @@ static int case_garbage_control(void)
 
 		/* Positions, caches, waiters and marks: random or extreme. */
 		for (j = 0; j < 40; j++) {
-			__u64 v = mwt_rand(&seed);
+			__u64 v = t_rand_r(&seed);
 			__u64 pick = v % 5;
 			__u64 val = pick == 0 ? 0 : pick == 1 ? ~0ULL :
 				    pick == 2 ? 1ULL << 63 : pick == 3 ? v >> 40 : v;
@@ -752,7 +752,7 @@ static int case_garbage_control(void)
 	}
 	REQUIRE_OK(munmap(b, in.total_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Two fds are two rings. */
@@ -776,13 +776,13 @@ static int case_independent_rings(void)
 	REQUIRE_OK(munmap(b2, in2.total_size));
 	REQUIRE_OK(close(fd1));
 	REQUIRE_OK(close(fd2));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Two processes race CREATE on one shared file: exactly one ring. */
 static int case_create_race(void)
 {
-	volatile int *go = mwt_shared(4096);
+	volatile int *go = t_shared(4096);
 	int i;
 
 	for (i = 0; i < 40; i++) {
@@ -805,12 +805,12 @@ static int case_create_race(void)
 		ok = (mine == 0) + (WEXITSTATUS(st) == 0);
 		if (ok != 1 || (mine && mine != EBUSY) ||
 		    (WEXITSTATUS(st) && WEXITSTATUS(st) != EBUSY)) {
-			mwt_diag("race %d: parent %d, child %d", i, mine, WEXITSTATUS(st));
-			return MWT_FAIL;
+			t_diag("race %d: parent %d, child %d", i, mine, WEXITSTATUS(st));
+			return T_FAIL;
 		}
 		REQUIRE_OK(close(fd));
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A 64 MiB ring: allocated, mapped, touched at both ends, freed. */
@@ -831,7 +831,7 @@ static int case_big_ring(void)
 	REQUIRE_EQ(d[2 * in.data_size - 1], 2);
 	REQUIRE_OK(munmap(d, 2 * in.data_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* The max_ring_kib module parameter caps each ring. */
@@ -844,8 +844,8 @@ static int case_max_ring_kib(void)
 
 	pfd = open(path, O_RDWR);
 	if (pfd < 0) {
-		mwt_diag("%s: %s", path, strerror(errno));
-		return MWT_SKIP;
+		t_diag("%s: %s", path, strerror(errno));
+		return T_SKIPPED;
 	}
 	n = read(pfd, old, sizeof(old) - 1);
 	REQUIRE(n > 0);
@@ -860,7 +860,7 @@ static int case_max_ring_kib(void)
 	close(pfd);
 	close(fd);
 	REQUIRE(ok);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Pages dropped with MADV_DONTNEED are not faulted back in: SIGBUS. */
@@ -889,14 +889,14 @@ static int case_dontneed_sigbus(void)
 	}
 	REQUIRE(waitpid(pid, &st, 0) == pid);
 	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGBUS) {
-		mwt_diag("child status %#x, expected SIGBUS", st);
-		return MWT_FAIL;
+		t_diag("child status %#x, expected SIGBUS", st);
+		return T_FAIL;
 	}
 	/* The parent's mapping never lost the page. */
 	REQUIRE_EQ(d[0], 7);
 	REQUIRE_OK(munmap(d, 2 * in.data_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* /proc/self/mem (FOLL_FORCE) cannot write the read-only header either. */
@@ -915,42 +915,42 @@ static int case_proc_mem_header(void)
 	REQUIRE_EQ(magic, MEMWELL_MAGIC);
 	errno = 0;
 	REQUIRE(pwrite(mfd, &evil, sizeof(evil), (off_t)(uintptr_t)h) < 0);
-	mwt_diag("write to the header through /proc/self/mem: %s", strerror(errno));
+	t_diag("write to the header through /proc/self/mem: %s", strerror(errno));
 	REQUIRE_EQ(*(volatile __u32 *)h, MEMWELL_MAGIC);
 	REQUIRE_OK(close(mfd));
 	REQUIRE_OK(munmap(h, in.hdr_size));
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(open_close),
-		MWT_CASE(no_ring),
-		MWT_CASE(create_bad_geometry),
-		MWT_CASE(create_bad_struct),
-		MWT_CASE(create_too_big),
-		MWT_CASE(create_twice),
-		MWT_CASE(bad_ioctls),
-		MWT_CASE(ioctl_sizes),
-		MWT_CASE(info_and_header),
-		MWT_CASE(double_map),
-		MWT_CASE(mmap_rules),
-		MWT_CASE(rdonly_open),
-		MWT_CASE(mremap),
-		MWT_CASE(partial_unmap),
-		MWT_CASE(close_while_mapped),
-		MWT_CASE(fork_child),
-		MWT_CASE(garbage_control),
-		MWT_CASE(independent_rings),
-		MWT_CASE(create_race),
-		MWT_CASE(big_ring),
-		MWT_CASE(max_ring_kib),
-		MWT_CASE(dontneed_sigbus),
-		MWT_CASE(proc_mem_header),
+	static const struct t_case cases[] = {
+		T_RCASE(open_close),
+		T_RCASE(no_ring),
+		T_RCASE(create_bad_geometry),
+		T_RCASE(create_bad_struct),
+		T_RCASE(create_too_big),
+		T_RCASE(create_twice),
+		T_RCASE(bad_ioctls),
+		T_RCASE(ioctl_sizes),
+		T_RCASE(info_and_header),
+		T_RCASE(double_map),
+		T_RCASE(mmap_rules),
+		T_RCASE(rdonly_open),
+		T_RCASE(mremap),
+		T_RCASE(partial_unmap),
+		T_RCASE(close_while_mapped),
+		T_RCASE(fork_child),
+		T_RCASE(garbage_control),
+		T_RCASE(independent_rings),
+		T_RCASE(create_race),
+		T_RCASE(big_ring),
+		T_RCASE(max_ring_kib),
+		T_RCASE(dontneed_sigbus),
+		T_RCASE(proc_mem_header),
 	};
 
 	g_page = sysconf(_SC_PAGESIZE);
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -22,7 +22,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 #define EP_RECORDS	20000UL
 #define STALL_MS	5000
@@ -44,13 +44,13 @@ static unsigned long g_n;
  */
 static __u32 ep_len(__u64 seq)
 {
-	return 8 + (__u32)(mwt_mix(seq + 17) % 112);
+	return 8 + (__u32)(t_mix(seq + 17) % 112);
 }
 
 /* A plain sleep of the peer: 0 .. ~2 ms, often none. */
 static void ep_pause(__u64 *rnd)
 {
-	__u64 r = mwt_rand(rnd);
+	__u64 r = t_rand_r(rnd);
 
 	if (r % 4 == 0)
 		usleep((useconds_t)(r >> 32) % 2000);
@@ -67,7 +67,7 @@ static int peer_wait(int events, __u64 blocks)
 		n = memwell_wait_blocks(g_mw, events, blocks, STALL_MS);
 	while (n == -EINTR);
 	if (n == 0) {
-		mwt_diag("peer waited %d ms: lost wakeup?", STALL_MS);
+		t_diag("peer waited %d ms: lost wakeup?", STALL_MS);
 		return -ETIMEDOUT;
 	}
 	return n < 0 ? n : 0;
@@ -82,7 +82,7 @@ static int write_rec(__u64 seq)
 	if (err)
 		return err;
 	memcpy(rec.data, &seq, 8);
-	mwt_fill((char *)rec.data + 8, len - 8, seq);
+	t_fill((char *)rec.data + 8, len - 8, seq);
 	return memwell_rec_commit(memwell_get_ring(g_mw), &rec);
 }
 
@@ -96,14 +96,14 @@ static int read_rec(__u64 expect)
 	if (err == -EAGAIN)
 		return 0;
 	if (err) {
-		mwt_diag("peek: %d", err);
+		t_diag("peek: %d", err);
 		return -1;
 	}
 	memcpy(&seq, rec.data, 8);
 	if (seq != expect || rec.len != ep_len(seq) ||
-	    mwt_check((char *)rec.data + 8, rec.len - 8, seq)) {
-		mwt_diag("record %llu: got %llu len %u",
-			 (unsigned long long)expect, (unsigned long long)seq, rec.len);
+	    !t_check((char *)rec.data + 8, rec.len - 8, seq)) {
+		t_diag("record %llu: got %llu len %u",
+		       (unsigned long long)expect, (unsigned long long)seq, rec.len);
 		return -1;
 	}
 	return memwell_rec_release(memwell_get_ring(g_mw), &rec) ? -1 : 1;
@@ -117,7 +117,7 @@ static int burst_producer(void *arg)
 
 	(void)arg;
 	while (seq < g_n) {
-		__u64 burst = 1 + mwt_rand(&rnd) % 200;
+		__u64 burst = 1 + t_rand_r(&rnd) % 200;
 
 		while (burst-- && seq < g_n) {
 			int err = write_rec(seq);
@@ -126,13 +126,13 @@ static int burst_producer(void *arg)
 				if (peer_wait(MEMWELL_WAIT_WRITE,
 					      memwell_rec_blocks(memwell_get_ring(g_mw),
 								 ep_len(seq))))
-					return MWT_FAIL;
+					return T_FAIL;
 				burst++;
 				continue;
 			}
 			if (err) {
-				mwt_diag("producer write: %d", err);
-				return MWT_FAIL;
+				t_diag("producer write: %d", err);
+				return T_FAIL;
 			}
 			seq++;
 			__atomic_store_n(&g_sh->done, seq, __ATOMIC_RELAXED);
@@ -141,7 +141,7 @@ static int burst_producer(void *arg)
 	}
 	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->peer_kicks = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* The peer of a writing waiter: bursts of reads, then a pause. */
@@ -152,16 +152,16 @@ static int burst_consumer(void *arg)
 
 	(void)arg;
 	while (seq < g_n) {
-		__u64 burst = 1 + mwt_rand(&rnd) % 200;
+		__u64 burst = 1 + t_rand_r(&rnd) % 200;
 
 		while (burst-- && seq < g_n) {
 			int v = read_rec(seq);
 
 			if (v < 0)
-				return MWT_FAIL;
+				return T_FAIL;
 			if (!v) {
 				if (peer_wait(MEMWELL_WAIT_READ, 1))
-					return MWT_FAIL;
+					return T_FAIL;
 				burst++;
 				continue;
 			}
@@ -172,7 +172,7 @@ static int burst_consumer(void *arg)
 	}
 	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->peer_kicks = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int ep_setup(__u32 block_shift, __u32 count_shift)
@@ -184,11 +184,11 @@ static int ep_setup(__u32 block_shift, __u32 count_shift)
 	int err = memwell_create_dev(&o, &g_mw);
 
 	if (err) {
-		mwt_diag("memwell_create_dev: %d", err);
+		t_diag("memwell_create_dev: %d", err);
 		return -1;
 	}
-	g_n = mwt_scaled(EP_RECORDS);
-	g_sh = mwt_shared(sizeof(*g_sh));
+	g_n = t_scaled(EP_RECORDS);
+	g_sh = t_shared(sizeof(*g_sh));
 	return 0;
 }
 
@@ -196,14 +196,14 @@ static int ep_stall(const char *who, __u64 mine)
 {
 	struct memwell_ring *r = memwell_get_ring(g_mw);
 
-	mwt_diag("%s: epoll_wait timed out after %d ms at %llu, peer at %llu of %lu: "
-		 "lost wakeup (ready %llu free %llu waiters prod %u cons %u)",
-		 who, STALL_MS, (unsigned long long)mine,
-		 (unsigned long long)__atomic_load_n(&g_sh->done, __ATOMIC_RELAXED),
-		 g_n, (unsigned long long)memwell_ready_blocks(r),
-		 (unsigned long long)memwell_free_blocks(r),
-		 r->side[MEMWELL_SIDE_PROD]->waiters, r->side[MEMWELL_SIDE_CONS]->waiters);
-	return MWT_FAIL;
+	t_diag("%s: epoll_wait timed out after %d ms at %llu, peer at %llu of %lu: "
+	       "lost wakeup (ready %llu free %llu waiters prod %u cons %u)",
+	       who, STALL_MS, (unsigned long long)mine,
+	       (unsigned long long)__atomic_load_n(&g_sh->done, __ATOMIC_RELAXED),
+	       g_n, (unsigned long long)memwell_ready_blocks(r),
+	       (unsigned long long)memwell_free_blocks(r),
+	       r->side[MEMWELL_SIDE_PROD]->waiters, r->side[MEMWELL_SIDE_CONS]->waiters);
+	return T_FAIL;
 }
 
 static int ep_report(int ep, pid_t pid, __u64 wakeups, __u64 empty, double start)
@@ -211,34 +211,34 @@ static int ep_report(int ep, pid_t pid, __u64 wakeups, __u64 empty, double start
 	struct memwell_io_stats st;
 
 	close(ep);
-	REQUIRE_EQ(mwt_reap(pid, "peer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "peer"), T_PASS);
 	memwell_get_io_stats(g_mw, &st, sizeof(st));
-	mwt_diag("%lu records in %.2f s; waiter: %llu epoll wakeups (%llu found "
-		 "nothing), %llu kicks; peer: %llu sleeps, %llu kicks",
-		 g_n, mwt_now() - start, (unsigned long long)wakeups,
-		 (unsigned long long)empty, (unsigned long long)st.kicks,
-		 (unsigned long long)g_sh->peer_sleeps,
-		 (unsigned long long)g_sh->peer_kicks);
+	t_diag("%lu records in %.2f s; waiter: %llu epoll wakeups (%llu found "
+	       "nothing), %llu kicks; peer: %llu sleeps, %llu kicks",
+	       g_n, t_now() - start, (unsigned long long)wakeups,
+	       (unsigned long long)empty, (unsigned long long)st.kicks,
+	       (unsigned long long)g_sh->peer_sleeps,
+	       (unsigned long long)g_sh->peer_kicks);
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int ep_read(int et)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (et ? EPOLLET : 0) };
 	__u64 seq = 0, rnd = 99, wakeups = 0, empty = 0;
-	double start = mwt_now();
+	double start = t_now();
 	int ep, n;
 	pid_t pid;
 
 	REQUIRE(!ep_setup(4, 8));		/* 4 KiB of 16-byte blocks */
 	REQUIRE_OK(ep = epoll_create1(EPOLL_CLOEXEC));
 	REQUIRE_OK(epoll_ctl(ep, EPOLL_CTL_ADD, memwell_fd(g_mw), &ev));
-	pid = mwt_fork(burst_producer, NULL);
+	pid = t_fork(burst_producer, NULL);
 	REQUIRE(pid > 0);
 	while (seq < g_n) {
 		/* LT: a few records then wait; ET: until -EAGAIN. */
-		__u64 quota = et ? ~0ULL : 1 + mwt_rand(&rnd) % 8, got = 0;
+		__u64 quota = et ? ~0ULL : 1 + t_rand_r(&rnd) % 8, got = 0;
 
 		while (got < quota && seq < g_n) {
 			int v = read_rec(seq);
@@ -258,7 +258,7 @@ static int ep_read(int et)
 			n = epoll_wait(ep, &ev, 1, STALL_MS);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			mwt_diag("epoll_wait: %s", strerror(errno));
+			t_diag("epoll_wait: %s", strerror(errno));
 			goto err;
 		}
 		if (n == 0) {
@@ -267,31 +267,31 @@ static int ep_read(int et)
 		}
 		wakeups++;
 		if (!(ev.events & EPOLLIN) || (ev.events & (EPOLLERR | EPOLLHUP))) {
-			mwt_diag("epoll events %#x", ev.events);
+			t_diag("epoll events %#x", ev.events);
 			goto err;
 		}
 	}
 	return ep_report(ep, pid, wakeups, empty, start);
 err:
-	mwt_kill(pid);
-	return MWT_FAIL;
+	t_kill(pid);
+	return T_FAIL;
 }
 
 static int ep_write(int et)
 {
 	struct epoll_event ev = { .events = EPOLLOUT | (et ? EPOLLET : 0) };
 	__u64 seq = 0, rnd = 77, wakeups = 0, empty = 0;
-	double start = mwt_now();
+	double start = t_now();
 	int ep, n;
 	pid_t pid;
 
 	REQUIRE(!ep_setup(7, 5));		/* 4 KiB of 128-byte blocks */
 	REQUIRE_OK(ep = epoll_create1(EPOLL_CLOEXEC));
 	REQUIRE_OK(epoll_ctl(ep, EPOLL_CTL_ADD, memwell_fd(g_mw), &ev));
-	pid = mwt_fork(burst_consumer, NULL);
+	pid = t_fork(burst_consumer, NULL);
 	REQUIRE(pid > 0);
 	while (seq < g_n) {
-		__u64 quota = et ? ~0ULL : 1 + mwt_rand(&rnd) % 16, put = 0;
+		__u64 quota = et ? ~0ULL : 1 + t_rand_r(&rnd) % 16, put = 0;
 
 		while (put < quota && seq < g_n) {
 			int err = write_rec(seq);
@@ -299,7 +299,7 @@ static int ep_write(int et)
 			if (err == -EAGAIN)
 				break;
 			if (err) {
-				mwt_diag("write: %d", err);
+				t_diag("write: %d", err);
 				goto err;
 			}
 			seq++;
@@ -313,7 +313,7 @@ static int ep_write(int et)
 			n = epoll_wait(ep, &ev, 1, STALL_MS);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			mwt_diag("epoll_wait: %s", strerror(errno));
+			t_diag("epoll_wait: %s", strerror(errno));
 			goto err;
 		}
 		if (n == 0) {
@@ -322,14 +322,14 @@ static int ep_write(int et)
 		}
 		wakeups++;
 		if (!(ev.events & EPOLLOUT) || (ev.events & (EPOLLERR | EPOLLHUP))) {
-			mwt_diag("epoll events %#x", ev.events);
+			t_diag("epoll events %#x", ev.events);
 			goto err;
 		}
 	}
 	return ep_report(ep, pid, wakeups, empty, start);
 err:
-	mwt_kill(pid);
-	return MWT_FAIL;
+	t_kill(pid);
+	return T_FAIL;
 }
 
 static int case_lt_read(void)
@@ -370,15 +370,15 @@ static int et_recv(int ep, struct memwell *mw, __u64 expect)
 			k = epoll_wait(ep, &ev, 1, STALL_MS);
 		while (k < 0 && errno == EINTR);
 		if (k <= 0) {
-			mwt_diag("ping-pong: epoll_wait %d (%s) waiting for %llu: lost wakeup?",
-				 k, k ? strerror(errno) : "timeout",
-				 (unsigned long long)expect);
+			t_diag("ping-pong: epoll_wait %d (%s) waiting for %llu: lost wakeup?",
+			       k, k ? strerror(errno) : "timeout",
+			       (unsigned long long)expect);
 			return -1;
 		}
 	}
 	if (n != sizeof(v) || v != expect) {
-		mwt_diag("ping-pong: got %ld bytes, %llu, expected %llu", n,
-			 (unsigned long long)v, (unsigned long long)expect);
+		t_diag("ping-pong: got %ld bytes, %llu, expected %llu", n,
+		       (unsigned long long)v, (unsigned long long)expect);
 		return -1;
 	}
 	return 0;
@@ -390,7 +390,7 @@ static int et_ep(struct memwell *mw)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, memwell_fd(mw), &ev)) {
-		mwt_diag("epoll: %s", strerror(errno));
+		t_diag("epoll: %s", strerror(errno));
 		return -1;
 	}
 	return ep;
@@ -402,15 +402,15 @@ static int pp_child(void *arg)
 	int ep = et_ep(g_req);
 
 	if (ep < 0)
-		return MWT_FAIL;
+		return T_FAIL;
 	for (i = 0; i < n; i++) {
 		__u64 v = ~i;
 
 		if (et_recv(ep, g_req, i) ||
 		    memwell_rec_write(memwell_get_ring(g_rsp), &v, sizeof(v)))
-			return MWT_FAIL;
+			return T_FAIL;
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_et_pingpong(void)
@@ -419,41 +419,41 @@ static int case_et_pingpong(void)
 		.size = sizeof(o), .flags = MEMWELL_F_RECORDS, .block_shift = 6,
 		.count_shift = 6,
 	};
-	unsigned long i, n = mwt_scaled(PP_ROUNDS);
-	double t = mwt_now();
+	unsigned long i, n = t_scaled(PP_ROUNDS);
+	double t = t_now();
 	int ep;
 	pid_t pid;
 
 	REQUIRE_EQ(memwell_create_dev(&o, &g_req), 0);
 	REQUIRE_EQ(memwell_create_dev(&o, &g_rsp), 0);
 	REQUIRE((ep = et_ep(g_rsp)) >= 0);
-	REQUIRE((pid = mwt_fork(pp_child, &n)) > 0);
+	REQUIRE((pid = t_fork(pp_child, &n)) > 0);
 	for (i = 0; i < n; i++) {
 		__u64 v = i;
 
 		if (memwell_rec_write(memwell_get_ring(g_req), &v, sizeof(v)) ||
 		    et_recv(ep, g_rsp, ~i)) {
-			mwt_kill(pid);
-			return MWT_FAIL;
+			t_kill(pid);
+			return T_FAIL;
 		}
 	}
-	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
-	mwt_diag("%lu round trips in %.2f s", n, mwt_now() - t);
+	REQUIRE_EQ(t_reap(pid, "child"), T_PASS);
+	t_diag("%lu round trips in %.2f s", n, t_now() - t);
 	memwell_close(g_req);
 	memwell_close(g_rsp);
 	close(ep);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(lt_read),
-		MWT_CASE(et_read),
-		MWT_CASE(lt_write),
-		MWT_CASE(et_write),
-		MWT_CASE(et_pingpong),
+	static const struct t_case cases[] = {
+		T_RCASE(lt_read),
+		T_RCASE(et_read),
+		T_RCASE(lt_write),
+		T_RCASE(et_write),
+		T_RCASE(et_pingpong),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

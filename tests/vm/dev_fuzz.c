@@ -13,8 +13,8 @@
  * What the kernel must not do (KASAN, lockdep, UBSAN, kmemleak, WARNING,
  * BUG) the VM runner checks on the console.
  *
- *   MWT_SEED=<n>   replay a run (the seed is printed first)
- *   MWT_SCALE=<f>  scale the operation count (5 * 10^5 per case, 10^6 per run,
+ *   MW_SEED=<n>   replay a run (the seed is printed first)
+ *   MW_SCALE=<f>  scale the operation count (5 * 10^5 per case, 10^6 per run,
  *                  at 1)
  */
 #define _GNU_SOURCE
@@ -24,7 +24,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 #define FZ_THREADS	4
 #define FZ_FILES	16
@@ -51,7 +51,7 @@ static char *fz_edge;
 
 static void fz_fail(const char *what, long ret, int err)
 {
-	mwt_diag("fuzz: %s returned %ld errno %d (%s)", what, ret, err,
+	t_diag("fuzz: %s returned %ld errno %d (%s)", what, ret, err,
 		 strerror(err));
 	fz_failed = 1;
 }
@@ -79,7 +79,7 @@ static void fz_expect(const char *what, long ret, int err)
 
 static __u64 fz_pick(__u64 *s, __u64 n)
 {
-	return n ? mwt_rand(s) % n : 0;
+	return n ? t_rand_r(s) % n : 0;
 }
 
 /* Values that break naive code: zero, all ones, powers of two, random. */
@@ -92,7 +92,7 @@ static __u64 fz_value(__u64 *s)
 	case 3: return (1ULL << fz_pick(s, 64)) - 1;
 	case 4: return fz_pick(s, 64);
 	case 5: return 0x8000000000000000ULL;
-	default: return mwt_rand(s);
+	default: return t_rand_r(s);
 	}
 }
 
@@ -171,7 +171,7 @@ static void fz_op_ioctl(__u64 *s, int fd)
 	unsigned int i;
 	long r;
 
-	for (i = 0; i < MWT_ARRAY_SIZE(a.raw); i++)
+	for (i = 0; i < T_ARRAY_SIZE(a.raw); i++)
 		a.raw[i] = fz_pick(s, 4) ? 0 : fz_value(s);
 	switch (nr) {
 	case 2:
@@ -219,14 +219,14 @@ static void fz_op_ioctl(__u64 *s, int fd)
 			_IOC((unsigned int)fz_pick(s, 4), MEMWELL_IOC_MAGIC,
 			     9 + (unsigned int)fz_pick(s, 247),
 			     (unsigned int)fz_pick(s, 1U << 14)) :
-			(unsigned long)(__u32)mwt_rand(s);
+			(unsigned long)(__u32)t_rand_r(s);
 
 		r = ioctl(fd, cmd, fz_ptr(s, &a));
 		if (_IOC_TYPE(cmd) == MEMWELL_IOC_MAGIC && _IOC_NR(cmd) >= 9 &&
 		    (r >= 0 || errno != ENOTTY)) {
 			int e = r < 0 ? errno : 0;
 
-			mwt_diag("fuzz: command %#lx is not memwell's", cmd);
+			t_diag("fuzz: command %#lx is not memwell's", cmd);
 			fz_fail("an unknown ioctl", r, e);
 		}
 		break;
@@ -269,7 +269,7 @@ static void fz_op_mmap(__u64 *s, int fd)
 				     PROT_READ | PROT_EXEC, PROT_NONE };
 	struct memwell_ring_info in;
 	__u64 off, len;
-	int prot = prots[fz_pick(s, MWT_ARRAY_SIZE(prots))];
+	int prot = prots[fz_pick(s, T_ARRAY_SIZE(prots))];
 	int flags = fz_pick(s, 10) ? MAP_SHARED : MAP_PRIVATE;
 	void *p;
 
@@ -376,7 +376,7 @@ static void fz_ops(__u64 *s, unsigned long ops, int may_fork);
 
 static void fz_op_fork(__u64 *s)
 {
-	__u64 cs = mwt_rand(s);
+	__u64 cs = t_rand_r(s);
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -395,7 +395,7 @@ static void fz_op_fork(__u64 *s)
 		fz_ops(&cs, FZ_FORK_OPS, 0);
 		_exit(fz_failed);
 	}
-	if (mwt_reap(pid, "fuzz child"))
+	if (t_reap(pid, "fuzz child"))
 		fz_failed = 1;
 }
 
@@ -412,7 +412,7 @@ static void fz_ops(__u64 *s, unsigned long ops, int may_fork)
 			if (fd >= 0) {
 				close(fd);
 			} else {
-				fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+				fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 				if (fd < 0)
 					fz_expect("open", -1, errno);
 				else
@@ -449,7 +449,8 @@ static void fz_ops(__u64 *s, unsigned long ops, int may_fork)
 
 static void *fz_thread(void *arg)
 {
-	__u64 s = mwt_mix(fz_seed + (uintptr_t)arg) | 1;
+	uint64_t mix = fz_seed + (uintptr_t)arg;
+	__u64 s = t_splitmix(&mix) | 1;
 
 	fz_ops(&s, fz_ops_per_thread, 1);
 	return NULL;
@@ -470,20 +471,20 @@ static int fz_sane(void)
 	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(mw), buf, sizeof(buf)), 8);
 	REQUIRE(!strcmp(buf, "memwell"));
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int fz_run(void)
 {
 	pthread_t t[FZ_THREADS];
-	const char *e = getenv("MWT_SEED");
+	const char *e = getenv("MW_SEED");
 	unsigned long i;
-	double start = mwt_now();
+	double start = t_now();
 
 	fz_page = sysconf(_SC_PAGESIZE);
 	fz_seed = e && *e ? strtoull(e, NULL, 0) : (__u64)time(NULL) ^ (__u64)getpid();
-	fz_ops_per_thread = mwt_scaled(FZ_OPS) / FZ_THREADS;
-	mwt_diag("fuzz: seed %llu (replay with MWT_SEED=%llu), %lu operations, uid %d",
+	fz_ops_per_thread = t_scaled(FZ_OPS) / FZ_THREADS;
+	t_diag("fuzz: seed %llu (replay with MW_SEED=%llu), %lu operations, uid %d",
 		 (unsigned long long)fz_seed, (unsigned long long)fz_seed,
 		 fz_ops_per_thread * FZ_THREADS, (int)getuid());
 	for (i = 0; i < FZ_FILES; i++)
@@ -505,7 +506,7 @@ static int fz_run(void)
 	for (i = 0; i < FZ_MAPS; i++)
 		if (fz_maps[i].addr)
 			munmap(fz_maps[i].addr, fz_maps[i].len);
-	mwt_diag("fuzz: done in %.1f s", mwt_now() - start);
+	t_diag("fuzz: done in %.1f s", t_now() - start);
 	REQUIRE(!fz_failed);
 	return fz_sane();
 }
@@ -513,7 +514,7 @@ static int fz_run(void)
 static int case_fuzz_root(void)
 {
 	if (geteuid())
-		return MWT_SKIP;
+		return T_SKIPPED;
 	return fz_run();
 }
 
@@ -527,11 +528,11 @@ static int case_fuzz_nobody(void)
 		REQUIRE_OK(setgid(65534));
 		REQUIRE_OK(setuid(65534));
 	}
-	fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == EACCES) {
-		mwt_diag("fuzz: the device is not open to uid %d: nothing to fuzz",
+		t_diag("fuzz: the device is not open to uid %d: nothing to fuzz",
 			 (int)getuid());
-		return MWT_PASS;
+		return T_PASS;
 	}
 	REQUIRE_OK(fd);
 	close(fd);
@@ -540,10 +541,10 @@ static int case_fuzz_nobody(void)
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(fuzz_root),
-		MWT_CASE(fuzz_nobody),
+	static const struct t_case cases[] = {
+		T_RCASE(fuzz_root),
+		T_RCASE(fuzz_nobody),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -11,7 +11,7 @@
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 #define KP_PRODUCERS	4
 #define KC_CONSUMERS	3
@@ -79,13 +79,13 @@ static int kill_drain(struct memwell_ring *r, __u64 *next, __u32 producers)
 		if (err == -EBUSY)
 			continue;
 		if (err) {
-			mwt_diag("peek: %d", err);
+			t_diag("peek: %d", err);
 			return -1;
 		}
 		memcpy(&k, rec.data, sizeof(k));
 		if (rec.len != sizeof(k) || k.producer >= producers ||
 		    k.seq != next[k.producer]) {
-			mwt_diag("record len %u producer %u seq %llu, expected %llu",
+			t_diag("record len %u producer %u seq %llu, expected %llu",
 				 rec.len, k.producer, (unsigned long long)k.seq,
 				 k.producer < producers ?
 				 (unsigned long long)next[k.producer] : 0ULL);
@@ -105,7 +105,7 @@ static int case_kill_producers(void)
 		.size = sizeof(o), .block_shift = 5, .count_shift = 10,
 		.flags = MEMWELL_F_RECORDS | MEMWELL_F_PROD_MULTI,
 	};
-	struct kill_shared *sh = mwt_shared(sizeof(*sh));
+	struct kill_shared *sh = t_shared(sizeof(*sh));
 	__u64 next[KP_PRODUCERS + 1] = { 0 };
 	pid_t pid[KP_PRODUCERS];
 	struct memwell *mw;
@@ -125,8 +125,8 @@ static int case_kill_producers(void)
 	}
 	/* Consume while the producers die one by one. */
 	for (p = 0; p < KP_PRODUCERS; p++) {
-		until = mwt_now() + 0.1 + 0.05 * p;
-		while (mwt_now() < until)
+		until = t_now() + 0.1 + 0.05 * p;
+		while (t_now() < until)
 			REQUIRE(kill_drain(r, next, KP_PRODUCERS) >= 0);
 		REQUIRE_OK(kill(pid[p], SIGKILL));
 		REQUIRE_OK(waitpid(pid[p], NULL, 0));
@@ -139,24 +139,24 @@ static int case_kill_producers(void)
 	for (p = 0; p < KP_PRODUCERS; p++) {
 		__u64 c = __atomic_load_n(&sh->committed[p], __ATOMIC_ACQUIRE);
 
-		mwt_diag("producer %u: %llu committed, %llu read", p,
+		t_diag("producer %u: %llu committed, %llu read", p,
 			 (unsigned long long)c, (unsigned long long)next[p]);
 		/* Everything committed was read; one more may have been
 		 * committed just before its producer counted it. */
 		REQUIRE(next[p] >= c && next[p] <= c + 1);
 	}
-	mwt_diag("recovered %ld blocks", rec);
+	t_diag("recovered %ld blocks", rec);
 	/* The ring works again, for a new producer. */
 	REQUIRE_OK(fresh = fork());
 	if (!fresh)
 		_exit(kill_producer(mw, sh, KP_PRODUCERS, 1000));
-	until = mwt_now() + 20;
-	while (next[KP_PRODUCERS] < 1000 && mwt_now() < until)
+	until = t_now() + 20;
+	while (next[KP_PRODUCERS] < 1000 && t_now() < until)
 		REQUIRE(kill_drain(r, next, KP_PRODUCERS + 1) >= 0);
-	REQUIRE_EQ(mwt_reap(fresh, "fresh producer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(fresh, "fresh producer"), T_PASS);
 	REQUIRE_EQ(next[KP_PRODUCERS], 1000);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int kill_consumer(struct memwell *mw, struct kill_shared *sh, __u32 c)
@@ -197,7 +197,7 @@ static int kill_put(struct memwell *mw, __u64 seq, double until)
 	int err;
 
 	while ((err = memwell_rec_write(memwell_get_ring(mw), &k, sizeof(k)))) {
-		if ((err != -EAGAIN && err != -EBUSY) || mwt_now() > until)
+		if ((err != -EAGAIN && err != -EBUSY) || t_now() > until)
 			return err;
 		memwell_wait_blocks(mw, MEMWELL_WAIT_WRITE, 1, 10);
 	}
@@ -210,7 +210,7 @@ static int case_kill_consumers(void)
 		.size = sizeof(o), .block_shift = 5, .count_shift = 9,
 		.flags = MEMWELL_F_RECORDS | MEMWELL_F_CONS_MULTI,
 	};
-	struct kill_shared *sh = mwt_shared(sizeof(*sh));
+	struct kill_shared *sh = t_shared(sizeof(*sh));
 	pid_t pid[KC_CONSUMERS], fresh;
 	__u64 seq = 0, lost = 0;
 	struct memwell *mw;
@@ -227,8 +227,8 @@ static int case_kill_consumers(void)
 	}
 	/* Produce while the consumers die one by one. */
 	for (c = 0; c < KC_CONSUMERS; c++) {
-		until = mwt_now() + 0.1 + 0.05 * c;
-		while (mwt_now() < until && seq < KC_RECORDS / 2)
+		until = t_now() + 0.1 + 0.05 * c;
+		while (t_now() < until && seq < KC_RECORDS / 2)
 			if (!kill_put(mw, seq, until))
 				seq++;
 		REQUIRE_OK(kill(pid[c], SIGKILL));
@@ -237,16 +237,16 @@ static int case_kill_consumers(void)
 	/* What the dead held stops the consumer side: recover it. */
 	rec = ioctl(memwell_fd(mw), MEMWELL_IOC_RECOVER, MEMWELL_SIDE_CONS);
 	REQUIRE(rec >= 0);
-	mwt_diag("%llu records written before the consumers died; recovered %ld blocks",
+	t_diag("%llu records written before the consumers died; recovered %ld blocks",
 		 (unsigned long long)seq, rec);
 	/* A new consumer takes the rest. */
 	REQUIRE_OK(fresh = fork());
 	if (!fresh)
 		_exit(kill_consumer(mw, sh, KC_CONSUMERS));
-	until = mwt_now() + 30;
+	until = t_now() + 30;
 	for (; seq < KC_RECORDS; seq++)
 		REQUIRE_EQ(kill_put(mw, seq, until), 0);
-	REQUIRE_EQ(mwt_reap(fresh, "fresh consumer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(fresh, "fresh consumer"), T_PASS);
 	/*
 	 * Every record was read, but one a consumer was killed holding
 	 * before it looked: RECOVER gives a dead consumer's records back to
@@ -257,19 +257,19 @@ static int case_kill_consumers(void)
 		if (sh->done[seq])
 			continue;
 		lost++;
-		mwt_diag("record %llu never read", (unsigned long long)seq);
+		t_diag("record %llu never read", (unsigned long long)seq);
 	}
 	REQUIRE(lost <= KC_CONSUMERS);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(kill_producers),
-		MWT_CASE(kill_consumers),
+	static const struct t_case cases[] = {
+		T_RCASE(kill_producers),
+		T_RCASE(kill_consumers),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -25,7 +25,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 
-#include "mwtest.h"
+#include "harness.h"
 #include "memwell_gen.h"
 #include "memwell_sink.h"
 
@@ -41,8 +41,8 @@ static struct memwell *ring_new(__u32 flags, __u32 bs, __u32 cs)
 	int err = memwell_create_dev(&o, &mw);
 
 	if (err)
-		mwt_diag("memwell_create_dev(%#x, %u, %u): %d (%s)", flags, bs, cs,
-			 err, strerror(-err));
+		t_diag("memwell_create_dev(%#x, %u, %u): %d (%s)", flags, bs, cs,
+		       err, strerror(-err));
 	return err ? NULL : mw;
 }
 
@@ -88,20 +88,20 @@ static int gen_check(struct gen_seen *g, const struct memwell_rec *rec,
 		     __u32 nprod, __u32 rsize)
 {
 	struct memwell_gen_rec h;
-	const __u8 *pay;
-	__u32 i, n;
+	__u32 at = 0;
+	int bad;
 
 	if (rec->flags & MEMWELL_REC_LOST) {
 		struct memwell_lost l;
 
 		if (rec->len != sizeof(l)) {
-			mwt_diag("LOST record of %u bytes", rec->len);
+			t_diag("LOST record of %u bytes", rec->len);
 			return -1;
 		}
 		memcpy(&l, rec->data, sizeof(l));
 		if (!l.records || l.bytes != l.records * (rsize)) {
-			mwt_diag("LOST record: %llu records, %llu bytes",
-				 (unsigned long long)l.records, (unsigned long long)l.bytes);
+			t_diag("LOST record: %llu records, %llu bytes",
+			       (unsigned long long)l.records, (unsigned long long)l.bytes);
 			return -1;
 		}
 		g->lost_records += l.records;
@@ -110,28 +110,25 @@ static int gen_check(struct gen_seen *g, const struct memwell_rec *rec,
 		return 0;
 	}
 	if (rec->flags || rec->len != rsize) {
-		mwt_diag("record flags %#x len %u, expected %u", rec->flags, rec->len, rsize);
+		t_diag("record flags %#x len %u, expected %u", rec->flags, rec->len, rsize);
 		return -1;
 	}
-	memcpy(&h, rec->data, sizeof(h));
+	bad = memwell_gen_verify(rec->data, rec->len, 0, &h, &at);
 	if (h.producer >= nprod || h.seq < g->next[h.producer]) {
-		mwt_diag("record producer %u seq %llu (expected >= %llu)", h.producer,
-			 (unsigned long long)h.seq,
-			 (unsigned long long)(h.producer < nprod ? g->next[h.producer] : 0));
+		t_diag("record producer %u seq %llu (expected >= %llu)", h.producer,
+		       (unsigned long long)h.seq,
+		       (unsigned long long)(h.producer < nprod ? g->next[h.producer] : 0));
 		return -1;
 	}
-	pay = (const __u8 *)rec->data + sizeof(h);
-	n = rec->len - (__u32)sizeof(h);
-	for (i = 0; i < n; i++) {
-		if (pay[i] != memwell_gen_byte(h.seq, h.producer, i)) {
-			mwt_diag("producer %u seq %llu: byte %u is %#x", h.producer,
-				 (unsigned long long)h.seq, i, pay[i]);
-			return -1;
-		}
+	if (bad == MEMWELL_GEN_BAD_BYTE) {
+		t_diag("producer %u seq %llu: byte %u is %#x", h.producer,
+		       (unsigned long long)h.seq, at,
+		       ((const __u8 *)rec->data)[sizeof(h) + at]);
+		return -1;
 	}
-	if (memwell_gen_check(pay, n) != h.check) {
-		mwt_diag("producer %u seq %llu: bad check", h.producer,
-			 (unsigned long long)h.seq);
+	if (bad) {
+		t_diag("producer %u seq %llu: bad check", h.producer,
+		       (unsigned long long)h.seq);
 		return -1;
 	}
 	g->gaps += h.seq - g->next[h.producer];
@@ -167,17 +164,17 @@ static int gen_consume(struct memwell *mw, struct gen_seen *g, __u32 nprod,
 		if (err == -EBUSY)
 			continue;
 		if (err != -EAGAIN) {
-			mwt_diag("peek: %d", err);
+			t_diag("peek: %d", err);
 			return -1;
 		}
 		if (hup)
 			return 0;	/* hung up and drained */
 		g->sleeps++;
-		t = mwt_now();
+		t = t_now();
 		do
 			err = memwell_wait(mw, MEMWELL_WAIT_READ, stall_ms);
 		while (err == -EINTR);
-		t = (mwt_now() - t) * 1000;
+		t = (t_now() - t) * 1000;
 		if ((__u64)t > g->max_wait_ms)
 			g->max_wait_ms = (__u64)t;
 		if (err == -EPIPE) {
@@ -187,13 +184,13 @@ static int gen_consume(struct memwell *mw, struct gen_seen *g, __u32 nprod,
 		if (err <= 0) {
 			struct memwell_ring_stats st = rstats(mw);
 
-			mwt_diag("wait: %d after %d ms: lost wakeup? ready %llu, "
-				 "cons waiters %u, produced %llu dropped %llu wakeups %llu",
-				 err, stall_ms, (unsigned long long)memwell_ready_blocks(r),
-				 r->side[MEMWELL_SIDE_CONS]->waiters,
-				 (unsigned long long)st.produced,
-				 (unsigned long long)st.dropped,
-				 (unsigned long long)st.wakeups);
+			t_diag("wait: %d after %d ms: lost wakeup? ready %llu, "
+			       "cons waiters %u, produced %llu dropped %llu wakeups %llu",
+			       err, stall_ms, (unsigned long long)memwell_ready_blocks(r),
+			       r->side[MEMWELL_SIDE_CONS]->waiters,
+			       (unsigned long long)st.produced,
+			       (unsigned long long)st.dropped,
+			       (unsigned long long)st.wakeups);
 			return -1;
 		}
 	}
@@ -209,14 +206,14 @@ static int gen_verify(struct memwell *mw, const struct gen_seen *g, __u32 nprod,
 	/* Records dropped at the very end leave a gap no later record shows. */
 	for (p = 0; p < nprod; p++)
 		tail += count - g->next[p];
-	mwt_diag("%llu of %llu records in %.2f s, %llu dropped (%llu LOST records "
-		 "reporting %llu), %llu sleeps, longest %llu ms; kernel: produced %llu "
-		 "wakeups %llu wake_ioctls %llu",
-		 (unsigned long long)g->records, (unsigned long long)total, secs,
-		 (unsigned long long)st.dropped, (unsigned long long)g->lost_seen,
-		 (unsigned long long)g->lost_records, (unsigned long long)g->sleeps,
-		 (unsigned long long)g->max_wait_ms, (unsigned long long)st.produced,
-		 (unsigned long long)st.wakeups, (unsigned long long)st.wake_ioctls);
+	t_diag("%llu of %llu records in %.2f s, %llu dropped (%llu LOST records "
+	       "reporting %llu), %llu sleeps, longest %llu ms; kernel: produced %llu "
+	       "wakeups %llu wake_ioctls %llu",
+	       (unsigned long long)g->records, (unsigned long long)total, secs,
+	       (unsigned long long)st.dropped, (unsigned long long)g->lost_seen,
+	       (unsigned long long)g->lost_records, (unsigned long long)g->sleeps,
+	       (unsigned long long)g->max_wait_ms, (unsigned long long)st.produced,
+	       (unsigned long long)st.wakeups, (unsigned long long)st.wake_ioctls);
 	REQUIRE_EQ(st.produced, g->records);
 	REQUIRE_EQ(g->records + st.dropped, total);
 	REQUIRE_EQ(g->gaps + tail, st.dropped);
@@ -231,13 +228,13 @@ static int gen_verify(struct memwell *mw, const struct gen_seen *g, __u32 nprod,
 		REQUIRE(g->lost_records <= g->gaps + tail);
 	} else if (g->lost_records < g->gaps) {
 		/* Concurrent drops may be reported late, or not at the end. */
-		mwt_diag("LOST records report %llu of %llu gaps",
-			 (unsigned long long)g->lost_records,
-			 (unsigned long long)g->gaps);
+		t_diag("LOST records report %llu of %llu gaps",
+		       (unsigned long long)g->lost_records,
+		       (unsigned long long)g->gaps);
 	}
 	REQUIRE_EQ(st.producers, 0);
 	REQUIRE_EQ(st.errors, 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int gen_run(__u32 context, __u32 nprod, __u64 count, __u64 rate,
@@ -246,7 +243,7 @@ static int gen_run(__u32 context, __u32 nprod, __u64 count, __u64 rate,
 	struct memwell *mw;
 	struct gen_seen g;
 	const __u32 rsize = 100;
-	double t = mwt_now();
+	double t = t_now();
 	int err;
 
 	memset(&g, 0, sizeof(g));
@@ -262,19 +259,19 @@ static int gen_run(__u32 context, __u32 nprod, __u64 count, __u64 rate,
 	err = attach(mw, MEMWELL_SRC_GEN, context, nprod, rsize, count, rate);
 	REQUIRE_EQ(err, 0);
 	REQUIRE_EQ(gen_consume(mw, &g, nprod, rsize, pause_every, STALL_MS), 0);
-	err = gen_verify(mw, &g, nprod, count, mwt_now() - t);
+	err = gen_verify(mw, &g, nprod, count, t_now() - t);
 	memwell_close(mw);
 	return err;
 }
 
 static int case_lib_consume(void)
 {
-	return gen_run(MEMWELL_CTX_KTHREAD, 2, mwt_scaled(40000), 0, 0);
+	return gen_run(MEMWELL_CTX_KTHREAD, 2, t_scaled(40000), 0, 0);
 }
 
 static int case_lib_drops(void)
 {
-	return gen_run(MEMWELL_CTX_KTHREAD, 1, mwt_scaled(20000), 0, 50);
+	return gen_run(MEMWELL_CTX_KTHREAD, 1, t_scaled(20000), 0, 50);
 }
 
 /* A paced source, one producer: the consumer sleeps between records. */
@@ -292,7 +289,7 @@ static int policy_run(__u32 flags, __u64 watermark, __u64 latency_ns,
 	if (!err)
 		err = attach(mw, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1, 56, count, rate);
 	if (err) {
-		mwt_diag("set_wake/attach: %d", err);
+		t_diag("set_wake/attach: %d", err);
 		return -1;
 	}
 	err = gen_consume(mw, g, 1, 56, 0, stall_ms);
@@ -306,16 +303,16 @@ static int case_wake_watermark(void)
 {
 	struct memwell_ring_stats st;
 	struct gen_seen g;
-	__u64 n = mwt_scaled(3000);
+	__u64 n = t_scaled(3000);
 
 	REQUIRE_EQ(policy_run(0, 2048, 0, n, 5000, &g, &st, STALL_MS), 0);
-	mwt_diag("%llu records (64 B each), %llu sleeps, %llu wake-ups, longest %llu ms",
-		 (unsigned long long)g.records, (unsigned long long)g.sleeps,
-		 (unsigned long long)st.wakeups, (unsigned long long)g.max_wait_ms);
+	t_diag("%llu records (64 B each), %llu sleeps, %llu wake-ups, longest %llu ms",
+	       (unsigned long long)g.records, (unsigned long long)g.sleeps,
+	       (unsigned long long)st.wakeups, (unsigned long long)g.max_wait_ms);
 	REQUIRE_EQ(g.records + st.dropped, n);
 	/* 32 records of 64 bytes per wake-up, give or take the end. */
 	REQUIRE(st.wakeups <= n / 32 + 8);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /*
@@ -328,7 +325,7 @@ static int case_wake_watermark(void)
 static int case_wake_watermark_poll(void)
 {
 	struct memwell *mw = ring_new(MEMWELL_F_KERNEL_PROD | MEMWELL_F_RECORDS, 6, 9);
-	const __u64 wm = 4096, n = mwt_scaled(2000);
+	const __u64 wm = 4096, n = t_scaled(2000);
 	struct memwell_ring_stats st;
 	struct memwell_io_stats io;
 	struct memwell_ring *r;
@@ -369,16 +366,16 @@ static int case_wake_watermark_poll(void)
 			below++;
 	}
 	st = rstats(mw);
-	mwt_diag("%llu records, %llu poll()s, %llu woken below the watermark, "
-		 "%llu wake-ups", (unsigned long long)g.records,
-		 (unsigned long long)waits, (unsigned long long)below,
-		 (unsigned long long)st.wakeups);
+	t_diag("%llu records, %llu poll()s, %llu woken below the watermark, "
+	       "%llu wake-ups", (unsigned long long)g.records,
+	       (unsigned long long)waits, (unsigned long long)below,
+	       (unsigned long long)st.wakeups);
 	REQUIRE_EQ(g.records + st.dropped, n);
 	REQUIRE_EQ(below, 0);
 	/* 64 records of 64 bytes per poll(), give or take the end. */
 	REQUIRE(waits <= n / 64 + 4);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A watermark never reached, but a 20 ms latency bound: woken anyway. */
@@ -386,18 +383,18 @@ static int case_wake_latency(void)
 {
 	struct memwell_ring_stats st;
 	struct gen_seen g;
-	__u64 n = mwt_scaled(400);
+	__u64 n = t_scaled(400);
 
 	REQUIRE_EQ(policy_run(0, 1 << 30, 20 * 1000 * 1000, n, 2000, &g, &st,
 			      STALL_MS), 0);
-	mwt_diag("%llu records, %llu sleeps, %llu wake-ups, longest wait %llu ms",
-		 (unsigned long long)g.records, (unsigned long long)g.sleeps,
-		 (unsigned long long)st.wakeups, (unsigned long long)g.max_wait_ms);
+	t_diag("%llu records, %llu sleeps, %llu wake-ups, longest wait %llu ms",
+	       (unsigned long long)g.records, (unsigned long long)g.sleeps,
+	       (unsigned long long)st.wakeups, (unsigned long long)g.max_wait_ms);
 	REQUIRE_EQ(g.records + st.dropped, n);
 	REQUIRE(st.wakeups > 0);
 	/* Generous for TCG: the bound is 20 ms. */
 	REQUIRE(g.max_wait_ms < 2000);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* MEMWELL_WAKE_NEVER: consumers busy-poll; the kernel never wakes them. */
@@ -406,7 +403,7 @@ static int case_wake_never(void)
 	struct memwell *mw = ring_new(MEMWELL_F_KERNEL_PROD | MEMWELL_F_RECORDS, 6, 9);
 	struct memwell_ring_stats st;
 	struct gen_seen g;
-	__u64 n = mwt_scaled(2000);
+	__u64 n = t_scaled(2000);
 	int done = 0;
 
 	REQUIRE(mw);
@@ -429,14 +426,14 @@ static int case_wake_never(void)
 		done = err == -EPIPE;
 	}
 	st = rstats(mw);
-	mwt_diag("%llu records, %llu dropped, %llu wake-ups",
-		 (unsigned long long)g.records, (unsigned long long)st.dropped,
-		 (unsigned long long)st.wakeups);
+	t_diag("%llu records, %llu dropped, %llu wake-ups",
+	       (unsigned long long)g.records, (unsigned long long)st.dropped,
+	       (unsigned long long)st.wakeups);
 	REQUIRE_EQ(g.records + st.dropped, n);
 	/* Only memwell_set_wake()'s own re-evaluation kick, if any. */
 	REQUIRE(st.wakeups <= 1);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* ---- the sink: processes produce, a kernel thread consumes ---- */
@@ -446,7 +443,7 @@ static struct memwell *g_mw;
 static int sink_producer(void *arg)
 {
 	__u32 idx = (__u32)(unsigned long)arg, rsize = 16 + idx * 40;
-	__u64 seq, n = mwt_scaled(20000), sleeps = 0;
+	__u64 seq, n = t_scaled(20000), sleeps = 0;
 	struct memwell_ring *r = memwell_get_ring(g_mw);
 
 	for (seq = 0; seq < n; ) {
@@ -461,31 +458,31 @@ static int sink_producer(void *arg)
 			err = memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE,
 						  memwell_rec_blocks(r, rsize), STALL_MS);
 			if (err <= 0) {
-				mwt_diag("producer %u: wait %d at %llu: lost wakeup?", idx,
-					 err, (unsigned long long)seq);
-				return MWT_FAIL;
+				t_diag("producer %u: wait %d at %llu: lost wakeup?", idx,
+				       err, (unsigned long long)seq);
+				return T_FAIL;
 			}
 			continue;
 		}
 		if (err) {
-			mwt_diag("producer %u: reserve %d", idx, err);
-			return MWT_FAIL;
+			t_diag("producer %u: reserve %d", idx, err);
+			return T_FAIL;
 		}
 		h.check = memwell_gen_fill((__u8 *)rec.data + sizeof(h),
 					   rsize - (__u32)sizeof(h), seq, idx);
 		memcpy(rec.data, &h, sizeof(h));
 		if (memwell_rec_commit(r, &rec))
-			return MWT_FAIL;
+			return T_FAIL;
 		seq++;
 	}
-	mwt_diag("producer %u: %llu records, slept %llu times", idx,
-		 (unsigned long long)n, (unsigned long long)sleeps);
-	return MWT_PASS;
+	t_diag("producer %u: %llu records, slept %llu times", idx,
+	       (unsigned long long)n, (unsigned long long)sleeps);
+	return T_PASS;
 }
 
 static int case_sink_sleepers(void)
 {
-	__u64 n = mwt_scaled(20000), want = 2 * n;
+	__u64 n = t_scaled(20000), want = 2 * n;
 	struct memwell_ring_stats st;
 	pid_t pid[2];
 	double t;
@@ -499,17 +496,17 @@ static int case_sink_sleepers(void)
 	REQUIRE_EQ(attach(g_mw, MEMWELL_SRC_SINK, 0, 0, 0, 0, 0), 0);
 	REQUIRE_EQ(attach(g_mw, MEMWELL_SRC_SINK, 0, 0, 0, 0, 0), -EBUSY);
 	for (i = 0; i < 2; i++)
-		REQUIRE((pid[i] = mwt_fork(sink_producer, (void *)(unsigned long)i)) > 0);
+		REQUIRE((pid[i] = t_fork(sink_producer, (void *)(unsigned long)i)) > 0);
 	for (i = 0; i < 2; i++)
-		REQUIRE_EQ(mwt_reap(pid[i], "producer"), MWT_PASS);
+		REQUIRE_EQ(t_reap(pid[i], "producer"), T_PASS);
 	/* The sink polls on its own; give it time to drain. */
-	t = mwt_now();
-	while ((st = rstats(g_mw)).consumed < want && mwt_now() - t < 10)
+	t = t_now();
+	while ((st = rstats(g_mw)).consumed < want && t_now() - t < 10)
 		usleep(10000);
-	mwt_diag("sink: consumed %llu of %llu, %llu bad, %llu wake-ups, %llu WAKE ioctls",
-		 (unsigned long long)st.consumed, (unsigned long long)want,
-		 (unsigned long long)st.errors, (unsigned long long)st.wakeups,
-		 (unsigned long long)st.wake_ioctls);
+	t_diag("sink: consumed %llu of %llu, %llu bad, %llu wake-ups, %llu WAKE ioctls",
+	       (unsigned long long)st.consumed, (unsigned long long)want,
+	       (unsigned long long)st.errors, (unsigned long long)st.wakeups,
+	       (unsigned long long)st.wake_ioctls);
 	REQUIRE_EQ(st.consumed, want);
 	REQUIRE_EQ(st.errors, 0);
 	REQUIRE_EQ(st.consumers, 1);
@@ -522,15 +519,15 @@ static int case_sink_sleepers(void)
 		memcpy(buf, &h, sizeof(h));
 		REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), buf, sizeof(buf)), 0);
 	}
-	t = mwt_now();
-	while ((st = rstats(g_mw)).consumed < want + 1 && mwt_now() - t < 10)
+	t = t_now();
+	while ((st = rstats(g_mw)).consumed < want + 1 && t_now() - t < 10)
 		usleep(10000);
 	REQUIRE_EQ(st.consumed, want + 1);
 	REQUIRE_EQ(st.errors, 1);
 	REQUIRE_EQ(ioctl(memwell_fd(g_mw), MEMWELL_IOC_DETACH), 0);
 	REQUIRE_EQ(rstats(g_mw).consumers, 0);
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_lib_errors(void)
@@ -602,7 +599,7 @@ static int case_lib_errors(void)
 	REQUIRE_EQ(rstats(kp).produced, 5);
 	memwell_close(kp);
 	memwell_close(kc);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_names(void)
@@ -618,7 +615,7 @@ static int case_names(void)
 	size_t i;
 	char name[40];
 
-	for (i = 0; i < MWT_ARRAY_SIZE(bad); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(bad); i++) {
 		o.name = bad[i];
 		REQUIRE_EQ(memwell_create_dev(&o, &a), -EINVAL);
 	}
@@ -650,29 +647,29 @@ static int case_names(void)
 		};
 		int fd;
 
-		REQUIRE_OK(fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC));
+		REQUIRE_OK(fd = open(t_dev_path(), O_RDWR | O_CLOEXEC));
 		memcpy(c.name, "ab\0c", 4);
 		REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_CREATE, &c), EINVAL);
 		memset(c.name, 'a', sizeof(c.name));
 		REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_CREATE, &c), EINVAL);
 		REQUIRE_OK(close(fd));
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(lib_errors),
-		MWT_CASE(names),
-		MWT_CASE(lib_consume),
-		MWT_CASE(lib_drops),
-		MWT_CASE(wake_watermark),
-		MWT_CASE(wake_watermark_poll),
-		MWT_CASE(wake_latency),
-		MWT_CASE(wake_never),
-		MWT_CASE(sink_sleepers),
+	static const struct t_case cases[] = {
+		T_RCASE(lib_errors),
+		T_RCASE(names),
+		T_RCASE(lib_consume),
+		T_RCASE(lib_drops),
+		T_RCASE(wake_watermark),
+		T_RCASE(wake_watermark_poll),
+		T_RCASE(wake_latency),
+		T_RCASE(wake_never),
+		T_RCASE(sink_sleepers),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -7,7 +7,7 @@
  */
 #define _GNU_SOURCE
 
-#include "mwtest.h"
+#include "harness.h"
 
 static struct memwell *dev_new(__u32 flags, __u32 bs, __u32 cs)
 {
@@ -18,7 +18,7 @@ static struct memwell *dev_new(__u32 flags, __u32 bs, __u32 cs)
 	int err = memwell_create_dev(&o, &mw);
 
 	if (err)
-		mwt_diag("memwell_create_dev: %d (%s)", err, strerror(-err));
+		t_diag("memwell_create_dev: %d (%s)", err, strerror(-err));
 	return err ? NULL : mw;
 }
 
@@ -44,7 +44,7 @@ static int case_no_device(void)
 	setenv("MEMWELL_DEV", "/dev/null", 1);
 	REQUIRE_EQ(memwell_create_dev(&o, &mw), -ENOTTY);
 	unsetenv("MEMWELL_DEV");
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_bad_opts(void)
@@ -70,7 +70,7 @@ static int case_bad_opts(void)
 	o.block_shift = 16;
 	o.count_shift = 20;			/* 64 GiB */
 	REQUIRE_EQ(memwell_create_dev(&o, &mw), -E2BIG);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_attach_errors(void)
@@ -79,7 +79,7 @@ static int case_attach_errors(void)
 	int fd, mfd;
 
 	REQUIRE_EQ(memwell_attach_dev_fd(-1, &mw), -EINVAL);
-	REQUIRE_OK(fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC));
+	REQUIRE_OK(fd = open(t_dev_path(), O_RDWR | O_CLOEXEC));
 	/* An fd without a ring. */
 	REQUIRE_EQ(memwell_attach_dev_fd(fd, &mw), -ENXIO);
 	REQUIRE_EQ(memwell_attach_fd(fd, &mw), -ENXIO);
@@ -93,7 +93,7 @@ static int case_attach_errors(void)
 	REQUIRE_OK(fd = open("/dev/null", O_RDWR | O_CLOEXEC));
 	REQUIRE_EQ(memwell_attach_fd(fd, &mw), -ENOTTY);
 	REQUIRE_OK(close(fd));
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* What any program does with a ring, whatever its mode. */
@@ -129,7 +129,7 @@ static int use_ring(struct memwell *mw)
 	REQUIRE_EQ(memwell_rec_read(r, buf, sizeof(buf)), -EAGAIN);
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ, 0), 0);
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_WRITE, 0), MEMWELL_WAIT_WRITE);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_same_api(void)
@@ -142,14 +142,14 @@ static int case_same_api(void)
 	struct stat st;
 
 	REQUIRE_EQ(memwell_create_local(&o, &mw), 0);
-	REQUIRE_EQ(use_ring(mw), MWT_PASS);
+	REQUIRE_EQ(use_ring(mw), T_PASS);
 	memwell_close(mw);
 	REQUIRE_EQ(memwell_create_dev(&o, &mw), 0);
-	REQUIRE_EQ(use_ring(mw), MWT_PASS);
+	REQUIRE_EQ(use_ring(mw), T_PASS);
 	REQUIRE_OK(fstat(memwell_fd(mw), &st));
 	REQUIRE(S_ISCHR(st.st_mode));
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A second handle on the same ring, in the same process. */
@@ -171,7 +171,7 @@ static int case_attach_twice(void)
 	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(a), buf, sizeof(buf)), 6);
 	memwell_close(a);
 	memwell_close(NULL);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A kick only when the peer side announced a sleeper; none otherwise. */
@@ -229,7 +229,7 @@ static int case_kick_accounting(void)
 	REQUIRE_EQ(st.kick_errors, (long long)0xeeeeeeeeeeeeeeeeULL);
 	REQUIRE_EQ(memwell_get_io_stats(NULL, &st, sizeof(st)), -EINVAL);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_wait_timeout(void)
@@ -248,9 +248,9 @@ static int case_wait_timeout(void)
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ | MEMWELL_WAIT_WRITE, -1),
 		   MEMWELL_WAIT_WRITE);
 	REQUIRE_EQ(stats(mw).waits, 0);
-	t = mwt_now();
+	t = t_now();
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ, 200), 0);
-	t = mwt_now() - t;
+	t = t_now() - t;
 	REQUIRE(t > 0.15 && t < 3.0);
 	REQUIRE_EQ(stats(mw).waits, 1);
 	/* poll() announced the consumers: the kernel set the word. */
@@ -262,23 +262,23 @@ static int case_wait_timeout(void)
 	n = memwell_wait(mw, MEMWELL_WAIT_READ | MEMWELL_WAIT_WRITE, 50);
 	REQUIRE_EQ(n, MEMWELL_WAIT_READ);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static struct memwell *g_mw;
 
 static int sleeper(void *arg)
 {
-	double t = mwt_now();
+	double t = t_now();
 	int n = memwell_wait(g_mw, MEMWELL_WAIT_READ, 10000);
 
 	(void)arg;
-	t = mwt_now() - t;
+	t = t_now() - t;
 	if (n != MEMWELL_WAIT_READ || t > 8) {
-		mwt_diag("sleeper: %d after %.3f s", n, t);
-		return MWT_FAIL;
+		t_diag("sleeper: %d after %.3f s", n, t);
+		return T_FAIL;
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A sleeping consumer is woken by the producer's kick. */
@@ -290,7 +290,7 @@ static int case_wait_wakes(void)
 	REQUIRE((g_mw = dev_new(MEMWELL_F_RECORDS, 6, 6)));
 	/* Three sleepers on the same side: one kick wakes them all. */
 	for (i = 0; i < 3; i++)
-		REQUIRE((pid[i] = mwt_fork(sleeper, NULL)) > 0);
+		REQUIRE((pid[i] = t_fork(sleeper, NULL)) > 0);
 	/* Until every sleeper announced itself (it also needs to be asleep). */
 	for (i = 0; i < 1000 && !memwell_get_ring(g_mw)->side[MEMWELL_SIDE_CONS]->waiters; i++)
 		usleep(1000);
@@ -298,9 +298,9 @@ static int case_wait_wakes(void)
 	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), "wake", 4), 0);
 	REQUIRE_EQ(stats(g_mw).kicks, 1);
 	for (i = 0; i < 3; i++)
-		REQUIRE_EQ(mwt_reap(pid[i], "sleeper"), MWT_PASS);
+		REQUIRE_EQ(t_reap(pid[i], "sleeper"), T_PASS);
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int release_later(void *arg)
@@ -312,8 +312,8 @@ static int release_later(void *arg)
 	usleep(200000);
 	for (i = 0; i < 4; i++)
 		if (memwell_rec_read(memwell_get_ring(g_mw), buf, sizeof(buf)) != 3)
-			return MWT_FAIL;
-	return MWT_PASS;
+			return T_FAIL;
+	return T_PASS;
 }
 
 /* Waiting for room for a record of several blocks. */
@@ -335,27 +335,27 @@ static int case_wait_blocks(void)
 	/* Two free blocks: writable for poll(), not for a 4-block record. */
 	REQUIRE_EQ(memwell_wait(g_mw, MEMWELL_WAIT_WRITE, 10), MEMWELL_WAIT_WRITE);
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_READ, 62, 10), MEMWELL_WAIT_READ);
-	t = mwt_now();
+	t = t_now();
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE, 4, 100), 0);
-	t = mwt_now() - t;
+	t = t_now() - t;
 	REQUIRE(t > 0.08 && t < 3);
 	/* A consumer frees four blocks after 200 ms. */
-	REQUIRE((pid = mwt_fork(release_later, NULL)) > 0);
-	t = mwt_now();
+	REQUIRE((pid = t_fork(release_later, NULL)) > 0);
+	t = t_now();
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE, 4, 5000), MEMWELL_WAIT_WRITE);
-	t = mwt_now() - t;
+	t = t_now() - t;
 	REQUIRE(t > 0.1 && t < 4);
 	REQUIRE(memwell_free_blocks(r) >= 4);
-	REQUIRE_EQ(mwt_reap(pid, "consumer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "consumer"), T_PASS);
 	/* Full: the wait sleeps in poll() and a release wakes it. */
 	while (memwell_rec_write(r, "abc", 3) == 0)
 		;
 	REQUIRE_EQ(memwell_free_blocks(r), 0);
-	REQUIRE((pid = mwt_fork(release_later, NULL)) > 0);
+	REQUIRE((pid = t_fork(release_later, NULL)) > 0);
 	REQUIRE_EQ(memwell_wait_blocks(g_mw, MEMWELL_WAIT_WRITE, 3, 5000), MEMWELL_WAIT_WRITE);
-	REQUIRE_EQ(mwt_reap(pid, "consumer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "consumer"), T_PASS);
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static void on_signal(int sig)
@@ -368,7 +368,7 @@ static int poke_parent(void *arg)
 	(void)arg;
 	usleep(100000);
 	kill(getppid(), SIGUSR1);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_wait_eintr(void)
@@ -383,13 +383,13 @@ static int case_wait_eintr(void)
 	sa.sa_handler = on_signal;	/* SA_RESTART or not, poll() never restarts */
 	sa.sa_flags = SA_RESTART;
 	REQUIRE_OK(sigaction(SIGUSR1, &sa, NULL));
-	REQUIRE((pid = mwt_fork(poke_parent, NULL)) > 0);
-	t = mwt_now();
+	REQUIRE((pid = t_fork(poke_parent, NULL)) > 0);
+	t = t_now();
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_READ, 5000), -EINTR);
-	REQUIRE(mwt_now() - t < 4);
-	REQUIRE_EQ(mwt_reap(pid, "poker"), MWT_PASS);
+	REQUIRE(t_now() - t < 4);
+	REQUIRE_EQ(t_reap(pid, "poker"), T_PASS);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_local_wait(void)
@@ -407,7 +407,7 @@ static int case_local_wait(void)
 	REQUIRE_EQ(memwell_wait(mw, MEMWELL_WAIT_WRITE, 10), MEMWELL_WAIT_WRITE);
 	REQUIRE_EQ(stats(mw).syscalls, 0);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* After fork() the child keeps using the parent's handle. */
@@ -421,12 +421,12 @@ static int fork_writer(void *arg)
 
 		while ((err = memwell_rec_write(memwell_get_ring(g_mw), &i, sizeof(i))) == -EAGAIN)
 			if (memwell_wait(g_mw, MEMWELL_WAIT_WRITE, 5000) <= 0)
-				return MWT_FAIL;
+				return T_FAIL;
 		if (err)
-			return MWT_FAIL;
+			return T_FAIL;
 	}
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_fork_handle(void)
@@ -435,37 +435,37 @@ static int case_fork_handle(void)
 	int i, v, n;
 
 	REQUIRE((g_mw = dev_new(MEMWELL_F_RECORDS, 4, 8)));
-	REQUIRE((pid = mwt_fork(fork_writer, NULL)) > 0);
+	REQUIRE((pid = t_fork(fork_writer, NULL)) > 0);
 	for (i = 0; i < 2000; i++) {
 		while ((n = (int)memwell_rec_read(memwell_get_ring(g_mw), &v, sizeof(v))) == -EAGAIN)
 			REQUIRE(memwell_wait(g_mw, MEMWELL_WAIT_READ, 5000) > 0);
 		REQUIRE_EQ(n, sizeof(v));
 		REQUIRE_EQ(v, i);
 	}
-	REQUIRE_EQ(mwt_reap(pid, "writer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "writer"), T_PASS);
 	/* The child's memwell_close() did not take the parent's ring away. */
 	REQUIRE_EQ(memwell_rec_write(memwell_get_ring(g_mw), &i, sizeof(i)), 0);
 	REQUIRE_EQ(memwell_rec_read(memwell_get_ring(g_mw), &v, sizeof(v)), sizeof(v));
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(no_device),
-		MWT_CASE(bad_opts),
-		MWT_CASE(attach_errors),
-		MWT_CASE(same_api),
-		MWT_CASE(attach_twice),
-		MWT_CASE(kick_accounting),
-		MWT_CASE(wait_timeout),
-		MWT_CASE(wait_wakes),
-		MWT_CASE(wait_blocks),
-		MWT_CASE(wait_eintr),
-		MWT_CASE(local_wait),
-		MWT_CASE(fork_handle),
+	static const struct t_case cases[] = {
+		T_RCASE(no_device),
+		T_RCASE(bad_opts),
+		T_RCASE(attach_errors),
+		T_RCASE(same_api),
+		T_RCASE(attach_twice),
+		T_RCASE(kick_accounting),
+		T_RCASE(wait_timeout),
+		T_RCASE(wait_wakes),
+		T_RCASE(wait_blocks),
+		T_RCASE(wait_eintr),
+		T_RCASE(local_wait),
+		T_RCASE(fork_handle),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -14,7 +14,7 @@
  * consumer is stopped by one STOP record.
  */
 #define _GNU_SOURCE
-#include "mwtest.h"
+#include "harness.h"
 
 #define NPROD		2
 #define NCONS		2
@@ -45,7 +45,7 @@ static unsigned long g_words;
 
 static __u32 rec_len(__u32 prod, __u64 seq)
 {
-	return REC_MIN + (__u32)(mwt_mix(((__u64)prod << 40) ^ seq) %
+	return REC_MIN + (__u32)(t_mix(((__u64)prod << 40) ^ seq) %
 				 (REC_MAX - REC_MIN + 1));
 }
 
@@ -64,13 +64,13 @@ static int mpmc_sleep(int events, __u64 blocks, int who)
 		n = memwell_wait_blocks(g_mw, events, blocks, STALL_MS);
 	while (n == -EINTR);
 	if (n == 0) {
-		mwt_diag("lost wakeup? %s %d waited %d ms: ready %llu free %llu "
-			 "waiters prod %u cons %u", who < NPROD ? "producer" :
-			 "consumer", who, STALL_MS,
-			 (unsigned long long)memwell_ready_blocks(r),
-			 (unsigned long long)memwell_free_blocks(r),
-			 r->side[MEMWELL_SIDE_PROD]->waiters,
-			 r->side[MEMWELL_SIDE_CONS]->waiters);
+		t_diag("lost wakeup? %s %d waited %d ms: ready %llu free %llu "
+		       "waiters prod %u cons %u", who < NPROD ? "producer" :
+		       "consumer", who, STALL_MS,
+		       (unsigned long long)memwell_ready_blocks(r),
+		       (unsigned long long)memwell_free_blocks(r),
+		       r->side[MEMWELL_SIDE_PROD]->waiters,
+		       r->side[MEMWELL_SIDE_CONS]->waiters);
 		return -ETIMEDOUT;
 	}
 	return n < 0 ? n : 0;
@@ -81,7 +81,7 @@ static void fill_rec(void *p, __u32 prod, __u64 seq, __u32 len)
 	struct mpmc_rec h = { .prod = prod, .len = len, .seq = seq };
 
 	memcpy(p, &h, sizeof(h));
-	mwt_fill((char *)p + sizeof(h), len - sizeof(h), rec_seed(prod, seq));
+	t_fill((char *)p + sizeof(h), len - sizeof(h), rec_seed(prod, seq));
 }
 
 /* Write one record with reserve/commit; 0, or a negative errno. */
@@ -121,18 +121,18 @@ static int producer(void *arg)
 		__u64 want;
 		int n, err;
 
-		if (mwt_rand(&rnd) & 1) {
+		if (t_rand_r(&rnd) & 1) {
 			err = put_one(prod, seq, rec_len(prod, seq), (int)prod);
 			if (err) {
-				mwt_diag("producer %u put %llu: %d", prod,
-					 (unsigned long long)seq, err);
-				return MWT_FAIL;
+				t_diag("producer %u put %llu: %d", prod,
+				       (unsigned long long)seq, err);
+				return T_FAIL;
 			}
 			seq++;
 			continue;
 		}
 		/* A batch of up to 8 largest records; may end in padding. */
-		want = memwell_rec_blocks(r, REC_MAX) * (1 + mwt_rand(&rnd) % 8);
+		want = memwell_rec_blocks(r, REC_MAX) * (1 + t_rand_r(&rnd) % 8);
 		n = memwell_batch_reserve(r, memwell_rec_blocks(r, REC_MAX), want, &b);
 		if (n == -EBUSY) {
 			g_sh->busy[prod]++;
@@ -141,12 +141,12 @@ static int producer(void *arg)
 		if (n == -EAGAIN) {
 			if (mpmc_sleep(MEMWELL_WAIT_WRITE, memwell_rec_blocks(r, REC_MAX),
 				       (int)prod))
-				return MWT_FAIL;
+				return T_FAIL;
 			continue;
 		}
 		if (n < 0) {
-			mwt_diag("producer %u batch_reserve: %d", prod, n);
-			return MWT_FAIL;
+			t_diag("producer %u batch_reserve: %d", prod, n);
+			return T_FAIL;
 		}
 		while (seq < g_n) {
 			__u32 len = rec_len(prod, seq);
@@ -159,13 +159,13 @@ static int producer(void *arg)
 		}
 		err = memwell_batch_commit(r, &b);
 		if (err < 0) {
-			mwt_diag("producer %u batch_commit: %d", prod, err);
-			return MWT_FAIL;
+			t_diag("producer %u batch_commit: %d", prod, err);
+			return T_FAIL;
 		}
 	}
 	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->kicks[prod] = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Check one record; 1 for STOP, 0 for a good record, -1 on error. */
@@ -175,7 +175,7 @@ static int check_rec(int c, const struct memwell_rec *rec, __u64 *last)
 	__u64 bit, old;
 
 	if (rec->len < sizeof(h)) {
-		mwt_diag("consumer %d: record of %u bytes", c, rec->len);
+		t_diag("consumer %d: record of %u bytes", c, rec->len);
 		return -1;
 	}
 	memcpy(&h, rec->data, sizeof(h));
@@ -183,29 +183,29 @@ static int check_rec(int c, const struct memwell_rec *rec, __u64 *last)
 		return 1;
 	if (h.prod >= NPROD || h.seq >= g_n || h.len != rec->len ||
 	    h.len != rec_len(h.prod, h.seq)) {
-		mwt_diag("consumer %d: bad record prod %u seq %llu len %u/%u",
-			 c, h.prod, (unsigned long long)h.seq, h.len, rec->len);
+		t_diag("consumer %d: bad record prod %u seq %llu len %u/%u",
+		       c, h.prod, (unsigned long long)h.seq, h.len, rec->len);
 		return -1;
 	}
 	if (last[h.prod] != UINT64_MAX && h.seq <= last[h.prod]) {
-		mwt_diag("consumer %d: producer %u went back from %llu to %llu",
-			 c, h.prod, (unsigned long long)last[h.prod],
-			 (unsigned long long)h.seq);
+		t_diag("consumer %d: producer %u went back from %llu to %llu",
+		       c, h.prod, (unsigned long long)last[h.prod],
+		       (unsigned long long)h.seq);
 		return -1;
 	}
 	last[h.prod] = h.seq;
-	if (mwt_check((const char *)rec->data + sizeof(h), rec->len - sizeof(h),
+	if (!t_check((const char *)rec->data + sizeof(h), rec->len - sizeof(h),
 		      rec_seed(h.prod, h.seq))) {
-		mwt_diag("consumer %d: corrupt payload prod %u seq %llu", c,
-			 h.prod, (unsigned long long)h.seq);
+		t_diag("consumer %d: corrupt payload prod %u seq %llu", c,
+		       h.prod, (unsigned long long)h.seq);
 		return -1;
 	}
 	bit = 1ULL << (h.seq & 63);
 	old = __atomic_fetch_or(&g_sh->bitmap[h.prod * g_words + h.seq / 64], bit,
 				__ATOMIC_RELAXED);
 	if (old & bit) {
-		mwt_diag("consumer %d: duplicate prod %u seq %llu", c, h.prod,
-			 (unsigned long long)h.seq);
+		t_diag("consumer %d: duplicate prod %u seq %llu", c, h.prod,
+		       (unsigned long long)h.seq);
 		return -1;
 	}
 	g_sh->consumed[c]++;
@@ -227,17 +227,17 @@ static int consumer(void *arg)
 		struct memwell_rec rec = { NULL, 0, 0, { 0, 0 } };
 		int n, v;
 
-		if (mwt_rand(&rnd) & 1) {
+		if (t_rand_r(&rnd) & 1) {
 			n = memwell_rec_peek(r, &rec);
 			if (!n) {
 				v = check_rec(c, &rec, last);
 				if (memwell_rec_release(r, &rec) || v < 0)
-					return MWT_FAIL;
+					return T_FAIL;
 				stop = v;
 				continue;
 			}
 		} else {
-			n = memwell_batch_take(r, 1 + (__u32)(mwt_rand(&rnd) % 16),
+			n = memwell_batch_take(r, 1 + (__u32)(t_rand_r(&rnd) % 16),
 					       r->count, REC_MAX, &b);
 			if (n > 0) {
 				v = 0;
@@ -245,11 +245,11 @@ static int consumer(void *arg)
 					v = check_rec(c, &rec, last);
 				if (v > 0 && !memwell_batch_next(r, &b, &rec)) {
 					/* Nothing may follow STOP in our batch... */
-					mwt_diag("consumer %d: record after STOP", c);
-					return MWT_FAIL;
+					t_diag("consumer %d: record after STOP", c);
+					return T_FAIL;
 				}
 				if (memwell_batch_release(r, &b) || v < 0)
-					return MWT_FAIL;
+					return T_FAIL;
 				stop = v;
 				continue;
 			}
@@ -259,15 +259,15 @@ static int consumer(void *arg)
 			continue;
 		}
 		if (n != -EAGAIN) {
-			mwt_diag("consumer %d: take: %d", c, n);
-			return MWT_FAIL;
+			t_diag("consumer %d: take: %d", c, n);
+			return T_FAIL;
 		}
 		if (mpmc_sleep(MEMWELL_WAIT_READ, 1, who))
-			return MWT_FAIL;
+			return T_FAIL;
 	}
 	memwell_get_io_stats(g_mw, &st, sizeof(st));
 	g_sh->kicks[who] = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int run_mpmc(__u32 block_shift, __u32 count_shift, unsigned long n)
@@ -279,30 +279,30 @@ static int run_mpmc(__u32 block_shift, __u32 count_shift, unsigned long n)
 	};
 	pid_t pids[NPROD + NCONS];
 	unsigned long i, missing = 0;
-	double start = mwt_now();
-	int err, rc = MWT_PASS;
+	double start = t_now();
+	int err, rc = T_PASS;
 
-	g_n = mwt_scaled(n);
+	g_n = t_scaled(n);
 	g_words = (g_n + 63) / 64;
-	g_sh = mwt_shared(sizeof(*g_sh) + NPROD * g_words * 8);
+	g_sh = t_shared(sizeof(*g_sh) + NPROD * g_words * 8);
 	err = memwell_create_dev(&o, &g_mw);
 	if (err) {
-		mwt_diag("memwell_create_dev: %d", err);
-		return MWT_FAIL;
+		t_diag("memwell_create_dev: %d", err);
+		return T_FAIL;
 	}
 	for (i = 0; i < NCONS; i++)
-		pids[NPROD + i] = mwt_fork(consumer, (void *)i);
+		pids[NPROD + i] = t_fork(consumer, (void *)i);
 	for (i = 0; i < NPROD; i++)
-		pids[i] = mwt_fork(producer, (void *)i);
+		pids[i] = t_fork(producer, (void *)i);
 	for (i = 0; i < NPROD + NCONS; i++)
 		if (pids[i] < 0)
-			return MWT_FAIL;	/* the harness kills the rest */
+			return T_FAIL;	/* the harness kills the rest */
 	for (i = 0; i < NPROD; i++)
-		if (mwt_reap(pids[i], "producer"))
-			rc = MWT_FAIL;
+		if (t_reap(pids[i], "producer"))
+			rc = T_FAIL;
 	if (rc) {
 		for (i = 0; i < NCONS; i++)
-			mwt_kill(pids[NPROD + i]);
+			t_kill(pids[NPROD + i]);
 		return rc;
 	}
 	/*
@@ -335,33 +335,33 @@ static int run_mpmc(__u32 block_shift, __u32 count_shift, unsigned long n)
 			if (pids[NPROD + j] == pid)
 				pids[NPROD + j] = 0;
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			mwt_diag("consumer %d ended with status %#x", (int)pid, st);
-			rc = MWT_FAIL;
+			t_diag("consumer %d ended with status %#x", (int)pid, st);
+			rc = T_FAIL;
 		}
 	}
 	for (i = 0; i < NCONS; i++)
-		mwt_kill(pids[NPROD + i]);
+		t_kill(pids[NPROD + i]);
 	if (rc)
 		return rc;
 	for (i = 0; i < NPROD * g_n; i++)
 		if (!(g_sh->bitmap[(i / g_n) * g_words + (i % g_n) / 64] &
 		      (1ULL << ((i % g_n) & 63))))
 			missing++;
-	mwt_diag("%lu records in %.2f s; consumed %llu + %llu; sleeps p %llu %llu "
-		 "c %llu %llu; -EBUSY %llu %llu %llu %llu; kicks %llu %llu %llu %llu",
-		 NPROD * g_n, mwt_now() - start,
-		 (unsigned long long)g_sh->consumed[0],
-		 (unsigned long long)g_sh->consumed[1],
-		 (unsigned long long)g_sh->sleeps[0], (unsigned long long)g_sh->sleeps[1],
-		 (unsigned long long)g_sh->sleeps[2], (unsigned long long)g_sh->sleeps[3],
-		 (unsigned long long)g_sh->busy[0], (unsigned long long)g_sh->busy[1],
-		 (unsigned long long)g_sh->busy[2], (unsigned long long)g_sh->busy[3],
-		 (unsigned long long)g_sh->kicks[0], (unsigned long long)g_sh->kicks[1],
-		 (unsigned long long)g_sh->kicks[2], (unsigned long long)g_sh->kicks[3]);
+	t_diag("%lu records in %.2f s; consumed %llu + %llu; sleeps p %llu %llu "
+	       "c %llu %llu; -EBUSY %llu %llu %llu %llu; kicks %llu %llu %llu %llu",
+	       NPROD * g_n, t_now() - start,
+	       (unsigned long long)g_sh->consumed[0],
+	       (unsigned long long)g_sh->consumed[1],
+	       (unsigned long long)g_sh->sleeps[0], (unsigned long long)g_sh->sleeps[1],
+	       (unsigned long long)g_sh->sleeps[2], (unsigned long long)g_sh->sleeps[3],
+	       (unsigned long long)g_sh->busy[0], (unsigned long long)g_sh->busy[1],
+	       (unsigned long long)g_sh->busy[2], (unsigned long long)g_sh->busy[3],
+	       (unsigned long long)g_sh->kicks[0], (unsigned long long)g_sh->kicks[1],
+	       (unsigned long long)g_sh->kicks[2], (unsigned long long)g_sh->kicks[3]);
 	REQUIRE_EQ(missing, 0);
 	REQUIRE_EQ(g_sh->consumed[0] + g_sh->consumed[1], NPROD * g_n);
 	memwell_close(g_mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A ring large enough that sleeps are rare: mostly the lock-free paths. */
@@ -378,10 +378,10 @@ static int case_2p2c_small(void)
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(2p2c),
-		MWT_CASE(2p2c_small),
+	static const struct t_case cases[] = {
+		T_RCASE(2p2c),
+		T_RCASE(2p2c_small),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -18,7 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 #define MODNAME	"memwell"
 
@@ -67,7 +67,7 @@ static int open_ring(struct memwell_ring_info *in)
 		.size = sizeof(c), .flags = MEMWELL_F_RECORDS, .block_shift = 6,
 		.count_shift = 8,
 	};
-	int fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	int fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -83,7 +83,7 @@ static int open_ring(struct memwell_ring_info *in)
 static int skip_unless_loaded(void)
 {
 	if (geteuid() != 0 || refcnt() < 0) {
-		mwt_diag("needs root and memwell.ko loaded");
+		t_diag("needs root and memwell.ko loaded");
 		return 1;
 	}
 	return 0;
@@ -94,14 +94,14 @@ static int case_busy_open(void)
 	int fd;
 
 	if (skip_unless_loaded())
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_EQ(refcnt(), 0);
-	REQUIRE_OK(fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC));
+	REQUIRE_OK(fd = open(t_dev_path(), O_RDWR | O_CLOEXEC));
 	REQUIRE(refcnt() > 0);
 	REQUIRE_ERRNO(try_unload(), EWOULDBLOCK);
 	REQUIRE_OK(close(fd));
 	REQUIRE_EQ(refcnt(), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_busy_ring(void)
@@ -110,12 +110,12 @@ static int case_busy_ring(void)
 	int fd;
 
 	if (skip_unless_loaded())
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_OK(fd = open_ring(&in));
 	REQUIRE_ERRNO(try_unload(), EWOULDBLOCK);
 	REQUIRE_OK(close(fd));
 	REQUIRE_EQ(refcnt(), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Only a mapping is left: it holds the file, which holds the module. */
@@ -126,7 +126,7 @@ static int case_busy_mapped(void)
 	int fd;
 
 	if (skip_unless_loaded())
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_OK(fd = open_ring(&in));
 	hdr = mmap(NULL, in.hdr_size, PROT_READ, MAP_SHARED, fd, 0);
 	REQUIRE(hdr != MAP_FAILED);
@@ -143,7 +143,7 @@ static int case_busy_mapped(void)
 	REQUIRE_EQ(*(__u32 *)hdr, MEMWELL_MAGIC);
 	REQUIRE_OK(munmap(hdr, in.hdr_size));
 	REQUIRE_EQ(refcnt(), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* A forked child's inherited mapping holds it too. */
@@ -156,7 +156,7 @@ static int case_busy_child(void)
 	char c;
 
 	if (skip_unless_loaded())
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_OK(pipe(pipefd));
 	REQUIRE_OK(fd = open_ring(&in));
 	data = mmap(NULL, 2 * in.data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -178,9 +178,9 @@ static int case_busy_child(void)
 	REQUIRE(refcnt() > 0);
 	REQUIRE_ERRNO(try_unload(), EWOULDBLOCK);
 	close(pipefd[1]);
-	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "child"), T_PASS);
 	REQUIRE_EQ(refcnt(), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int hold(int map, const char *ready)
@@ -214,11 +214,11 @@ static int hold(int map, const char *ready)
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(busy_open),
-		MWT_CASE(busy_ring),
-		MWT_CASE(busy_mapped),
-		MWT_CASE(busy_child),
+	static const struct t_case cases[] = {
+		T_RCASE(busy_open),
+		T_RCASE(busy_ring),
+		T_RCASE(busy_mapped),
+		T_RCASE(busy_child),
 	};
 
 	g_page = sysconf(_SC_PAGESIZE);
@@ -226,5 +226,5 @@ int main(int argc, char **argv)
 		return hold(0, argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "hold-map"))
 		return hold(1, argv[2]);
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

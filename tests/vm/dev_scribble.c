@@ -16,7 +16,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 
-#include "mwtest.h"
+#include "harness.h"
 #include "memwell_gen.h"
 #include "memwell_sink.h"
 
@@ -24,14 +24,14 @@
 
 static __u64 sc_value(__u64 *s, __u64 near)
 {
-	switch (mwt_rand(s) % 8) {
+	switch (t_rand_r(s) % 8) {
 	case 0: return 0;
 	case 1: return ~0ULL;
-	case 2: return near + (mwt_rand(s) % 64) - 32;	/* plausible positions */
-	case 3: return near + (1ULL << (mwt_rand(s) % 64));
-	case 4: return 1ULL << (mwt_rand(s) % 64);
+	case 2: return near + (t_rand_r(s) % 64) - 32;	/* plausible positions */
+	case 3: return near + (1ULL << (t_rand_r(s) % 64));
+	case 4: return 1ULL << (t_rand_r(s) % 64);
 	case 5: return 0x8000000000000000ULL;
-	default: return mwt_rand(s);
+	default: return t_rand_r(s);
 	}
 }
 
@@ -51,20 +51,21 @@ static int sc_storm(struct memwell *mw, unsigned int s, int data, __u64 seed,
 	__u64 data_words = (r->count << r->block_shift) / 8;
 	struct memwell_ring_stats st;
 	unsigned long i;
-	__u64 rs = mwt_mix(seed) | 1;
+	uint64_t mix = seed;
+	__u64 rs = t_splitmix(&mix) | 1;
 
 	for (i = 0; i < n; i++) {
-		__u64 what = mwt_rand(&rs) % 16;
+		__u64 what = t_rand_r(&rs) % 16;
 		__u64 *w;
 
 		if (what < 8)
-			w = &side[mwt_rand(&rs) % (MEMWELL_SIDE_SIZE / 8)];
+			w = &side[t_rand_r(&rs) % (MEMWELL_SIDE_SIZE / 8)];
 		else if (what < 12 && marks)
-			w = &marks[mwt_rand(&rs) % r->count];
+			w = &marks[t_rand_r(&rs) % r->count];
 		else if (what < 15 && data)
-			w = &((__u64 *)r->data)[mwt_rand(&rs) % data_words];
+			w = &((__u64 *)r->data)[t_rand_r(&rs) % data_words];
 		else
-			w = &side[mwt_rand(&rs) % 2 ? 0 : 16];	/* reserve/release */
+			w = &side[t_rand_r(&rs) % 2 ? 0 : 16];	/* reserve/release */
 		__atomic_store_n(w, sc_value(&rs, near), __ATOMIC_RELAXED);
 		if (!(i % 256)) {
 			struct pollfd p = { .fd = memwell_fd(mw),
@@ -76,7 +77,7 @@ static int sc_storm(struct memwell *mw, unsigned int s, int data, __u64 seed,
 					       __ATOMIC_RELAXED);
 		}
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* Consistent positions again: side @s caught up with what its peer released. */
@@ -122,7 +123,7 @@ static int sc_kernel_prod(__u32 ctx, __u32 producers)
 	r = memwell_get_ring(mw);
 	REQUIRE_OK(ioctl(memwell_fd(mw), MEMWELL_IOC_ATTACH, &src));
 	REQUIRE_EQ(sc_storm(mw, MEMWELL_SIDE_CONS, 0, (__u64)time(NULL),
-			    mwt_scaled(SC_WRITES)), MWT_PASS);
+			    t_scaled(SC_WRITES)), T_PASS);
 	/* What the core makes of the garbage: an error or a record, no crash. */
 	for (i = 0; i < 64; i++)
 		if (!memwell_rec_peek(r, &rec))
@@ -144,10 +145,10 @@ static int sc_kernel_prod(__u32 ctx, __u32 producers)
 	REQUIRE_OK(ioctl(memwell_fd(mw), MEMWELL_IOC_DETACH));
 	REQUIRE_EQ(memwell_get_stats(mw, &st), 0);
 	REQUIRE_EQ(st.producers, 0);
-	mwt_diag("produced %llu, dropped %llu", (unsigned long long)st.produced,
+	t_diag("produced %llu, dropped %llu", (unsigned long long)st.produced,
 		 (unsigned long long)st.dropped);
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_scribble_kthread(void)
@@ -180,7 +181,7 @@ static int case_scribble_sink(void)
 	r = memwell_get_ring(mw);
 	REQUIRE_OK(ioctl(memwell_fd(mw), MEMWELL_IOC_ATTACH, &src));
 	REQUIRE_EQ(sc_storm(mw, MEMWELL_SIDE_PROD, 1, (__u64)time(NULL) + 1,
-			    mwt_scaled(SC_WRITES)), MWT_PASS);
+			    t_scaled(SC_WRITES)), T_PASS);
 	sc_restore(r, MEMWELL_SIDE_PROD);
 	/* The sink consumes again: records it releases are counted. */
 	REQUIRE_EQ(memwell_get_stats(mw, &st), 0);
@@ -188,27 +189,27 @@ static int case_scribble_sink(void)
 	for (i = 0; i < 32; i++) {
 		struct memwell_gen_rec h = { .seq = (__u64)i, .producer = 200 };
 
-		end = mwt_now() + 5;
-		while (memwell_rec_write(r, &h, sizeof(h)) && mwt_now() < end)
+		end = t_now() + 5;
+		while (memwell_rec_write(r, &h, sizeof(h)) && t_now() < end)
 			usleep(1000);
 	}
-	end = mwt_now() + 5;
+	end = t_now() + 5;
 	do {
 		REQUIRE_EQ(memwell_get_stats(mw, &st), 0);
-	} while (st.consumed + st.errors < before + 32 && mwt_now() < end &&
+	} while (st.consumed + st.errors < before + 32 && t_now() < end &&
 		 !usleep(1000));
 	REQUIRE(st.consumed + st.errors >= before + 32);
 	REQUIRE_OK(ioctl(memwell_fd(mw), MEMWELL_IOC_DETACH));
 	memwell_close(mw);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(scribble_kthread),
-		MWT_CASE(scribble_hardirq),
-		MWT_CASE(scribble_sink),
+	static const struct t_case cases[] = {
+		T_RCASE(scribble_kthread),
+		T_RCASE(scribble_hardirq),
+		T_RCASE(scribble_sink),
 	};
 
 	if (geteuid()) {
@@ -216,5 +217,5 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP not root\n");
 		return 0;
 	}
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

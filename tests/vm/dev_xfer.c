@@ -19,7 +19,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "mwtest.h"
+#include "harness.h"
 
 #define XFER_RECORDS	40000UL
 #define XFER_MAX_LEN	300U
@@ -36,7 +36,7 @@ struct xfer_result {
 
 static __u64 xfer_len(__u64 seq)
 {
-	return 8 + mwt_mix(seq ^ 0x5eed) % (XFER_MAX_LEN - 7);
+	return 8 + t_mix(seq ^ 0x5eed) % (XFER_MAX_LEN - 7);
 }
 
 /*
@@ -70,13 +70,13 @@ static int xfer_sleep(struct memwell *mw, int events, __u64 blocks, int bare,
 	if (n == 0) {
 		struct memwell_ring *r = memwell_get_ring(mw);
 
-		mwt_diag("lost wakeup? %s waited %d ms: ready %llu free %llu "
-			 "waiters prod %u cons %u",
-			 events & MEMWELL_WAIT_READ ? "consumer" : "producer",
-			 STALL_MS, (unsigned long long)memwell_ready_blocks(r),
-			 (unsigned long long)memwell_free_blocks(r),
-			 r->side[MEMWELL_SIDE_PROD]->waiters,
-			 r->side[MEMWELL_SIDE_CONS]->waiters);
+		t_diag("lost wakeup? %s waited %d ms: ready %llu free %llu "
+		       "waiters prod %u cons %u",
+		       events & MEMWELL_WAIT_READ ? "consumer" : "producer",
+		       STALL_MS, (unsigned long long)memwell_ready_blocks(r),
+		       (unsigned long long)memwell_free_blocks(r),
+		       r->side[MEMWELL_SIDE_PROD]->waiters,
+		       r->side[MEMWELL_SIDE_CONS]->waiters);
 		return -ETIMEDOUT;
 	}
 	return n < 0 ? n : 0;
@@ -86,7 +86,7 @@ static int xfer_produce(struct memwell *mw, unsigned long n,
 			struct xfer_result *res)
 {
 	struct memwell_ring *r = memwell_get_ring(mw);
-	__u64 seq = 0, sum = MWT_FNV_INIT;
+	__u64 seq = 0, sum = T_FNV_INIT;
 	struct memwell_io_stats st;
 
 	while (seq <= n) {
@@ -100,23 +100,23 @@ static int xfer_produce(struct memwell *mw, unsigned long n,
 			err = xfer_sleep(mw, MEMWELL_WAIT_WRITE,
 					 memwell_rec_blocks(r, len), 0, &res->sleeps);
 			if (err) {
-				mwt_diag("producer wait at %llu: %d", (unsigned long long)seq, err);
-				return MWT_FAIL;
+				t_diag("producer wait at %llu: %d", (unsigned long long)seq, err);
+				return T_FAIL;
 			}
 			continue;
 		}
 		if (err) {
-			mwt_diag("producer reserve at %llu: %d", (unsigned long long)seq, err);
-			return MWT_FAIL;
+			t_diag("producer reserve at %llu: %d", (unsigned long long)seq, err);
+			return T_FAIL;
 		}
 		memcpy(rec.data, &id, 8);
-		mwt_fill((char *)rec.data + 8, len - 8, id);
+		t_fill((char *)rec.data + 8, len - 8, id);
 		if (!last)
-			sum = mwt_fnv(sum, rec.data, len);
+			sum = t_fnv(sum, rec.data, len);
 		err = memwell_rec_commit(r, &rec);
 		if (err) {
-			mwt_diag("commit: %d", err);
-			return MWT_FAIL;
+			t_diag("commit: %d", err);
+			return T_FAIL;
 		}
 		seq++;
 	}
@@ -124,13 +124,13 @@ static int xfer_produce(struct memwell *mw, unsigned long n,
 	res->sum = sum;
 	memwell_get_io_stats(mw, &st, sizeof(st));
 	res->kicks = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 {
 	struct memwell_ring *r = memwell_get_ring(mw);
-	__u64 expect = 0, sum = MWT_FNV_INIT;
+	__u64 expect = 0, sum = T_FNV_INIT;
 	struct memwell_io_stats st;
 
 	for (;;) {
@@ -141,18 +141,18 @@ static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 		if (err == -EAGAIN) {
 			err = xfer_sleep(mw, MEMWELL_WAIT_READ, 1, bare, &res->sleeps);
 			if (err) {
-				mwt_diag("consumer wait at %llu: %d", (unsigned long long)expect, err);
-				return MWT_FAIL;
+				t_diag("consumer wait at %llu: %d", (unsigned long long)expect, err);
+				return T_FAIL;
 			}
 			continue;
 		}
 		if (err) {
-			mwt_diag("consumer peek at %llu: %d", (unsigned long long)expect, err);
-			return MWT_FAIL;
+			t_diag("consumer peek at %llu: %d", (unsigned long long)expect, err);
+			return T_FAIL;
 		}
 		if (rec.len < 8) {
-			mwt_diag("record %llu: length %u", (unsigned long long)expect, rec.len);
-			return MWT_FAIL;
+			t_diag("record %llu: length %u", (unsigned long long)expect, rec.len);
+			return T_FAIL;
 		}
 		memcpy(&id, rec.data, 8);
 		if (id == XFER_END) {
@@ -160,18 +160,18 @@ static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 			break;
 		}
 		if (id != expect || rec.len != xfer_len(id) ||
-		    mwt_check((char *)rec.data + 8, rec.len - 8, id)) {
-			mwt_diag("record %llu: got id %llu len %u (want %llu), payload %s",
-				 (unsigned long long)expect, (unsigned long long)id,
-				 rec.len, (unsigned long long)xfer_len(expect),
-				 mwt_check((char *)rec.data + 8, rec.len - 8, id) ?
-				 "corrupt" : "ok");
-			return MWT_FAIL;
+		    !t_check((char *)rec.data + 8, rec.len - 8, id)) {
+			t_diag("record %llu: got id %llu len %u (want %llu), payload %s",
+			       (unsigned long long)expect, (unsigned long long)id,
+			       rec.len, (unsigned long long)xfer_len(expect),
+			       !t_check((char *)rec.data + 8, rec.len - 8, id) ?
+			       "corrupt" : "ok");
+			return T_FAIL;
 		}
-		sum = mwt_fnv(sum, rec.data, rec.len);
+		sum = t_fnv(sum, rec.data, rec.len);
 		if (memwell_rec_release(r, &rec)) {
-			mwt_diag("release failed");
-			return MWT_FAIL;
+			t_diag("release failed");
+			return T_FAIL;
 		}
 		expect++;
 	}
@@ -179,23 +179,23 @@ static int xfer_consume(struct memwell *mw, int bare, struct xfer_result *res)
 	res->sum = sum;
 	memwell_get_io_stats(mw, &st, sizeof(st));
 	res->kicks = st.kicks;
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int xfer_compare(const struct xfer_result *p, const struct xfer_result *c)
 {
-	mwt_diag("%llu records; producer slept %llu times, kicked %llu; "
-		 "consumer slept %llu times, kicked %llu",
-		 (unsigned long long)p->records, (unsigned long long)p->sleeps,
-		 (unsigned long long)p->kicks, (unsigned long long)c->sleeps,
-		 (unsigned long long)c->kicks);
+	t_diag("%llu records; producer slept %llu times, kicked %llu; "
+	       "consumer slept %llu times, kicked %llu",
+	       (unsigned long long)p->records, (unsigned long long)p->sleeps,
+	       (unsigned long long)p->kicks, (unsigned long long)c->sleeps,
+	       (unsigned long long)c->kicks);
 	REQUIRE_EQ(c->records, p->records);
 	if (c->sum != p->sum) {
-		mwt_diag("checksum: consumer %016llx producer %016llx",
-			 (unsigned long long)c->sum, (unsigned long long)p->sum);
-		return MWT_FAIL;
+		t_diag("checksum: consumer %016llx producer %016llx",
+		       (unsigned long long)c->sum, (unsigned long long)p->sum);
+		return T_FAIL;
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static struct memwell *xfer_ring(__u32 flags, __u32 block_shift, __u32 count_shift)
@@ -208,7 +208,7 @@ static struct memwell *xfer_ring(__u32 flags, __u32 block_shift, __u32 count_shi
 	int err = memwell_create_dev(&o, &mw);
 
 	if (err)
-		mwt_diag("memwell_create_dev: %d (%s)", err, strerror(-err));
+		t_diag("memwell_create_dev: %d (%s)", err, strerror(-err));
 	return err ? NULL : mw;
 }
 
@@ -224,21 +224,21 @@ static int fork_consumer(void *arg)
 
 static int case_fork(void)
 {
-	unsigned long n = mwt_scaled(XFER_RECORDS);
+	unsigned long n = t_scaled(XFER_RECORDS);
 	pid_t pid;
 	int rc;
 
 	g_mw = xfer_ring(MEMWELL_F_RECORDS, 6, 10);	/* 64 KiB */
 	REQUIRE(g_mw);
-	g_res = mwt_shared(2 * sizeof(*g_res));
-	pid = mwt_fork(fork_consumer, NULL);
+	g_res = t_shared(2 * sizeof(*g_res));
+	pid = t_fork(fork_consumer, NULL);
 	REQUIRE(pid > 0);
 	rc = xfer_produce(g_mw, n, &g_res[0]);
 	if (rc) {
-		mwt_kill(pid);
+		t_kill(pid);
 		return rc;
 	}
-	REQUIRE_EQ(mwt_reap(pid, "consumer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "consumer"), T_PASS);
 	rc = xfer_compare(&g_res[0], &g_res[1]);
 	memwell_close(g_mw);
 	return rc;
@@ -254,16 +254,16 @@ static int scm_producer(void *arg)
 	(void)arg;
 	fd = memwell_recv_fd(g_sock);
 	if (fd < 0) {
-		mwt_diag("recv_fd: %d", fd);
-		return MWT_FAIL;
+		t_diag("recv_fd: %d", fd);
+		return T_FAIL;
 	}
 	/* The generic attach recognises a device fd. */
 	err = memwell_attach_fd(fd, &mw);
 	if (err) {
-		mwt_diag("memwell_attach_fd: %d", err);
-		return MWT_FAIL;
+		t_diag("memwell_attach_fd: %d", err);
+		return T_FAIL;
 	}
-	err = xfer_produce(mw, mwt_scaled(XFER_RECORDS), &g_res[0]);
+	err = xfer_produce(mw, t_scaled(XFER_RECORDS), &g_res[0]);
 	memwell_close(mw);
 	return err;
 }
@@ -274,37 +274,37 @@ static int case_scm_rights(void)
 	int sv[2], rc;
 	pid_t pid;
 
-	g_res = mwt_shared(2 * sizeof(*g_res));
+	g_res = t_shared(2 * sizeof(*g_res));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		if (errno == ENOSYS || errno == EAFNOSUPPORT) {
-			mwt_diag("no AF_UNIX sockets in this kernel (CONFIG_UNIX)");
-			return MWT_SKIP;
+			t_diag("no AF_UNIX sockets in this kernel (CONFIG_UNIX)");
+			return T_SKIPPED;
 		}
-		mwt_diag("socketpair: %s", strerror(errno));
-		return MWT_FAIL;
+		t_diag("socketpair: %s", strerror(errno));
+		return T_FAIL;
 	}
 	g_sock = sv[1];
 	/* The child exists before the ring: it can only get it by its fd. */
-	pid = mwt_fork(scm_producer, NULL);
+	pid = t_fork(scm_producer, NULL);
 	REQUIRE(pid > 0);
 	close(sv[1]);
 	mw = xfer_ring(MEMWELL_F_RECORDS, 5, 9);	/* 16 KiB */
 	if (!mw) {
-		mwt_kill(pid);
-		return MWT_FAIL;
+		t_kill(pid);
+		return T_FAIL;
 	}
 	rc = memwell_send_fd(sv[0], memwell_fd(mw));
 	if (rc) {
-		mwt_diag("send_fd: %d", rc);
-		mwt_kill(pid);
-		return MWT_FAIL;
+		t_diag("send_fd: %d", rc);
+		t_kill(pid);
+		return T_FAIL;
 	}
 	rc = xfer_consume(mw, 1, &g_res[1]);
 	if (rc) {
-		mwt_kill(pid);
+		t_kill(pid);
 		return rc;
 	}
-	REQUIRE_EQ(mwt_reap(pid, "producer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "producer"), T_PASS);
 	rc = xfer_compare(&g_res[0], &g_res[1]);
 	memwell_close(mw);
 	close(sv[0]);
@@ -319,43 +319,43 @@ static int blocks_consumer(void *arg)
 {
 	unsigned long total = *(unsigned long *)arg;
 	struct memwell_ring *r = memwell_get_ring(g_mw);
-	__u64 seed = 7, got = 0, sum = MWT_FNV_INIT;
+	__u64 seed = 7, got = 0, sum = T_FNV_INIT;
 
 	while (got < total) {
 		struct memwell_span sp = { 0, 0 };
 		__u64 i, w;
-		int n = memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1 + mwt_rand(&seed) % 64, &sp);
+		int n = memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1 + t_rand_r(&seed) % 64, &sp);
 
 		if (n == -EAGAIN) {
 			if (xfer_sleep(g_mw, MEMWELL_WAIT_READ, 1, 0, &g_res[1].sleeps))
-				return MWT_FAIL;
+				return T_FAIL;
 			continue;
 		}
 		if (n < 0) {
-			mwt_diag("consumer reserve: %d", n);
-			return MWT_FAIL;
+			t_diag("consumer reserve: %d", n);
+			return T_FAIL;
 		}
 		if (sp.pos != got) {
-			mwt_diag("consumer span at %llu, expected %llu",
-				 (unsigned long long)sp.pos, (unsigned long long)got);
-			return MWT_FAIL;
+			t_diag("consumer span at %llu, expected %llu",
+			       (unsigned long long)sp.pos, (unsigned long long)got);
+			return T_FAIL;
 		}
 		for (i = 0; i < sp.n; i++) {
 			const __u64 *b = memwell_block(r, sp.pos + i);
 
 			for (w = 0; w < BLK_WORDS; w++) {
 				if (b[w] != (sp.pos + i) * 8 + w) {
-					mwt_diag("block %llu word %llu: %llx",
-						 (unsigned long long)(sp.pos + i),
-						 (unsigned long long)w,
-						 (unsigned long long)b[w]);
-					return MWT_FAIL;
+					t_diag("block %llu word %llu: %llx",
+					       (unsigned long long)(sp.pos + i),
+					       (unsigned long long)w,
+					       (unsigned long long)b[w]);
+					return T_FAIL;
 				}
 			}
-			sum = mwt_fnv(sum, b, 1U << BLK_SHIFT);
+			sum = t_fnv(sum, b, 1U << BLK_SHIFT);
 		}
 		if (memwell_release(r, MEMWELL_SIDE_CONS, &sp))
-			return MWT_FAIL;
+			return T_FAIL;
 		got += sp.n;
 	}
 	g_res[1].records = got;
@@ -366,13 +366,13 @@ static int blocks_consumer(void *arg)
 		memwell_get_io_stats(g_mw, &st, sizeof(st));
 		g_res[1].kicks = st.kicks;
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_blocks(void)
 {
-	unsigned long total = mwt_scaled(XFER_RECORDS) * 4;
-	__u64 seed = 3, put = 0, sum = MWT_FNV_INIT;
+	unsigned long total = t_scaled(XFER_RECORDS) * 4;
+	__u64 seed = 3, put = 0, sum = T_FNV_INIT;
 	struct memwell_ring *r;
 	pid_t pid;
 
@@ -380,12 +380,12 @@ static int case_blocks(void)
 	REQUIRE(g_mw);
 	r = memwell_get_ring(g_mw);
 	REQUIRE(!(r->flags & MEMWELL_F_RECORDS));
-	g_res = mwt_shared(2 * sizeof(*g_res));
-	pid = mwt_fork(blocks_consumer, &total);
+	g_res = t_shared(2 * sizeof(*g_res));
+	pid = t_fork(blocks_consumer, &total);
 	REQUIRE(pid > 0);
 	while (put < total) {
 		struct memwell_span sp = { 0, 0 };
-		__u64 want = 1 + mwt_rand(&seed) % 64, i, w;
+		__u64 want = 1 + t_rand_r(&seed) % 64, i, w;
 		int n;
 
 		if (want > total - put)
@@ -393,26 +393,26 @@ static int case_blocks(void)
 		n = memwell_reserve(r, MEMWELL_SIDE_PROD, 1, want, &sp);
 		if (n == -EAGAIN) {
 			if (xfer_sleep(g_mw, MEMWELL_WAIT_WRITE, 1, 0, &g_res[0].sleeps)) {
-				mwt_kill(pid);
-				return MWT_FAIL;
+				t_kill(pid);
+				return T_FAIL;
 			}
 			continue;
 		}
 		if (n < 0) {
-			mwt_diag("producer reserve: %d", n);
-			mwt_kill(pid);
-			return MWT_FAIL;
+			t_diag("producer reserve: %d", n);
+			t_kill(pid);
+			return T_FAIL;
 		}
 		for (i = 0; i < sp.n; i++) {
 			__u64 *b = memwell_block(r, sp.pos + i);
 
 			for (w = 0; w < BLK_WORDS; w++)
 				b[w] = (sp.pos + i) * 8 + w;
-			sum = mwt_fnv(sum, b, 1U << BLK_SHIFT);
+			sum = t_fnv(sum, b, 1U << BLK_SHIFT);
 		}
 		if (memwell_release(r, MEMWELL_SIDE_PROD, &sp)) {
-			mwt_kill(pid);
-			return MWT_FAIL;
+			t_kill(pid);
+			return T_FAIL;
 		}
 		put += sp.n;
 	}
@@ -424,7 +424,7 @@ static int case_blocks(void)
 		memwell_get_io_stats(g_mw, &st, sizeof(st));
 		g_res[0].kicks = st.kicks;
 	}
-	REQUIRE_EQ(mwt_reap(pid, "consumer"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "consumer"), T_PASS);
 	return xfer_compare(&g_res[0], &g_res[1]);
 }
 
@@ -446,8 +446,8 @@ static int pp_recv(struct memwell *mw, __u64 expect, __u64 *sleeps)
 		if (xfer_sleep(mw, MEMWELL_WAIT_READ, 1, 0, sleeps))
 			return -1;
 	if (n != sizeof(v) || v != expect) {
-		mwt_diag("ping-pong: got %ld bytes, value %llu, expected %llu", n,
-			 (unsigned long long)v, (unsigned long long)expect);
+		t_diag("ping-pong: got %ld bytes, value %llu, expected %llu", n,
+		       (unsigned long long)v, (unsigned long long)expect);
 		return -1;
 	}
 	return 0;
@@ -458,7 +458,7 @@ static int pp_send(struct memwell *mw, __u64 v)
 	int err = memwell_rec_write(memwell_get_ring(mw), &v, sizeof(v));
 
 	if (err)
-		mwt_diag("ping-pong: write %d", err);	/* never full: one in flight */
+		t_diag("ping-pong: write %d", err);	/* never full: one in flight */
 	return err;
 }
 
@@ -468,49 +468,49 @@ static int pp_child(void *arg)
 
 	for (i = 0; i < n; i++)
 		if (pp_recv(g_req, i, &g_res[1].sleeps) || pp_send(g_rsp, ~i))
-			return MWT_FAIL;
-	return MWT_PASS;
+			return T_FAIL;
+	return T_PASS;
 }
 
 static int case_pingpong(void)
 {
-	unsigned long i, n = mwt_scaled(PINGPONG_ROUNDS);
+	unsigned long i, n = t_scaled(PINGPONG_ROUNDS);
 	struct memwell_io_stats a, b;
-	double t = mwt_now();
+	double t = t_now();
 	pid_t pid;
 
-	g_res = mwt_shared(2 * sizeof(*g_res));
+	g_res = t_shared(2 * sizeof(*g_res));
 	REQUIRE((g_req = xfer_ring(MEMWELL_F_RECORDS, 6, 6)));
 	REQUIRE((g_rsp = xfer_ring(MEMWELL_F_RECORDS, 6, 6)));
-	REQUIRE((pid = mwt_fork(pp_child, &n)) > 0);
+	REQUIRE((pid = t_fork(pp_child, &n)) > 0);
 	for (i = 0; i < n; i++) {
 		if (pp_send(g_req, i) || pp_recv(g_rsp, ~i, &g_res[0].sleeps)) {
-			mwt_kill(pid);
-			return MWT_FAIL;
+			t_kill(pid);
+			return T_FAIL;
 		}
 	}
-	REQUIRE_EQ(mwt_reap(pid, "child"), MWT_PASS);
+	REQUIRE_EQ(t_reap(pid, "child"), T_PASS);
 	memwell_get_io_stats(g_req, &a, sizeof(a));
 	memwell_get_io_stats(g_rsp, &b, sizeof(b));
-	mwt_diag("%lu round trips in %.2f s (%.1f us each); parent slept %llu times, "
-		 "child %llu; parent's kicks %llu, waits %llu",
-		 n, mwt_now() - t, (mwt_now() - t) * 1e6 / (double)n,
-		 (unsigned long long)g_res[0].sleeps, (unsigned long long)g_res[1].sleeps,
-		 (unsigned long long)(a.kicks + b.kicks),
-		 (unsigned long long)(a.waits + b.waits));
+	t_diag("%lu round trips in %.2f s (%.1f us each); parent slept %llu times, "
+	       "child %llu; parent's kicks %llu, waits %llu",
+	       n, t_now() - t, (t_now() - t) * 1e6 / (double)n,
+	       (unsigned long long)g_res[0].sleeps, (unsigned long long)g_res[1].sleeps,
+	       (unsigned long long)(a.kicks + b.kicks),
+	       (unsigned long long)(a.waits + b.waits));
 	memwell_close(g_req);
 	memwell_close(g_rsp);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct mwt_case cases[] = {
-		MWT_CASE(fork),
-		MWT_CASE(scm_rights),
-		MWT_CASE(blocks),
-		MWT_CASE(pingpong),
+	static const struct t_case cases[] = {
+		T_RCASE(fork),
+		T_RCASE(scm_rights),
+		T_RCASE(blocks),
+		T_RCASE(pingpong),
 	};
 
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

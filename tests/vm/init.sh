@@ -38,7 +38,7 @@ echo "memwell-vm: tap-begin" >&3
 # stderr to the console only, so the TAP stream stays clean.
 # shellcheck disable=SC3040 # busybox ash has pipefail
 set -o pipefail
-(cd /memwell && sh -e -c '. /memwell/lib.sh && . "./$1"' sh "$MEMWELL_RUN" </dev/null) |
+(cd /memwell && sh -e -c '. /memwell/tap.sh && . /memwell/lib.sh && . "./$1"' sh "$MEMWELL_RUN" </dev/null) |
 	tee /dev/ttyS1
 rc=$?
 echo "memwell-vm: tap-end rc=$rc" >&3

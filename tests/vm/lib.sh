@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for memwell's guest test scripts (busybox sh). tests/vm/init.sh
-# sources this before running the script given to scripts/vm-run.sh --run,
-# so scripts can call these directly. The script's stdout is its TAP stream.
+# sources this and tests/lib/tap.sh before running the script given to
+# scripts/vm-run.sh --run, so scripts can call these directly. The script's
+# stdout is its TAP stream.
 
 # KUnit suites of an out-of-tree module run when it is loaded, before its
 # init, and insmod returns 0 even if they fail; the verdict is only in
@@ -47,24 +48,4 @@ kunit_check() {
 	done
 	echo "memwell-vm: ktap-end"
 	return $_rc
-}
-
-# Minimal TAP producer: tap_plan N, then tap_test "description" cmd [args...]
-# per test. A failing command prints "not ok" and returns its status, so under
-# set -e the script stops there (and vm-run.sh fails on any "not ok" anyway).
-_tap_n=0
-tap_plan() {
-	echo "1..$1"
-}
-tap_test() {
-	_tap_n=$((_tap_n + 1))
-	_desc=$1
-	shift
-	if "$@"; then
-		echo "ok $_tap_n - $_desc"
-	else
-		_st=$?
-		echo "not ok $_tap_n - $_desc (exit $_st)"
-		return $_st
-	fi
 }

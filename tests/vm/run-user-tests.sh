@@ -1,46 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Guest script (busybox sh, run by scripts/vm-run.sh with tests/vm/lib.sh
-# loaded, in /memwell): load memwell.ko and the source kinds' modules
-# (memwell_gen.ko, memwell_sched.ko, memwell_sink.ko), check the KUnit
-# suite if memwell_test.ko is there, run every user test binary in bin/,
-# check that a source kind's module cannot be unloaded while one of its
+# Guest script (busybox sh, run by scripts/vm-run.sh with tests/lib/tap.sh
+# and tests/vm/lib.sh loaded, in /memwell): load memwell.ko and the source
+# kinds' modules (memwell_gen.ko, memwell_sched.ko, memwell_sink.ko), check
+# the KUnit suite if memwell_test.ko is there, run every user test binary in
+# bin/, check that a source kind's module cannot be unloaded while one of its
 # instances is attached and that ATTACH of a kind not loaded fails, unload
-# the source modules, check that memwell.ko cannot be unloaded while a
-# ring is open or mapped, then unload it.  stdout is one flat TAP stream: each binary's test points are
+# the source modules, check that memwell.ko cannot be unloaded while a ring
+# is open or mapped, then unload it.  stdout is one flat TAP stream: each binary's test points are
 # renumbered into it as "<binary>: <name>"; its plan, exit status and time
 # are checked and reported too.  The plan comes last.
 #
 # Environment (kernel command line, or set by the caller):
-#   MWT_TIMEOUT  per-case alarm in the binaries (default 60 s)
-#   MWT_SCALE    scale of the stress tests' record counts (default 1)
+#   MW_TIMEOUT  per-case alarm in the binaries (tests/lib/harness.h)
+#   MW_SCALE    scale of the stress tests' record counts (default 1)
 set +e
-
-n=0
-failed=0
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-}
-
-# check DESC CMD...: one test point; the command's output becomes diagnostics.
-check() {
-	_desc=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		pass "$_desc"
-	else
-		fail "$_desc (exit $?)"
-	fi
-	sed 's/^/# /' /tmp/check.out
-}
 
 uptime_cs() {
 	read -r _up _idle </proc/uptime
@@ -53,7 +27,7 @@ run_binary() {
 	_t0=$(uptime_cs)
 	# The binary's stderr goes along as diagnostics; PIPESTATUS-free: its
 	# exit status travels through a file.
-	{ "$1" 2>&1; echo "exit-status $?" >/tmp/rc; } | awk -v base="$n" -v name="$_name" '
+	{ "$1" 2>&1; echo "exit-status $?" >/tmp/rc; } | awk -v base="$TAP_N" -v name="$_name" '
 		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
 		/^(not )?ok [0-9]+/ {
 			ran++
@@ -68,16 +42,15 @@ run_binary() {
 		END { printf "%d %d %d\n", ran, failed, plan > "/tmp/counts" }'
 	read -r _ran _failed _plan </tmp/counts
 	read -r _ _rc </tmp/rc
-	n=$((n + _ran))
-	failed=$((failed + _failed))
+	tap_add "$_ran" "$_failed"
 	_t1=$(uptime_cs)
 	_cs=$((_t1 - _t0))
 	echo "# $_name: $_ran of $_plan ran, $_failed failed, exit $_rc, $((_cs / 100)).$(printf %02d $((_cs % 100))) s"
 	if [ "$_ran" -ne "$_plan" ] || [ "$_plan" -eq 0 ]; then
-		fail "$_name: planned $_plan test(s), ran $_ran"
+		tap_fail "$_name: planned $_plan test(s), ran $_ran"
 	fi
 	if [ "$_rc" -ne 0 ] && [ "$_failed" -eq 0 ]; then
-		fail "$_name: exited $_rc without a failing test"
+		tap_fail "$_name: exited $_rc without a failing test"
 	fi
 }
 
@@ -95,14 +68,14 @@ rmmod_held() {
 	if [ ! -e /tmp/held ]; then
 		kill -9 $_pid 2>/dev/null
 		wait $_pid
-		fail "rmmod refused while a ring is $_mode: holder did not start"
+		tap_fail "rmmod refused while a ring is $_mode: holder did not start"
 		return
 	fi
 	if rmmod memwell 2>/tmp/rmmod.err; then
-		fail "rmmod refused while a ring is $_mode: rmmod succeeded"
+		tap_fail "rmmod refused while a ring is $_mode: rmmod succeeded"
 		insmod ./memwell.ko
 	else
-		pass "rmmod refused while a ring is $_mode ($(cat /tmp/rmmod.err))"
+		tap_ok "rmmod refused while a ring is $_mode ($(cat /tmp/rmmod.err))"
 	fi
 	kill $_pid
 	wait $_pid
@@ -110,28 +83,28 @@ rmmod_held() {
 
 SOURCES="memwell_gen memwell_sched memwell_sink"
 
-check "insmod memwell.ko" insmod ./memwell.ko
+tap_check "insmod memwell.ko" insmod ./memwell.ko
 if [ -c /dev/memwell ]; then
-	pass "/dev/memwell exists"
+	tap_ok "/dev/memwell exists"
 else
-	fail "/dev/memwell exists"
+	tap_fail "/dev/memwell exists"
 fi
 for m in $SOURCES; do
-	check "insmod $m.ko" insmod ./$m.ko
+	tap_check "insmod $m.ko" insmod "./$m.ko"
 done
 
 # Its stream cases use the gen and sink kinds, loaded above.
 if [ -e ./memwell_test.ko ]; then
-	check "insmod memwell_test.ko" insmod ./memwell_test.ko
+	tap_check "insmod memwell_test.ko" insmod ./memwell_test.ko
 	# KTAP goes to vm-run.sh's .ktap file; the verdict is one test point.
 	# Named, so that a suite that did not run (KUnit disabled) fails.
 	if kunit_check memwell memwell_stream; then
-		pass "KUnit suites of memwell_test.ko"
+		tap_ok "KUnit suites of memwell_test.ko"
 	else
-		fail "KUnit suites of memwell_test.ko"
+		tap_fail "KUnit suites of memwell_test.ko"
 	fi
 	# memwell_test.ko uses memwell.ko: it would keep it from unloading.
-	check "rmmod memwell_test" rmmod memwell_test
+	tap_check "rmmod memwell_test" rmmod memwell_test
 fi
 
 for t in ./bin/dev_* ./bin/stream_*; do
@@ -152,15 +125,15 @@ if [ -x ./bin/stream_kill ]; then
 		_i=$((_i + 1))
 	done
 	if [ -e /tmp/held ] && ! rmmod memwell 2>/dev/null; then
-		pass "rmmod refused while a gen source is attached"
+		tap_ok "rmmod refused while a gen source is attached"
 	else
-		fail "rmmod refused while a gen source is attached"
+		tap_fail "rmmod refused while a gen source is attached"
 		lsmod | grep -q '^memwell ' || insmod ./memwell.ko
 	fi
 	if [ -e /tmp/held ] && ! rmmod memwell_gen 2>/tmp/rmmod.err; then
-		pass "rmmod memwell_gen refused while a gen source is attached ($(cat /tmp/rmmod.err))"
+		tap_ok "rmmod memwell_gen refused while a gen source is attached ($(cat /tmp/rmmod.err))"
 	else
-		fail "rmmod memwell_gen refused while a gen source is attached"
+		tap_fail "rmmod memwell_gen refused while a gen source is attached"
 		lsmod | grep -q '^memwell_gen ' || insmod ./memwell_gen.ko
 	fi
 	kill $_pid
@@ -169,22 +142,22 @@ fi
 
 # The kinds' modules unload once nothing is attached; a kind not loaded
 # is ENOENT to ATTACH, and loading it again brings it back.
-check "rmmod memwell_gen once its source is gone" rmmod memwell_gen
-check "ATTACH gen without memwell_gen.ko: ENOENT" ./bin/stream_perm expect-attach gen ENOENT
-check "insmod memwell_gen.ko again" insmod ./memwell_gen.ko
-check "ATTACH gen works again" ./bin/stream_perm expect-attach gen 0
+tap_check "rmmod memwell_gen once its source is gone" rmmod memwell_gen
+tap_check "ATTACH gen without memwell_gen.ko: ENOENT" ./bin/stream_perm expect-attach gen ENOENT
+tap_check "insmod memwell_gen.ko again" insmod ./memwell_gen.ko
+tap_check "ATTACH gen works again" ./bin/stream_perm expect-attach gen 0
 for m in $SOURCES; do
-	check "rmmod $m" rmmod $m
+	tap_check "rmmod $m" rmmod "$m"
 done
-check "ATTACH sched without memwell_sched.ko: ENOENT" ./bin/stream_perm expect-attach sched ENOENT
+tap_check "ATTACH sched without memwell_sched.ko: ENOENT" ./bin/stream_perm expect-attach sched ENOENT
 
 rmmod_held hold-fd
 rmmod_held hold-map
-check "rmmod memwell once nothing holds it" rmmod memwell
-check "insmod memwell.ko again" insmod ./memwell.ko
-check "a ring works after reloading" ./bin/dev_lib same_api
-check "final rmmod memwell" rmmod memwell
+tap_check "rmmod memwell once nothing holds it" rmmod memwell
+tap_check "insmod memwell.ko again" insmod ./memwell.ko
+tap_check "a ring works after reloading" ./bin/dev_lib same_api
+tap_check "final rmmod memwell" rmmod memwell
 
-echo "1..$n"
-echo "# $n tests, $failed failed, $(( $(uptime_cs) / 100 )) s since boot"
-[ "$failed" -eq 0 ]
+tap_done
+echo "# $TAP_N tests, $TAP_FAILED failed, $(( $(uptime_cs) / 100 )) s since boot"
+[ "$TAP_FAILED" -eq 0 ]

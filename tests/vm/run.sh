@@ -19,7 +19,7 @@ usage() {
 usage: $0 --kernel stock|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
 
   --kernel K          stock: Debian's linux-image-amd64; debug: the KASAN/lockdep/
-                      kmemleak/KUnit kernel of scripts/debug-kernel.sh (built on
+                      kmemleak/KUnit kernel of make debug-kernel (built on
                       first use, ~20 min)
   --timeout SEC       whole-VM timeout (default 900)
   --scale F           scale the stress tests' record counts (default 1)
@@ -59,37 +59,20 @@ mkdir -p "$out"
 kdir=$("$root/scripts/vm-run.sh" --kernel "$kernel" --print-kdir) ||
 	setup_fail "no kernel build tree (scripts/vm-run.sh --print-kdir)"
 
-# The module is built in a private copy of its sources: kbuild writes its
-# objects next to them, and the work tree may be building for the other
-# kernel at the same time.
+msg "building the modules against $kdir"
 mod=$out/mod
-rm -rf "$mod"
-mkdir -p "$mod"
-(cd "$root" && find Kbuild kmod uapi core docs/example -type f \( -name Kbuild -o \
-	-name Kconfig -o -name '*.c' -o -name '*.h' \) -print0 |
-	cpio -pdm0 --quiet "$mod")
-msg "building memwell.ko against $kdir"
-if ! make -C "$kdir" M="$mod" modules >"$out/module.log" 2>&1; then
-	tail -n 30 "$out/module.log" | sed 's/^/# /'
-	setup_fail "module build failed (log: $out/module.log)"
+if ! "$root/scripts/build-modules.sh" "$kdir" "$mod" 2>"$out/module.err"; then
+	sed 's/^/# /' "$out/module.err"
+	setup_fail "module build failed (log: $mod/build.log)"
 fi
-for m in memwell memwell_gen memwell_sched memwell_sink; do
-	[ -f "$mod/$m.ko" ] || setup_fail "no $m.ko after the build"
+for m in memwell memwell_gen memwell_sched memwell_sink memwell_example; do
+	[ -f "$mod/ko/$m.ko" ] || setup_fail "no $m.ko after the build"
 done
-# The in-kernel API's example module, run by tests/vm/stream_example.c.
-if ! make -C "$kdir" M="$mod/docs/example" KBUILD_EXTRA_SYMBOLS="$mod/Module.symvers" \
-	modules >>"$out/module.log" 2>&1; then
-	tail -n 30 "$out/module.log" | sed 's/^/# /'
-	setup_fail "example module build failed (log: $out/module.log)"
-fi
-files=("$mod/memwell.ko" "$mod/memwell_gen.ko" "$mod/memwell_sched.ko"
-	"$mod/memwell_sink.ko" "$mod/docs/example/memwell_example.ko")
-if [ "$kernel" = debug ]; then
-	if [ -f "$mod/memwell_test.ko" ]; then
-		files+=("$mod/memwell_test.ko")
-	else
-		msg "no memwell_test.ko built: KUnit not checked"
-	fi
+# Every module Kbuild makes, and the in-kernel API's example module (run by
+# tests/vm/stream_example.c); the KUnit module only on a kernel with KUnit.
+files=("$mod"/ko/*.ko)
+if [ "$kernel" = debug ] && [ ! -f "$mod/ko/memwell_test.ko" ]; then
+	msg "no memwell_test.ko built: KUnit not checked"
 fi
 
 # Static user tests, with the library sources compiled in: the library
@@ -98,26 +81,27 @@ bin=$out/bin
 obj=$out/obj
 rm -rf "$bin" "$obj"
 mkdir -p "$bin" "$obj"
-cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/uapi" -I"$root/core" -I"$root/userlib")
-export MW_CFLAGS="${cflags[*]}" MW_OBJ=$obj MW_OUT=$out
+cd "$root"
+eval "$(make -s --no-print-directory print-flags)"
+export CC MW_VM_CFLAGS="$MW_TEST_CFLAGS $MW_OPT_NONE" MW_OBJ=$obj MW_OUT=$out
 # shellcheck disable=SC2016 # expanded by the inner shell
-compile='n=$(basename "$1" .c); gcc $MW_CFLAGS -c -o "$MW_OBJ/$n.o" "$1" \
+compile='n=$(basename "$1" .c); $CC $MW_VM_CFLAGS -c -o "$MW_OBJ/$n.o" "$1" \
 	>"$MW_OUT/$n.build.log" 2>&1 || { sed "s/^/# /" "$MW_OUT/$n.build.log" | head -n 30; exit 1; }'
-if ! printf '%s\0' "$root"/userlib/memwell_*.c "$root"/tests/vm/dev_*.c \
-	"$root"/tests/vm/stream_*.c | xargs -0 -n1 -P"$(nproc)" bash -c "$compile" sh; then
+if ! printf '%s\0' userlib/memwell_*.c tests/vm/dev_*.c tests/vm/stream_*.c |
+	xargs -0 -n1 -P"$(nproc)" bash -c "$compile" sh; then
 	setup_fail "compiling the user tests or libmemwell failed"
 fi
 for o in "$obj"/dev_*.o "$obj"/stream_*.o; do
 	[ -e "$o" ] || continue
 	name=$(basename "$o" .o)
-	gcc -static -o "$bin/$name" "$o" "$obj"/memwell_*.o >"$out/$name.link.log" 2>&1 ||
+	$CC -static -o "$bin/$name" "$o" "$obj"/memwell_*.o >"$out/$name.link.log" 2>&1 ||
 		setup_fail "linking $name failed (log: $out/$name.link.log)"
 done
 files+=("$bin")
 
 log=$out/console.log
 tap=$out/user-tests.tap
-append="MWT_TIMEOUT=$case_timeout MWT_SCALE=$scale"
+append="MW_TIMEOUT=$case_timeout MW_SCALE=$scale"
 # KUnit suites run at insmod only if KUnit is enabled (6.1: kunit.enable,
 # whose default CONFIG_KUNIT_DEFAULT_ENABLED allnoconfig leaves off).
 [ "$kernel" = stock ] || append+=" kunit.enable=1"

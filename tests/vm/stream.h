@@ -1,129 +1,86 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * Helpers of the kernel-to-user streaming tests (tests/vm/stream_*.c):
- * create a ring on /dev/memwell, map each region with the permissions its
- * flags allow into one contiguous range, build a core view of it, and
- * verify gen records.  These tests use the ring core directly, not the
- * library: a MEMWELL_F_KERNEL_PROD ring's producer control and data can
- * only be mapped read-only.
+ * create a ring on /dev/memwell through libmemwell (which maps the side
+ * the kernel owns, and the data of a kernel producer, read-only), keep
+ * its fd and geometry at hand, and verify gen records.
  */
 #ifndef MEMWELL_VM_STREAM_H
 #define MEMWELL_VM_STREAM_H
 
-#include <poll.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
-
-#include "mwtest.h"
+#include "harness.h"	/* first: it defines _GNU_SOURCE */
 #include "memwell_ring.h"
 #include "memwell_gen.h"
 #include "memwell_sched.h"
 #include "memwell_sink.h"
 
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+
 struct st_ring {
-	int fd;
+	struct memwell *mw;
+	int fd;				/* memwell_fd(mw) */
 	struct memwell_ring_info in;
-	unsigned char *base;
-	struct memwell_ring r;
+	struct memwell_ring *r;		/* memwell_get_ring(mw) */
+	struct memwell_ring_stats hdr;	/* st_hdr_stats() */
 };
 
-static MWT_UNUSED void st_kick(struct memwell_ring *r, unsigned int s)
+static T_UNUSED void st_close(struct st_ring *sr)
 {
-	struct st_ring *sr = r->owner;
-
-	ioctl(sr->fd, MEMWELL_IOC_WAKE, s == MEMWELL_SIDE_PROD ? MEMWELL_SIDE_PROD :
-	      MEMWELL_SIDE_CONS);
-}
-
-/* Map region [off, off + len) at base + off, writable if @rw. */
-static MWT_UNUSED int st_map(struct st_ring *sr, __u64 off, __u64 len, int rw)
-{
-	void *p = mmap(sr->base + off, len, PROT_READ | (rw ? PROT_WRITE : 0),
-		       MAP_SHARED | MAP_FIXED, sr->fd, (off_t)off);
-
-	return p == MAP_FAILED ? -errno : 0;
-}
-
-static MWT_UNUSED void st_close(struct st_ring *sr)
-{
-	if (sr->base)
-		munmap(sr->base, sr->in.total_size);
-	if (sr->fd >= 0)
+	if (sr->mw)
+		memwell_close(sr->mw);
+	else if (sr->fd >= 0)
 		close(sr->fd);
-	sr->base = NULL;
+	sr->mw = NULL;
+	sr->r = NULL;
 	sr->fd = -1;
 }
 
 /*
- * Create a ring and map it: the side the kernel owns read-only, the other
- * side read-write, the data read-write only if processes produce.
- * @access: MEMWELL_SIDE_BIT() of each side the view may write.  Returns 0 or -errno.
+ * Create a ring with libmemwell and keep its fd, geometry and core view.
+ * Returns 0 or -errno.
  */
-static MWT_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
-			      __u32 cs, const char *name, __u32 access)
+static T_UNUSED int st_open(struct st_ring *sr, __u32 flags, __u32 bs,
+			    __u32 cs, const char *name)
 {
-	struct memwell_create c = {
-		.size = sizeof(c), .flags = flags, .block_shift = bs,
-		.count_shift = cs,
+	struct memwell_opts o = {
+		.size = sizeof(o), .flags = flags, .block_shift = bs,
+		.count_shift = cs, .name = name,
 	};
-	int kp = !!(flags & MEMWELL_F_KERNEL_PROD);
-	int kc = !!(flags & MEMWELL_F_KERNEL_CONS);
-	void *p;
 	int err;
 
 	memset(sr, 0, sizeof(*sr));
 	sr->fd = -1;
-	if (name)
-		strncpy(c.name, name, sizeof(c.name) - 1);
-	sr->fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
-	if (sr->fd < 0)
-		return -errno;
-	sr->in.size = sizeof(sr->in);
-	if (ioctl(sr->fd, MEMWELL_IOC_CREATE, &c) ||
-	    ioctl(sr->fd, MEMWELL_IOC_INFO, &sr->in)) {
-		err = -errno;
-		goto err;
-	}
-	p = mmap(NULL, sr->in.total_size, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		goto err;
-	}
-	sr->base = p;
-	err = st_map(sr, 0, sr->in.hdr_size, 0);
-	if (!err)
-		err = st_map(sr, sr->in.prod_offset, sr->in.prod_size, !kp);
-	if (!err)
-		err = st_map(sr, sr->in.cons_offset, sr->in.cons_size, !kc);
-	if (!err)
-		err = st_map(sr, sr->in.data_offset, 2 * sr->in.data_size, !kp);
-	if (!err)
-		err = memwell_ring_attach(&sr->r, sr->base, sr->in.total_size,
-					  access);
+	err = memwell_create_dev(&o, &sr->mw);
 	if (err)
-		goto err;
-	sr->r.kick = st_kick;
-	sr->r.owner = sr;
+		return err;
+	sr->fd = memwell_fd(sr->mw);
+	sr->r = memwell_get_ring(sr->mw);
+	sr->in.size = sizeof(sr->in);
+	if (ioctl(sr->fd, MEMWELL_IOC_INFO, &sr->in)) {
+		err = -errno;
+		st_close(sr);
+		return err;
+	}
 	return 0;
-err:
-	st_close(sr);
-	return err;
 }
 
-static MWT_UNUSED const struct memwell_ring_stats *st_hdr_stats(struct st_ring *sr)
+/* The statistics in the ring's header page, as the kernel left them. */
+static T_UNUSED const struct memwell_ring_stats *st_hdr_stats(struct st_ring *sr)
 {
-	return (const struct memwell_ring_stats *)(sr->base + MEMWELL_STATS_OFFSET);
+	REQUIRE_EQ(memwell_get_stats(sr->mw, &sr->hdr), 0);
+	return &sr->hdr;
 }
 
-static MWT_UNUSED int st_stats(struct st_ring *sr, struct memwell_ring_stats *st)
+static T_UNUSED int st_stats(struct st_ring *sr, struct memwell_ring_stats *st)
 {
 	return ioctl(sr->fd, MEMWELL_IOC_STATS, st);
 }
 
-static MWT_UNUSED int st_attach_fd(int fd, __u32 kind, __u32 ctx,
-				   __u32 producers, __u32 size, __u64 count,
-				   __u64 rate)
+static T_UNUSED int st_attach_fd(int fd, __u32 kind, __u32 ctx,
+				 __u32 producers, __u32 size, __u64 count,
+				 __u64 rate)
 {
 	struct memwell_source s = {
 		.size = sizeof(s), .kind = kind, .context = ctx,
@@ -134,7 +91,7 @@ static MWT_UNUSED int st_attach_fd(int fd, __u32 kind, __u32 ctx,
 	return ioctl(fd, MEMWELL_IOC_ATTACH, &s);
 }
 
-static MWT_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
+static T_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
 				__u32 producers, __u32 size, __u64 count,
 				__u64 rate)
 {
@@ -147,7 +104,7 @@ struct st_check {
 	__u64 records, gaps, lost_recs, lost_bytes, bad;
 };
 
-static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec)
+static T_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec)
 {
 	struct memwell_gen_rec h;
 
@@ -159,17 +116,11 @@ static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *r
 		c->lost_bytes += l.bytes;
 		return;
 	}
-	if (rec->len < sizeof(h)) {
-		c->bad++;
-		return;
-	}
-	memcpy(&h, rec->data, sizeof(h));
-	if (h.producer >= 16 || h.seq < c->next[h.producer] ||
-	    h.check != memwell_gen_check((const __u8 *)rec->data + sizeof(h),
-					 rec->len - (__u32)sizeof(h))) {
+	if (memwell_gen_verify(rec->data, rec->len, 0, &h, NULL) ||
+	    h.producer >= 16 || h.seq < c->next[h.producer]) {
 		if (c->bad++ < 5)
-			mwt_diag("bad record: producer %u seq %llu len %u",
-				 h.producer, (unsigned long long)h.seq, rec->len);
+			t_diag("bad record: producer %u seq %llu len %u",
+			       h.producer, (unsigned long long)h.seq, rec->len);
 		return;
 	}
 	c->gaps += h.seq - c->next[h.producer];
@@ -178,14 +129,14 @@ static MWT_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *r
 }
 
 /* Consume every ready record; returns how many, or -errno. */
-static MWT_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
+static T_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
 {
 	struct memwell_rec rec;
 	long n = 0;
 	int err;
 
 	for (;;) {
-		err = memwell_rec_peek(&sr->r, &rec);
+		err = memwell_rec_peek(sr->r, &rec);
 		if (err == -EAGAIN)
 			return n;
 		if (err == -EBUSY)
@@ -194,13 +145,13 @@ static MWT_UNUSED long st_drain(struct st_ring *sr, struct st_check *c)
 			return err;
 		if (c)
 			st_verify(c, &rec);
-		memwell_rec_release(&sr->r, &rec);
+		memwell_rec_release(sr->r, &rec);
 		n++;
 	}
 }
 
 /* Fill @len bytes at @p with gen record @seq of @producer. */
-static MWT_UNUSED void st_gen_fill(void *p, __u32 len, __u64 seq, __u32 producer)
+static T_UNUSED void st_gen_fill(void *p, __u32 len, __u64 seq, __u32 producer)
 {
 	struct memwell_gen_rec *h = p;
 

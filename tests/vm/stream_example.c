@@ -14,11 +14,11 @@
  *   attach_errors  what memwell_ep_attach_fd() and memwell_ep_attach_name()
  *                  refuse, as insmod reports it
  *
- * The module is ./memwell_example.ko, or $MWT_EXAMPLE_KO.
+ * The module is ./memwell_example.ko, or $MW_EXAMPLE_KO.
  */
-#include <fcntl.h>
-
 #include "stream.h"
+
+#include <fcntl.h>
 
 struct example_rec {		/* docs/example/memwell_example.c */
 	__u64 time_ns;
@@ -29,7 +29,7 @@ struct example_rec {		/* docs/example/memwell_example.c */
 
 static const char *example_ko(void)
 {
-	const char *p = getenv("MWT_EXAMPLE_KO");
+	const char *p = getenv("MW_EXAMPLE_KO");
 
 	return p ? p : "./memwell_example.ko";
 }
@@ -56,7 +56,7 @@ static int run(char *out, size_t size, const char *fmt, ...)
 		n = strlen(out);
 	st = pclose(f);
 	if (out[0])
-		mwt_diag("%s: %s", cmd, out);
+		t_diag("%s: %s", cmd, out);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -84,7 +84,7 @@ static int read_beats(struct st_ring *sr, int want)
 	while (got < want) {
 		struct example_rec r;
 		struct memwell_rec rec;
-		int err = memwell_rec_peek(&sr->r, &rec);
+		int err = memwell_rec_peek(sr->r, &rec);
 
 		if (err == -EAGAIN) {
 			REQUIRE_EQ(poll(&pfd, 1, 2000), 1);
@@ -95,7 +95,7 @@ static int read_beats(struct st_ring *sr, int want)
 		REQUIRE_EQ(rec.flags, 0);
 		REQUIRE_EQ(rec.len, sizeof(r));
 		memcpy(&r, rec.data, sizeof(r));
-		REQUIRE_EQ(memwell_rec_release(&sr->r, &rec), 0);
+		REQUIRE_EQ(memwell_rec_release(sr->r, &rec), 0);
 		if (got) {
 			REQUIRE_EQ(r.beat, last_beat + 1);
 			REQUIRE(r.time_ns > last_ns);
@@ -104,7 +104,7 @@ static int read_beats(struct st_ring *sr, int want)
 		last_ns = r.time_ns;
 		got++;
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* After the example is gone: the records left, then EPOLLHUP. */
@@ -115,7 +115,7 @@ static int read_hup(struct st_ring *sr)
 	REQUIRE(st_drain(sr, NULL) >= 0);
 	REQUIRE_EQ(poll(&pfd, 1, 2000), 1);
 	REQUIRE(pfd.revents & POLLHUP);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_by_name(void)
@@ -124,20 +124,20 @@ static int case_by_name(void)
 	struct st_ring sr;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   "example-name", MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   "example-name"), 0);
 	REQUIRE_EQ(insmod_example("ring=example-name"), 0);
-	REQUIRE_EQ(read_beats(&sr, BEATS), MWT_PASS);
+	REQUIRE_EQ(read_beats(&sr, BEATS), T_PASS);
 	REQUIRE_OK(st_stats(&sr, &st));
 	REQUIRE_EQ(st.producers, 1);
 	/* The example uses memwell's exports: memwell stays. */
 	REQUIRE(rmmod("memwell") != 0);
 	REQUIRE_EQ(rmmod("memwell_example"), 0);
-	REQUIRE_EQ(read_hup(&sr), MWT_PASS);
+	REQUIRE_EQ(read_hup(&sr), T_PASS);
 	REQUIRE_OK(st_stats(&sr, &st));
 	REQUIRE_EQ(st.producers, 0);
 	REQUIRE_EQ(st.errors, 0);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_by_fd(void)
@@ -146,12 +146,12 @@ static int case_by_fd(void)
 	char arg[32];
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
-	/* insmod inherits it (st_open() opens with O_CLOEXEC). */
+			   NULL), 0);
+	/* insmod inherits it (libmemwell opens it with O_CLOEXEC). */
 	REQUIRE_OK(fcntl(sr.fd, F_SETFD, 0));
 	snprintf(arg, sizeof(arg), "fd=%d", sr.fd);
 	REQUIRE_EQ(insmod_example(arg), 0);
-	REQUIRE_EQ(read_beats(&sr, BEATS), MWT_PASS);
+	REQUIRE_EQ(read_beats(&sr, BEATS), T_PASS);
 	/*
 	 * Gone from user space, the ring lives on for its producer, which
 	 * fills it and then drops (KASAN watches the debug kernel).
@@ -159,7 +159,7 @@ static int case_by_fd(void)
 	st_close(&sr);
 	usleep(300000);
 	REQUIRE_EQ(rmmod("memwell_example"), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_attach_errors(void)
@@ -179,29 +179,28 @@ static int case_attach_errors(void)
 	/* busybox says ENOENT its own way */
 	REQUIRE(strstr(out, strerror(ENOENT)) || strstr(out, "unknown symbol"));
 	/* A ring without MEMWELL_F_KERNEL_PROD takes no kernel producer. */
-	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS, 6, 8, "example-user",
-			   MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS, 6, 8, "example-user"), 0);
 	REQUIRE(run(out, sizeof(out), "insmod %s ring=example-user 2>&1",
 		    example_ko()) != 0);
 	REQUIRE(strstr(out, strerror(EPERM)));
 	/* Nor does a device ring without a ring yet. */
 	st_close(&sr);
-	REQUIRE_OK(sr.fd = open(mwt_dev_path(), O_RDWR));
+	REQUIRE_OK(sr.fd = open(t_dev_path(), O_RDWR));
 	snprintf(arg, sizeof(arg), "fd=%d", sr.fd);
 	REQUIRE(run(out, sizeof(out), "insmod %s %s 2>&1", example_ko(), arg) != 0);
 	REQUIRE(strstr(out, strerror(ENXIO)));
 	close(sr.fd);
 	close(null_fd);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(by_name),
-	MWT_CASE(by_fd),
-	MWT_CASE(attach_errors),
+static const struct t_case cases[] = {
+	T_RCASE(by_name),
+	T_RCASE(by_fd),
+	T_RCASE(attach_errors),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

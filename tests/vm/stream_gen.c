@@ -18,17 +18,17 @@ static int stream_epoll(__u32 ctx, __u32 producers, __u64 rate)
 	struct st_check c = { { 0 }, 0, 0, 0, 0, 0 };
 	struct memwell_ring_stats st;
 	struct epoll_event ev = { .events = EPOLLIN };
-	double end = mwt_now() + 40;
+	double end = t_now() + 40;
 	int ep, hup = 0, sleeps = 0;
 	__u32 i;
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-			   MEMWELL_F_PROD_MULTI, 7, 10, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   MEMWELL_F_PROD_MULTI, 7, 10, NULL), 0);
 	REQUIRE_OK(ep = epoll_create1(EPOLL_CLOEXEC));
 	REQUIRE_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sr.fd, &ev));
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, ctx, producers, GEN_SIZE,
 			     GEN_COUNT, rate));
-	while (!hup && mwt_now() < end) {
+	while (!hup && t_now() < end) {
 		long n = st_drain(&sr, &c);
 
 		REQUIRE(n >= 0);
@@ -44,9 +44,9 @@ static int stream_epoll(__u32 ctx, __u32 producers, __u64 rate)
 	}
 	REQUIRE(hup);
 	REQUIRE_OK(st_stats(&sr, &st));
-	mwt_diag("context %u: %llu records, %llu dropped, %llu wakeups, %d sleeps",
-		 ctx, (unsigned long long)c.records, (unsigned long long)st.dropped,
-		 (unsigned long long)st.wakeups, sleeps);
+	t_diag("context %u: %llu records, %llu dropped, %llu wakeups, %d sleeps",
+	       ctx, (unsigned long long)c.records, (unsigned long long)st.dropped,
+	       (unsigned long long)st.wakeups, sleeps);
 	REQUIRE_EQ(c.bad, 0);
 	for (i = 0; i < producers; i++)
 		REQUIRE_EQ(c.next[i] + (c.next[i] < GEN_COUNT ? GEN_COUNT - c.next[i] : 0),
@@ -66,7 +66,7 @@ static int stream_epoll(__u32 ctx, __u32 producers, __u64 rate)
 	REQUIRE_OK(ioctl(sr.fd, MEMWELL_IOC_DETACH));
 	close(ep);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_kthread(void)
@@ -96,11 +96,11 @@ static int case_drops(void)
 	struct st_check c = { { 0 }, 0, 0, 0, 0, 0 };
 	struct memwell_ring_stats st;
 	struct pollfd pfd;
-	double end = mwt_now() + 30;
+	double end = t_now() + 30;
 
 	/* 64 blocks of 128 bytes: 64 records of 100 bytes. */
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 7, 6,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   NULL), 0);
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_SOFTIRQ, 1,
 			     GEN_SIZE, 300, 0));
 	do {
@@ -108,7 +108,7 @@ static int case_drops(void)
 		pfd.events = POLLIN;
 		usleep(20000);
 		REQUIRE_OK(poll(&pfd, 1, 0));
-	} while (!(pfd.revents & POLLHUP) && mwt_now() < end);
+	} while (!(pfd.revents & POLLHUP) && t_now() < end);
 	REQUIRE(pfd.revents & POLLHUP);
 	REQUIRE_OK(st_stats(&sr, &st));
 	REQUIRE_EQ(st.produced, 64);
@@ -123,23 +123,23 @@ static int case_drops(void)
 
 	/* Drained now and then: LOST records tell what went missing where. */
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 7, 6,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   NULL), 0);
 	memset(&c, 0, sizeof(c));
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_KTHREAD, 1,
 			     GEN_SIZE, 2000, 0));
-	end = mwt_now() + 30;
+	end = t_now() + 30;
 	do {
 		pfd.fd = sr.fd;
 		pfd.events = POLLIN;
 		usleep(5000);
 		REQUIRE(st_drain(&sr, &c) >= 0);
 		REQUIRE_OK(poll(&pfd, 1, 0));
-	} while (!(pfd.revents & POLLHUP) && mwt_now() < end);
+	} while (!(pfd.revents & POLLHUP) && t_now() < end);
 	REQUIRE(st_drain(&sr, &c) >= 0);
 	REQUIRE_OK(st_stats(&sr, &st));
-	mwt_diag("%llu records, %llu dropped, %llu reported lost",
-		 (unsigned long long)c.records, (unsigned long long)st.dropped,
-		 (unsigned long long)c.lost_recs);
+	t_diag("%llu records, %llu dropped, %llu reported lost",
+	       (unsigned long long)c.records, (unsigned long long)st.dropped,
+	       (unsigned long long)c.lost_recs);
 	REQUIRE_EQ(c.bad, 0);
 	REQUIRE(st.dropped > 0);
 	REQUIRE(c.lost_recs > 0);
@@ -150,18 +150,18 @@ static int case_drops(void)
 	REQUIRE(c.lost_recs <= st.dropped);
 	REQUIRE_EQ(c.next[0] + (st.dropped - c.lost_recs), 2000);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(kthread),
-	MWT_CASE(softirq),
-	MWT_CASE(hardirq),
-	MWT_CASE(flat_out),
-	MWT_CASE(drops),
+static const struct t_case cases[] = {
+	T_RCASE(kthread),
+	T_RCASE(softirq),
+	T_RCASE(hardirq),
+	T_RCASE(flat_out),
+	T_RCASE(drops),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

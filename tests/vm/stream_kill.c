@@ -33,7 +33,7 @@ static int streamer(__u32 kind, __u32 ctx, int ready)
 	int i;
 
 	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-		    MEMWELL_F_PROD_MULTI, 6, 8, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)))
+		    MEMWELL_F_PROD_MULTI, 6, 8, NULL))
 		return 1;
 	if (kind == MEMWELL_SRC_GEN ?
 	    st_attach(&sr, kind, ctx, 2, 64, 0, 0) :
@@ -68,11 +68,11 @@ static int kill_while(__u32 kind, __u32 ctx)
 	REQUIRE_OK(waitpid(pid, NULL, 0));
 	close(p[0]);
 	/* The file is released once the process is gone. */
-	end = mwt_now() + 5;
-	while (refcnt() != before && mwt_now() < end)
+	end = t_now() + 5;
+	while (refcnt() != before && t_now() < end)
 		usleep(10000);
 	REQUIRE_EQ(refcnt(), before);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_kill_kthread(void)
@@ -100,8 +100,7 @@ static int hold_src(const char *file)
 	struct st_ring sr;
 	int fd;
 
-	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL,
-		    MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)) ||
+	if (st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL) ||
 	    st_attach(&sr, MEMWELL_SRC_GEN, MEMWELL_CTX_HARDIRQ, 1, 64, 0, 1000))
 		return 1;
 	fd = open(file, O_WRONLY | O_CREAT, 0644);
@@ -112,16 +111,16 @@ static int hold_src(const char *file)
 		pause();
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(kill_kthread),
-	MWT_CASE(kill_softirq),
-	MWT_CASE(kill_hardirq),
-	MWT_CASE(kill_sched),
+static const struct t_case cases[] = {
+	T_RCASE(kill_kthread),
+	T_RCASE(kill_softirq),
+	T_RCASE(kill_hardirq),
+	T_RCASE(kill_sched),
 };
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "hold-src"))
 		return hold_src(argv[2]);
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

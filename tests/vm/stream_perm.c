@@ -25,7 +25,7 @@ static int ring_fd(__u32 flags, const char *name, size_t name_len)
 		.size = sizeof(c), .flags = flags, .block_shift = 6,
 		.count_shift = 8,
 	};
-	int fd = open(mwt_dev_path(), O_RDWR | O_CLOEXEC);
+	int fd = open(t_dev_path(), O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -57,7 +57,7 @@ static int check_map(int fd, __u64 off, __u64 len, int writable)
 		REQUIRE_ERRNO(mprotect(p, len, PROT_READ | PROT_WRITE), EACCES);
 		munmap(p, len);
 	}
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int check_ring(__u32 flags, int prod_w, int cons_w, int data_w)
@@ -67,12 +67,12 @@ static int check_ring(__u32 flags, int prod_w, int cons_w, int data_w)
 
 	REQUIRE(fd >= 0);
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_INFO, &in));
-	REQUIRE_EQ(check_map(fd, 0, in.hdr_size, 0), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.prod_offset, in.prod_size, prod_w), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.cons_offset, in.cons_size, cons_w), MWT_PASS);
-	REQUIRE_EQ(check_map(fd, in.data_offset, 2 * in.data_size, data_w), MWT_PASS);
+	REQUIRE_EQ(check_map(fd, 0, in.hdr_size, 0), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.prod_offset, in.prod_size, prod_w), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.cons_offset, in.cons_size, cons_w), T_PASS);
+	REQUIRE_EQ(check_map(fd, in.data_offset, 2 * in.data_size, data_w), T_PASS);
 	close(fd);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_kernel_prod(void)
@@ -94,7 +94,7 @@ static int case_both_flags(void)
 {
 	REQUIRE_ERRNO(ring_fd(MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS, NULL, 0),
 		      EINVAL);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_recover_kernel_side(void)
@@ -105,7 +105,7 @@ static int case_recover_kernel_side(void)
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_PROD), EPERM);
 	REQUIRE_OK(ioctl(fd, MEMWELL_IOC_RECOVER, MEMWELL_SIDE_CONS));
 	close(fd);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_names(void)
@@ -123,7 +123,7 @@ static int case_names(void)
 	/* The name is free again once the ring is gone. */
 	REQUIRE_OK(b = ring_fd(MEMWELL_F_RECORDS, "stream.perm-1", 14));
 	close(b);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_ioctl_args(void)
@@ -177,7 +177,7 @@ static int case_ioctl_args(void)
 	REQUIRE_EQ(st.producers, 0);
 	close(fd);
 	close(plain);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* ATTACH @kind with the parameters it takes on a ring made for it; -errno. */
@@ -242,7 +242,7 @@ static int case_privileges(void)
 	REQUIRE_EQ(attach_kind(MEMWELL_SRC_GEN), 0);
 	REQUIRE_EQ(attach_kind(MEMWELL_SRC_SCHED), 0);
 	REQUIRE_EQ(attach_kind(MEMWELL_SRC_SINK), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* CAP_PERFMON is what perf needs to observe others: enough for sched alone. */
@@ -254,7 +254,7 @@ static int case_perfmon(void)
 	REQUIRE_EQ(child_attach(0, 1, perfmon, MEMWELL_SRC_GEN), -EPERM);
 	REQUIRE_EQ(child_attach(0, 1, perfmon, MEMWELL_SRC_SINK), -EPERM);
 	REQUIRE_EQ(child_attach(0, 1, 1ULL << CAP_SYS_ADMIN, MEMWELL_SRC_SCHED), 0);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 /* No module registered kind 0 or 9: ENOENT, whatever the caller. */
@@ -263,20 +263,20 @@ static int case_unknown_kind(void)
 	REQUIRE_EQ(attach_kind(0), -ENOENT);
 	REQUIRE_EQ(attach_kind(9), -ENOENT);
 	REQUIRE_EQ(child_attach(65534, 0, 0, 9), -ENOENT);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(kernel_prod),
-	MWT_CASE(kernel_cons),
-	MWT_CASE(plain),
-	MWT_CASE(both_flags),
-	MWT_CASE(recover_kernel_side),
-	MWT_CASE(names),
-	MWT_CASE(ioctl_args),
-	MWT_CASE(privileges),
-	MWT_CASE(perfmon),
-	MWT_CASE(unknown_kind),
+static const struct t_case cases[] = {
+	T_RCASE(kernel_prod),
+	T_RCASE(kernel_cons),
+	T_RCASE(plain),
+	T_RCASE(both_flags),
+	T_RCASE(recover_kernel_side),
+	T_RCASE(names),
+	T_RCASE(ioctl_args),
+	T_RCASE(privileges),
+	T_RCASE(perfmon),
+	T_RCASE(unknown_kind),
 };
 
 int main(int argc, char **argv)
@@ -292,5 +292,5 @@ int main(int argc, char **argv)
 		printf("ATTACH %s: %s\n", argv[2], err ? strerror(-err) : "ok");
 		return err == want ? 0 : 1;
 	}
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

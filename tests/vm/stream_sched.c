@@ -5,9 +5,9 @@
  * time never going back on one CPU, NUL-terminated names, and our own
  * context switches (we sleep on purpose) among them.
  */
-#include <sys/sysinfo.h>
-
 #include "stream.h"
+
+#include <sys/sysinfo.h>
 
 static int case_decode(void)
 {
@@ -20,18 +20,18 @@ static int case_decode(void)
 	pid_t self = getpid();
 
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
-			   MEMWELL_F_PROD_MULTI, 6, 12, NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   MEMWELL_F_PROD_MULTI, 6, 12, NULL), 0);
 	REQUIRE_OK(st_attach(&sr, MEMWELL_SRC_SCHED, 0, 0, 0, 0, 0));
 	for (i = 0; i < 20; i++) {
 		struct pollfd pfd = { .fd = sr.fd, .events = POLLIN };
 
 		usleep(2000);
 		REQUIRE_OK(poll(&pfd, 1, 1000));
-		while (memwell_rec_peek(&sr.r, &rec) == 0) {
+		while (memwell_rec_peek(sr.r, &rec) == 0) {
 			struct memwell_sched_rec s;
 
 			if (rec.flags & MEMWELL_REC_LOST) {
-				memwell_rec_release(&sr.r, &rec);
+				memwell_rec_release(sr.r, &rec);
 				continue;
 			}
 			REQUIRE_EQ(rec.len, sizeof(s));
@@ -44,18 +44,18 @@ static int case_decode(void)
 			REQUIRE(s.prev_pid != s.next_pid);
 			ours += s.prev_pid == (__u32)self || s.next_pid == (__u32)self;
 			n++;
-			memwell_rec_release(&sr.r, &rec);
+			memwell_rec_release(sr.r, &rec);
 		}
 	}
 	REQUIRE_OK(ioctl(sr.fd, MEMWELL_IOC_DETACH));
 	REQUIRE_OK(st_stats(&sr, &st));
-	mwt_diag("%lu switches, %lu of ours, %llu dropped", n, ours,
-		 (unsigned long long)st.dropped);
+	t_diag("%lu switches, %lu of ours, %llu dropped", n, ours,
+	       (unsigned long long)st.dropped);
 	REQUIRE(n > 0);
 	REQUIRE(ours > 0);
 	REQUIRE_EQ(st.producers, 0);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
 static int case_needs_multi(void)
@@ -63,20 +63,20 @@ static int case_needs_multi(void)
 	struct st_ring sr;
 
 	if (get_nprocs_conf() < 2)
-		return MWT_SKIP;
+		return T_SKIPPED;
 	REQUIRE_EQ(st_open(&sr, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8,
-			   NULL, MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)), 0);
+			   NULL), 0);
 	REQUIRE_ERRNO(st_attach(&sr, MEMWELL_SRC_SCHED, 0, 0, 0, 0, 0), EINVAL);
 	st_close(&sr);
-	return MWT_PASS;
+	return T_PASS;
 }
 
-static const struct mwt_case cases[] = {
-	MWT_CASE(decode),
-	MWT_CASE(needs_multi),
+static const struct t_case cases[] = {
+	T_RCASE(decode),
+	T_RCASE(needs_multi),
 };
 
 int main(int argc, char **argv)
 {
-	return mwt_main(cases, MWT_ARRAY_SIZE(cases), argc, argv);
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -113,22 +113,6 @@ static const char *task_state(__u32 s)
 	return "?";
 }
 
-/*
- * A gen record's payload is the memwell_gen_byte() pattern and its check
- * memwell_gen_check() (uapi/memwell_gen.h); with MEMWELL_GEN_F_HEADER_ONLY the
- * kernel writes neither and check is 0.
- */
-static bool gen_check(const struct stream_state *st, const struct memwell_gen_rec *g,
-		      const unsigned char *payload, __u32 n)
-{
-	if (st->header_only)
-		return g->check == 0;
-	for (__u32 i = 0; i < n; i++)
-		if (payload[i] != memwell_gen_byte(g->seq, g->producer, i))
-			return false;
-	return memwell_gen_check(payload, n) == g->check;
-}
-
 static void on_record(struct stream_state *st, const struct memwell_rec *rec)
 {
 	const unsigned char *p = rec->data;
@@ -177,17 +161,19 @@ static void on_record(struct stream_state *st, const struct memwell_rec *rec)
 	{
 		struct memwell_gen_rec g;
 		bool ck_ok;
+		/*
+		 * The payload is the memwell_gen_byte() pattern and check its
+		 * memwell_gen_check() (uapi/memwell.h); with
+		 * MEMWELL_GEN_F_HEADER_ONLY the kernel writes neither and check is 0.
+		 */
+		int bad = memwell_gen_verify(p, rec->len, st->header_only ?
+					     MEMWELL_GEN_F_HEADER_ONLY : 0, &g, NULL);
 
-		if (rec->len < sizeof(g)) {
+		if (bad == MEMWELL_GEN_BAD_SHORT || g.producer >= st->producers) {
 			st->bad_records++;
 			return;
 		}
-		memcpy(&g, p, sizeof(g));
-		if (g.producer >= st->producers) {
-			st->bad_records++;
-			return;
-		}
-		ck_ok = gen_check(st, &g, p + sizeof(g), rec->len - (__u32)sizeof(g));
+		ck_ok = !bad;
 		if (!ck_ok)
 			st->check_errors++;
 		if (g.seq < st->next_seq[g.producer])

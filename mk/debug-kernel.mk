@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# The debug kernel of the VM tests (KASAN, lockdep, UBSAN, kmemleak, KUnit;
+# Debian's stock kernel has none of them): linux-source-6.1 from
+# allnoconfig + tests/vm/debug.config.  Run by the Makefile's debug-kernel
+# target under a lock (two builds in one tree would wreck it):
+#	make -f mk/debug-kernel.mk [print-kdir|print-key]
+#
+# The tree lives outside the work tree, in a directory named by a hash of
+# what determines the kernel: the fragment, the source package's version,
+# the compiler (external modules must be built with the compiler that built
+# the kernel) and DK_RECIPE; comments in the fragment do not count.  Bump DK_RECIPE by hand when a change to the
+# rules below changes what they build.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+DK_RECIPE   := memwell-debug-kernel-1
+DK_SRCPKG   := linux-source-6.1
+DK_TARBALL  := /usr/src/$(DK_SRCPKG).tar.xz
+DK_FRAGMENT := tests/vm/debug.config
+MEMWELL_CACHE ?= $(HOME)/.cache/memwell
+
+DK_SRCVER := $(shell dpkg-query -W -f='$${Version}' $(DK_SRCPKG) 2>/dev/null)
+DK_CCVER  := $(shell gcc --version | head -n 1)
+# The fragment's settings, not its comments, determine the kernel.
+DK_KEY    := $(shell { grep -E '^(CONFIG_|\# CONFIG_.* is not set)' $(DK_FRAGMENT); \
+		       echo '$(DK_SRCVER)'; echo '$(DK_CCVER)'; echo '$(DK_RECIPE)'; } | \
+		     sha256sum | cut -c1-16)
+DK_DIR    := $(MEMWELL_CACHE)/debug-kernel/$(DK_KEY)
+DK_TREE   := $(DK_DIR)/$(DK_SRCPKG)
+DK_LOG    := $(DK_DIR)/build.log
+DK_IMAGE  := $(DK_TREE)/arch/x86/boot/bzImage
+DK_JOBS   := $(shell nproc)
+
+# $(call dk_run,CMD): CMD's output to the log; on failure its tail to stderr.
+# The kernel's make must not see our make's flags or variables.
+dk_run = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice -n 10 $(1) >>$(DK_LOG) 2>&1 || \
+	{ echo "debug-kernel: FAILED: $(1) (log: $(DK_LOG))" >&2; \
+	  tail -n 40 $(DK_LOG) >&2; exit 1; }
+
+.PHONY: all print-kdir print-key
+all: $(DK_IMAGE) $(DK_TREE)/Module.symvers
+
+print-kdir:
+	@echo $(DK_TREE)
+
+print-key:
+	@echo $(DK_KEY)
+
+# The key names the source version: the tarball's date says nothing more.
+$(DK_TREE)/Makefile: | $(DK_TARBALL)
+	@[ -n '$(DK_SRCVER)' ] || { echo "debug-kernel: $(DK_SRCPKG) not installed" >&2; exit 1; }
+	@mkdir -p $(DK_DIR)
+	@: >$(DK_LOG)
+	@echo "debug-kernel: extracting $(DK_TARBALL) ($(DK_SRCVER)) into $(DK_DIR)" >&2
+	@rm -rf $(DK_TREE)
+	@$(call dk_run,tar -C $(DK_DIR) -xf $(DK_TARBALL))
+	@touch $@
+
+# -n: start from allnoconfig, so only what the fragment asks for is on.
+# The fragment's content is in the key, so its date is no prerequisite.
+$(DK_TREE)/.config: $(DK_TREE)/Makefile
+	@echo "debug-kernel: configuring: allnoconfig + $(DK_FRAGMENT)" >&2
+	@cp $(DK_FRAGMENT) $(DK_DIR)/debug.config
+	@$(call dk_run,sh -c 'cd $(DK_TREE) && scripts/kconfig/merge_config.sh -n $(DK_DIR)/debug.config')
+	@$(call dk_run,make -C $(DK_TREE) olddefconfig)
+	@scripts/config-check.sh $(DK_DIR)/debug.config $@
+
+# Module.symvers only appears after a modules build; without it external
+# modules get spurious "undefined symbol" modpost warnings.
+$(DK_IMAGE) $(DK_TREE)/Module.symvers &: $(DK_TREE)/.config
+	@echo "debug-kernel: building bzImage and modules with -j$(DK_JOBS) (log: $(DK_LOG))" >&2
+	@$(call dk_run,make -C $(DK_TREE) -j$(DK_JOBS) bzImage)
+	@$(call dk_run,make -C $(DK_TREE) -j$(DK_JOBS) modules)
+	@for f in $(DK_IMAGE) $(DK_TREE)/Module.symvers $(DK_TREE)/vmlinux; do \
+		[ -s "$$f" ] || { echo "debug-kernel: missing $$f after the build" >&2; exit 1; }; \
+	done
+	@touch $(DK_IMAGE) $(DK_TREE)/Module.symvers
