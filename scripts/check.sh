@@ -60,16 +60,19 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style host asan tsan spin cli vm-stock vm-cli vm-debug
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
 	style) run_suite style bash scripts/style.sh ;;
+	man) run_suite man bash scripts/check-man.sh ;;
 	host) run_suite host tests/host/run.sh ;;
 	asan) run_suite host-asan tests/host/run.sh --quick --san asan ;;
 	tsan) run_suite host-tsan tests/host/run.sh --quick --san tsan ;;
 	spin) run_suite spin tests/spin/run.sh ;;
 	cli) run_suite cli-host bash tests/host/cli_run.sh ;;
+	# The modules build without warnings against 6.1 and a 6.12 tree.
+	kernels) run_suite kernels bash scripts/kernel-build-test.sh ;;
 	# In the test VMs: Debian's stock kernel (what users run), then the
 	# debug kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built by make.
 	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;

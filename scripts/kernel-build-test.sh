@@ -86,7 +86,7 @@ for kdir in "$@"; do
 	ver=$(make -s -C "$kdir" kernelversion 2>/dev/null || basename "$kdir")
 	src=$tmp/$i
 	mkdir -p "$src"
-	(cd "$root" && find Kbuild VERSION kmod uapi docs/example tests/bench-vm \
+	(cd "$root" && find Kbuild VERSION kmod uapi core docs/example tests/bench-vm \
 		-type f \( -name Kbuild -o -name VERSION -o -name '*.[ch]' \) -print0 |
 		cpio -pdm0 --quiet "$src")
 	kunit=0
@@ -94,10 +94,12 @@ for kdir in "$@"; do
 	grep -qx 'CONFIG_KUNIT=y' "$kdir/include/config/auto.conf" 2>/dev/null && kunit=1
 
 	if [ $kunit -eq 1 ]; then
-		build "$ver: memwell.ko + memwell_test.ko (KUnit)" "$kdir" "$src" \
-			memwell.ko memwell_test.ko
+		build "$ver: memwell.ko, the source kinds + memwell_test.ko (KUnit)" \
+			"$kdir" "$src" memwell.ko memwell_gen.ko memwell_sched.ko \
+			memwell_sink.ko memwell_test.ko
 	else
-		build "$ver: memwell.ko" "$kdir" "$src" memwell.ko
+		build "$ver: memwell.ko and the source kinds" "$kdir" "$src" \
+			memwell.ko memwell_gen.ko memwell_sched.ko memwell_sink.ko
 	fi
 	build "$ver: memwell_example.ko" "$kdir" "$src/docs/example" \
 		memwell_example.ko -- KBUILD_EXTRA_SYMBOLS="$src/Module.symvers"
@@ -105,10 +107,13 @@ for kdir in "$@"; do
 
 	if [ ! -f "$kdir/Module.symvers" ]; then
 		tree_exports "$kdir" >"$tmp/exports"
-		# The example and the KUnit module import memwell.ko's exports too.
+		# The source kinds, the example and the KUnit module import
+		# memwell.ko's exports too.
 		{ cat "$tmp/exports"; nm "$src/memwell.ko" |
 			awk '$2 ~ /^[TDRB]$/ { print $3 }'; } | sort -u >"$tmp/known"
 		for ko in "$src/memwell.ko" "$src/memwell_test.ko" \
+			  "$src/memwell_gen.ko" "$src/memwell_sched.ko" \
+			  "$src/memwell_sink.ko" \
 			  "$src/docs/example/memwell_example.ko" \
 			  "$src/tests/bench-vm/kfifo_bench.ko"; do
 			[ -f "$ko" ] && imports "$ver: $(basename "$ko")" "$ko" "$tmp/known"
