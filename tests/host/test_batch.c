@@ -488,20 +488,8 @@ static void reserve_up_to_n_fresh(void)
 	}
 }
 
-static const struct t_case cases[] = {
-	T_CASE(put_until_null),
-	T_CASE(commit_publishes_all),
-	T_CASE(unused_tail),
-	T_CASE(take_next_release),
-	T_CASE(take_max_len),
-	T_CASE(take_max_blocks),
-	T_CASE(batches_across_wrap),
-	T_CASE(batch_reserve_args),
-	T_CASE(batch_reserve_no_livelock),
-	T_CASE(reserve_up_to_n_fresh),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(put_until_null), T_CASE(commit_publishes_all), T_CASE(unused_tail),
+	T_CASE(take_next_release), T_CASE(take_max_len), T_CASE(take_max_blocks),
+	T_CASE(batches_across_wrap), T_CASE(batch_reserve_args),
+	T_CASE(batch_reserve_no_livelock), T_CASE(reserve_up_to_n_fresh))

@@ -667,22 +667,10 @@ static void sweep_bound_consumer_only(void)
 	t_gring_free(&g);
 }
 
-static const struct t_case cases[] = {
-	T_CASE(empty_eagain),
-	T_CASE(empty_no_write_to_producer),
-	T_CASE(full_no_write_to_consumer),
-	T_CASE(full_and_exact_fill),
-	T_CASE(reserve_up_to_n),
-	T_CASE(single_release_order),
-	T_CASE(multi_release_out_of_order),
-	T_CASE(wrap_every_offset),
-	T_CASE(calls_are_bounded),
-	T_CASE(threads_no_spurious_eagain),
-	T_CASE(threads_multi_release),
-	T_CASE(sweep_bound_consumer_only),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(empty_eagain), T_CASE(empty_no_write_to_producer),
+	T_CASE(full_no_write_to_consumer), T_CASE(full_and_exact_fill),
+	T_CASE(reserve_up_to_n), T_CASE(single_release_order),
+	T_CASE(multi_release_out_of_order), T_CASE(wrap_every_offset),
+	T_CASE(calls_are_bounded), T_CASE(threads_no_spurious_eagain),
+	T_CASE(threads_multi_release), T_CASE(sweep_bound_consumer_only))

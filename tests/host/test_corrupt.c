@@ -646,23 +646,9 @@ static void fuzz_shared_state(void)
 	}
 }
 
-static const struct t_case cases[] = {
-	T_CASE(attach_valid),
-	T_CASE(attach_bad_magic_version),
-	T_CASE(attach_bad_flags),
-	T_CASE(attach_bad_shifts),
-	T_CASE(attach_bad_offsets),
-	T_CASE(attach_bad_reserved),
-	T_CASE(attach_map_too_small),
-	T_CASE(wild_positions),
-	T_CASE(wild_positions_eio),
-	T_CASE(bad_record_headers),
-	T_CASE(header_changed_after_take),
-	T_CASE(wild_marks),
-	T_CASE(fuzz_shared_state),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(attach_valid), T_CASE(attach_bad_magic_version),
+	T_CASE(attach_bad_flags), T_CASE(attach_bad_shifts), T_CASE(attach_bad_offsets),
+	T_CASE(attach_bad_reserved), T_CASE(attach_map_too_small),
+	T_CASE(wild_positions), T_CASE(wild_positions_eio), T_CASE(bad_record_headers),
+	T_CASE(header_changed_after_take), T_CASE(wild_marks), T_CASE(fuzz_shared_state))

@@ -373,24 +373,11 @@ static void create_close_no_leak(void)
 	CHECK_EQ(count_fds(), before);
 }
 
-static const struct t_case cases[] = {
-	T_CASE(layout_valid_all),
-	T_CASE(layout_block_shift_bounds),
-	T_CASE(layout_count_shift_bounds),
-	T_CASE(layout_page_shift_bounds),
-	T_CASE(layout_data_smaller_than_page),
-	T_CASE(layout_data_too_large),
-	T_CASE(layout_records_over_2g),
-	T_CASE(layout_unknown_flags),
-	T_CASE(create_bad_args),
-	T_CASE(create_opts_sizes),
-	T_CASE(create_valid_ring),
-	T_CASE(format_clears_garbage),
-	T_CASE(create_largest_records_ring),
-	T_CASE(create_close_no_leak),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(layout_valid_all), T_CASE(layout_block_shift_bounds),
+	T_CASE(layout_count_shift_bounds), T_CASE(layout_page_shift_bounds),
+	T_CASE(layout_data_smaller_than_page), T_CASE(layout_data_too_large),
+	T_CASE(layout_records_over_2g), T_CASE(layout_unknown_flags),
+	T_CASE(create_bad_args), T_CASE(create_opts_sizes), T_CASE(create_valid_ring),
+	T_CASE(format_clears_garbage), T_CASE(create_largest_records_ring),
+	T_CASE(create_close_no_leak))

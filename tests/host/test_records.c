@@ -514,23 +514,9 @@ static void write_read_roundtrip(void)
 	}
 }
 
-static const struct t_case cases[] = {
-	T_CASE(zero_length),
-	T_CASE(records_on_block_ring),
-	T_CASE(largest_record),
-	T_CASE(empty_and_full),
-	T_CASE(wrap_every_offset),
-	T_CASE(every_length),
-	T_CASE(discard_skipped),
-	T_CASE(skipped_behind_held),
-	T_CASE(skipped_behind_held_late_record),
-	T_CASE(read_short_buffer),
-	T_CASE(commit_order),
-	T_CASE(release_order),
-	T_CASE(write_read_roundtrip),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(zero_length), T_CASE(records_on_block_ring), T_CASE(largest_record),
+	T_CASE(empty_and_full), T_CASE(wrap_every_offset), T_CASE(every_length),
+	T_CASE(discard_skipped), T_CASE(skipped_behind_held),
+	T_CASE(skipped_behind_held_late_record), T_CASE(read_short_buffer),
+	T_CASE(commit_order), T_CASE(release_order), T_CASE(write_read_roundtrip))

@@ -461,18 +461,8 @@ static void killed_consumer(void)
 	}
 }
 
-static const struct t_case cases[] = {
-	T_CASE(nothing_to_recover),
-	T_CASE(dead_producer_record),
-	T_CASE(dead_producers_interleaved),
-	T_CASE(dead_producer_batch),
-	T_CASE(dead_consumer),
-	T_CASE(dead_block_owners),
-	T_CASE(killed_producers),
-	T_CASE(killed_consumer),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(nothing_to_recover), T_CASE(dead_producer_record),
+	T_CASE(dead_producers_interleaved), T_CASE(dead_producer_batch),
+	T_CASE(dead_consumer), T_CASE(dead_block_owners), T_CASE(killed_producers),
+	T_CASE(killed_consumer))

@@ -370,14 +370,9 @@ static void fd_passing_exec(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(attach_unsealed),
-	T_CASE(attach_bad_header),
-	T_CASE(attach_bad_fd),
-	T_CASE(attach_valid_two_handles),
-	T_CASE(start_order),
-	T_CASE(fd_passing_errors),
-	T_CASE(fd_passing_fork),
-	T_CASE(fd_passing_exec),
+	T_CASE(attach_unsealed), T_CASE(attach_bad_header), T_CASE(attach_bad_fd),
+	T_CASE(attach_valid_two_handles), T_CASE(start_order),
+	T_CASE(fd_passing_errors), T_CASE(fd_passing_fork), T_CASE(fd_passing_exec)
 };
 
 int main(int argc, char **argv)

@@ -429,15 +429,7 @@ static void threads_no_lost_wakeup(void)
 	}
 }
 
-static const struct t_case cases[] = {
-	T_CASE(arm_own_side_only),
-	T_CASE(no_kick_without_sleepers),
-	T_CASE(kick_by_the_publishing_release),
-	T_CASE(local_mode_never_arms),
-	T_CASE(threads_no_lost_wakeup),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_CASE(arm_own_side_only), T_CASE(no_kick_without_sleepers),
+	T_CASE(kick_by_the_publishing_release), T_CASE(local_mode_never_arms),
+	T_CASE(threads_no_lost_wakeup))

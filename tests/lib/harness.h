@@ -159,6 +159,15 @@ struct t_case {
 #define T_CASE(f)	{ #f, f, NULL }
 #define T_RCASE(f)	{ #f, NULL, case_##f }
 
+/* A test binary's main(): its cases, run by t_main(). */
+#define T_MAIN(...)							\
+int main(int argc, char **argv)						\
+{									\
+	static const struct t_case cases[] = { __VA_ARGS__ };		\
+									\
+	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);		\
+}
+
 static T_UNUSED double t_now(void)
 {
 	struct timespec ts;

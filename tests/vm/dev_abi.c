@@ -923,34 +923,19 @@ static int case_proc_mem_header(void)
 	return T_PASS;
 }
 
+static const struct t_case cases[] = {
+	T_RCASE(open_close), T_RCASE(no_ring), T_RCASE(create_bad_geometry),
+	T_RCASE(create_bad_struct), T_RCASE(create_too_big), T_RCASE(create_twice),
+	T_RCASE(bad_ioctls), T_RCASE(ioctl_sizes), T_RCASE(info_and_header),
+	T_RCASE(double_map), T_RCASE(mmap_rules), T_RCASE(rdonly_open), T_RCASE(mremap),
+	T_RCASE(partial_unmap), T_RCASE(close_while_mapped), T_RCASE(fork_child),
+	T_RCASE(garbage_control), T_RCASE(independent_rings), T_RCASE(create_race),
+	T_RCASE(big_ring), T_RCASE(max_ring_kib), T_RCASE(dontneed_sigbus),
+	T_RCASE(proc_mem_header)
+};
+
 int main(int argc, char **argv)
 {
-	static const struct t_case cases[] = {
-		T_RCASE(open_close),
-		T_RCASE(no_ring),
-		T_RCASE(create_bad_geometry),
-		T_RCASE(create_bad_struct),
-		T_RCASE(create_too_big),
-		T_RCASE(create_twice),
-		T_RCASE(bad_ioctls),
-		T_RCASE(ioctl_sizes),
-		T_RCASE(info_and_header),
-		T_RCASE(double_map),
-		T_RCASE(mmap_rules),
-		T_RCASE(rdonly_open),
-		T_RCASE(mremap),
-		T_RCASE(partial_unmap),
-		T_RCASE(close_while_mapped),
-		T_RCASE(fork_child),
-		T_RCASE(garbage_control),
-		T_RCASE(independent_rings),
-		T_RCASE(create_race),
-		T_RCASE(big_ring),
-		T_RCASE(max_ring_kib),
-		T_RCASE(dontneed_sigbus),
-		T_RCASE(proc_mem_header),
-	};
-
 	g_page = sysconf(_SC_PAGESIZE);
 	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
 }

@@ -445,15 +445,6 @@ static int case_et_pingpong(void)
 	return T_PASS;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(lt_read),
-		T_RCASE(et_read),
-		T_RCASE(lt_write),
-		T_RCASE(et_write),
-		T_RCASE(et_pingpong),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(lt_read), T_RCASE(et_read), T_RCASE(lt_write), T_RCASE(et_write),
+	T_RCASE(et_pingpong))

@@ -539,12 +539,5 @@ static int case_fuzz_nobody(void)
 	return fz_run();
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(fuzz_root),
-		T_RCASE(fuzz_nobody),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(fuzz_root), T_RCASE(fuzz_nobody))

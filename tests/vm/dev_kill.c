@@ -264,12 +264,5 @@ static int case_kill_consumers(void)
 	return T_PASS;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(kill_producers),
-		T_RCASE(kill_consumers),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(kill_producers), T_RCASE(kill_consumers))

@@ -657,19 +657,7 @@ static int case_names(void)
 	return T_PASS;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(lib_errors),
-		T_RCASE(names),
-		T_RCASE(lib_consume),
-		T_RCASE(lib_drops),
-		T_RCASE(wake_watermark),
-		T_RCASE(wake_watermark_poll),
-		T_RCASE(wake_latency),
-		T_RCASE(wake_never),
-		T_RCASE(sink_sleepers),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(lib_errors), T_RCASE(names), T_RCASE(lib_consume), T_RCASE(lib_drops),
+	T_RCASE(wake_watermark), T_RCASE(wake_watermark_poll), T_RCASE(wake_latency),
+	T_RCASE(wake_never), T_RCASE(sink_sleepers))

@@ -450,22 +450,8 @@ static int case_fork_handle(void)
 	return T_PASS;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(no_device),
-		T_RCASE(bad_opts),
-		T_RCASE(attach_errors),
-		T_RCASE(same_api),
-		T_RCASE(attach_twice),
-		T_RCASE(kick_accounting),
-		T_RCASE(wait_timeout),
-		T_RCASE(wait_wakes),
-		T_RCASE(wait_blocks),
-		T_RCASE(wait_eintr),
-		T_RCASE(local_wait),
-		T_RCASE(fork_handle),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(no_device), T_RCASE(bad_opts), T_RCASE(attach_errors),
+	T_RCASE(same_api), T_RCASE(attach_twice), T_RCASE(kick_accounting),
+	T_RCASE(wait_timeout), T_RCASE(wait_wakes), T_RCASE(wait_blocks),
+	T_RCASE(wait_eintr), T_RCASE(local_wait), T_RCASE(fork_handle))

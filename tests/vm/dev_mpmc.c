@@ -376,12 +376,5 @@ static int case_2p2c_small(void)
 	return run_mpmc(4, 8, MPMC_RECORDS / 3);	/* 4 KiB of 16-byte blocks */
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(2p2c),
-		T_RCASE(2p2c_small),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(2p2c), T_RCASE(2p2c_small))

@@ -212,15 +212,13 @@ static int hold(int map, const char *ready)
 		pause();
 }
 
+static const struct t_case cases[] = {
+	T_RCASE(busy_open), T_RCASE(busy_ring), T_RCASE(busy_mapped),
+	T_RCASE(busy_child)
+};
+
 int main(int argc, char **argv)
 {
-	static const struct t_case cases[] = {
-		T_RCASE(busy_open),
-		T_RCASE(busy_ring),
-		T_RCASE(busy_mapped),
-		T_RCASE(busy_child),
-	};
-
 	g_page = sysconf(_SC_PAGESIZE);
 	if (argc == 3 && !strcmp(argv[1], "hold-fd"))
 		return hold(0, argv[2]);

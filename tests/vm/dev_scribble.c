@@ -204,14 +204,12 @@ static int case_scribble_sink(void)
 	return T_PASS;
 }
 
+static const struct t_case cases[] = {
+	T_RCASE(scribble_kthread), T_RCASE(scribble_hardirq), T_RCASE(scribble_sink)
+};
+
 int main(int argc, char **argv)
 {
-	static const struct t_case cases[] = {
-		T_RCASE(scribble_kthread),
-		T_RCASE(scribble_hardirq),
-		T_RCASE(scribble_sink),
-	};
-
 	if (geteuid()) {
 		/* Kernel sources need privileges: this suite runs as root. */
 		printf("1..0 # SKIP not root\n");

@@ -503,14 +503,5 @@ static int case_pingpong(void)
 	return T_PASS;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct t_case cases[] = {
-		T_RCASE(fork),
-		T_RCASE(scm_rights),
-		T_RCASE(blocks),
-		T_RCASE(pingpong),
-	};
-
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(fork), T_RCASE(scm_rights), T_RCASE(blocks), T_RCASE(pingpong))

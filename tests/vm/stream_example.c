@@ -194,13 +194,5 @@ static int case_attach_errors(void)
 	return T_PASS;
 }
 
-static const struct t_case cases[] = {
-	T_RCASE(by_name),
-	T_RCASE(by_fd),
-	T_RCASE(attach_errors),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(by_name), T_RCASE(by_fd), T_RCASE(attach_errors))

@@ -153,15 +153,6 @@ static int case_drops(void)
 	return T_PASS;
 }
 
-static const struct t_case cases[] = {
-	T_RCASE(kthread),
-	T_RCASE(softirq),
-	T_RCASE(hardirq),
-	T_RCASE(flat_out),
-	T_RCASE(drops),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(kthread), T_RCASE(softirq), T_RCASE(hardirq), T_RCASE(flat_out),
+	T_RCASE(drops))

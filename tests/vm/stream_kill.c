@@ -112,10 +112,8 @@ static int hold_src(const char *file)
 }
 
 static const struct t_case cases[] = {
-	T_RCASE(kill_kthread),
-	T_RCASE(kill_softirq),
-	T_RCASE(kill_hardirq),
-	T_RCASE(kill_sched),
+	T_RCASE(kill_kthread), T_RCASE(kill_softirq), T_RCASE(kill_hardirq),
+	T_RCASE(kill_sched)
 };
 
 int main(int argc, char **argv)

@@ -267,16 +267,9 @@ static int case_unknown_kind(void)
 }
 
 static const struct t_case cases[] = {
-	T_RCASE(kernel_prod),
-	T_RCASE(kernel_cons),
-	T_RCASE(plain),
-	T_RCASE(both_flags),
-	T_RCASE(recover_kernel_side),
-	T_RCASE(names),
-	T_RCASE(ioctl_args),
-	T_RCASE(privileges),
-	T_RCASE(perfmon),
-	T_RCASE(unknown_kind),
+	T_RCASE(kernel_prod), T_RCASE(kernel_cons), T_RCASE(plain), T_RCASE(both_flags),
+	T_RCASE(recover_kernel_side), T_RCASE(names), T_RCASE(ioctl_args),
+	T_RCASE(privileges), T_RCASE(perfmon), T_RCASE(unknown_kind)
 };
 
 int main(int argc, char **argv)

@@ -71,12 +71,5 @@ static int case_needs_multi(void)
 	return T_PASS;
 }
 
-static const struct t_case cases[] = {
-	T_RCASE(decode),
-	T_RCASE(needs_multi),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(decode), T_RCASE(needs_multi))

@@ -90,12 +90,5 @@ static int case_cons_readonly(void)
 	return T_PASS;
 }
 
-static const struct t_case cases[] = {
-	T_RCASE(verify),
-	T_RCASE(cons_readonly),
-};
-
-int main(int argc, char **argv)
-{
-	return t_main(cases, T_ARRAY_SIZE(cases), argc, argv);
-}
+T_MAIN(
+	T_RCASE(verify), T_RCASE(cons_readonly))
