@@ -46,7 +46,7 @@ struct memwell_layout {
  * from shared memory.
  */
 struct memwell_ring {
-	struct memwell_side *side[2];	/* indexed by unsigned int */
+	struct memwell_side *side[2];	/* indexed by MEMWELL_SIDE_* */
 	__u64 *marks[2];		/* NULL for a single-owner side */
 	unsigned char *data;		/* 2 * data_size bytes are mapped */
 	__u64 count;			/* blocks */

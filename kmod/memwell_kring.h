@@ -60,7 +60,7 @@ struct memwell_kring_reg {
 /**
  * struct memwell_kring_wake - the wake policy for kernel producers
  * @work: the irq_work that wakes sleepers for kernel participants
- * @sides: bit per unsigned int that @work must wake
+ * @sides: bit MEMWELL_SIDE_* set for each side @work must wake
  * @lat_timer: the latency bound of the wake policy
  * @lat_armed: @lat_timer is queued (or about to be)
  * @due_pos: records published before this producer position are due
