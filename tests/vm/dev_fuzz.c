@@ -42,6 +42,20 @@ struct fz_map {
 static int fz_fd[FZ_FILES];
 static struct fz_map fz_maps[FZ_MAPS];
 static pthread_mutex_t fz_map_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * fork() from one thread while another holds fz_map_lock would leave the
+ * child a lock nobody can release: hold it across fork().
+ */
+static void fz_fork_prepare(void)
+{
+	pthread_mutex_lock(&fz_map_lock);
+}
+
+static void fz_fork_done(void)
+{
+	pthread_mutex_unlock(&fz_map_lock);
+}
 static long fz_page;
 static __u64 fz_seed;
 static unsigned long fz_ops_per_thread;
@@ -494,6 +508,7 @@ static int fz_run(void)
 	REQUIRE(fz_edge != MAP_FAILED);
 	REQUIRE_OK(mprotect(fz_edge + fz_page, (size_t)fz_page, PROT_NONE));
 	fz_edge += fz_page - 6;
+	REQUIRE_EQ(pthread_atfork(fz_fork_prepare, fz_fork_done, fz_fork_done), 0);
 	/* The storm may take longer than one ordinary case. */
 	alarm(600);
 	for (i = 0; i < FZ_THREADS; i++)
