@@ -9,17 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-n=0 bad=0
-result() {	# result OK DESC [OUTPUT]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 20 | sed 's/^/#   /'
-		bad=1
-	fi
-}
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 
 for tool in groff man; do
 	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool missing (groff-base, man-db)"; exit 1; }
@@ -68,19 +59,19 @@ for p in $pages; do
 	rel=${p#man/}
 	out=$(cd man && { groff -s -ww -z -man -t "$rel" 2>&1
 		MANWIDTH=80 man --warnings -l "$rel" 2>&1 >/dev/null; })
-	result "$([ -z "$out" ]; echo $?)" "renders without warnings: $rel" "$out"
+	tap_report "$([ -z "$out" ]; echo $?)" "renders without warnings: $rel" "$out"
 done
 
 # Coverage: a page or link per function, whose page names it.
 for f in $all_fns; do
 	p=man/man3/$f.3
 	if [ ! -f "$p" ]; then
-		result 1 "has a page or link: $f()" "no $p"
+		tap_report 1 "has a page or link: $f()" "no $p"
 		continue
 	fi
 	t=$(page_target "$p")
 	page_names "$t" 2>/dev/null | grep -qxF "$f"
-	result $? "has a page or link: $f() ($t)" "$t does not name $f in NAME"
+	tap_report $? "has a page or link: $f() ($t)" "$t does not name $f in NAME"
 done
 
 # No stale names: what a page's NAME lists exists (pages 1 and 7 name
@@ -94,17 +85,17 @@ for p in $real_pages; do
 		;;
 	*) stale=$(page_names "$p" | grep -vx memwell) ;;
 	esac
-	result "$([ -z "$stale" ]; echo $?)" "names only what exists: ${p#man/}" "unknown: $stale"
+	tap_report "$([ -z "$stale" ]; echo $?)" "names only what exists: ${p#man/}" "unknown: $stale"
 done
 
 # memwell(1) covers the CLI: a subsection per command, every long option.
 for c in $cmds; do
 	grep -qE "^\.SS \"?$c( |\"|$)" man/man1/memwell.1
-	result $? "memwell(1) has a section for command $c"
+	tap_report $? "memwell(1) has a section for command $c"
 done
 for o in $opts; do
 	grep -qF -- "\\-\\-${o//-/\\-}" man/man1/memwell.1
-	result $? "memwell(1) documents --$o"
+	tap_report $? "memwell(1) documents --$o"
 done
 
-exit $bad
+[ "$TAP_FAILED" -eq 0 ]

@@ -20,17 +20,8 @@ if [ $# -eq 0 ]; then
 	set -- "/lib/modules/$(scripts/kver.sh)/build" "$(scripts/kernel-6.12.sh)"
 fi
 
-n=0 bad=0
-result() {	# result OK DESC [OUTPUT]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 30 | sed 's/^/#   /'
-		bad=1
-	fi
-}
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -70,14 +61,14 @@ build() {
 	for ko in "${kos[@]}"; do
 		[ -f "$dir/$ko" ] || { out+=$'\n'"no $ko"; rc=1; }
 	done
-	result "$([ $rc -eq 0 ] && [ -z "$out" ]; echo $?)" "$name: builds without warnings" "$out"
+	tap_report "$([ $rc -eq 0 ] && [ -z "$out" ]; echo $?)" "$name: builds without warnings" "$out"
 }
 
 # imports NAME KO EXPORTS: every undefined symbol of KO is exported.
 imports() {
 	local missing
 	missing=$(nm -u "$2" | awk '{ print $2 }' | sort -u | comm -23 - "$3")
-	result "$([ -z "$missing" ]; echo $?)" "$1: every import is exported" "missing: $missing"
+	tap_report "$([ -z "$missing" ]; echo $?)" "$1: every import is exported" "missing: $missing"
 }
 
 i=0
@@ -121,7 +112,7 @@ for kdir in "$@"; do
 	fi
 	v=$(modinfo -F version "$src/memwell.ko" 2>/dev/null)
 	[ "$v" = "$(cat VERSION)" ]
-	result $? "$ver: modinfo shows version $(cat VERSION)" "got: $v"
+	tap_report $? "$ver: modinfo shows version $(cat VERSION)" "got: $v"
 done
-echo "1..$n"
-exit $bad
+tap_done
+[ "$TAP_FAILED" -eq 0 ]

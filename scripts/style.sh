@@ -17,13 +17,6 @@ tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-*.tar.xz' | sort | head 
 read -ra includes <<<"$MW_INCLUDES"
 read -ra warn <<<"$MW_WARN"
 
-result() {	# result OK DESC [OUTPUT]
-	tap_result "$1" "$2"
-	if [ "$1" -ne 0 ] && [ -n "${3:-}" ]; then
-		printf '%s\n' "$3" | head -n 30 | sed 's/^/#   /'
-	fi
-}
-
 core_hdrs=$(ls core/*.h)
 tap_plan $((6 + 2 * $(echo "$core_hdrs" | wc -l)))
 
@@ -48,34 +41,34 @@ out=$(perl "$cache/$top/scripts/checkpatch.pl" --no-tree --strict --terse \
 	--show-types -f "${files[@]}" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):' |
 	grep -vE '^kmod/memwell_compat\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
 [ -z "$out" ]
-result $? "checkpatch --strict: kmod/, uapi/, core/ and the example and bench modules" "$out"
+tap_report $? "checkpatch --strict: kmod/, uapi/, core/ and the example and bench modules" "$out"
 
 # sparse: rebuild every object so each one is checked.
 out=$(make -s -C "$KDIR" M="$PWD" C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
 	grep -E 'warning:|error:')
 [ -z "$out" ]
-result $? "sparse (make C=2): kmod/" "$out"
+tap_report $? "sparse (make C=2): kmod/" "$out"
 
 out=$(scripts/kmod-cycles.sh . 2>&1)
-result $? "no include or call cycle among the files of kmod/" "$out"
+tap_report $? "no include or call cycle among the files of kmod/" "$out"
 
 # The uapi headers must stand alone in both worlds; so must each core
 # header (each includes what it needs), in C and in C++.
 out=$(echo '#include "memwell.h"' | $CC -x c -c "${warn[@]}" -Iuapi -o /dev/null - 2>&1)
-result $? "uapi/memwell.h compiles alone in user space" "$out"
+tap_report $? "uapi/memwell.h compiles alone in user space" "$out"
 out=$(for h in uapi/memwell_gen.h uapi/memwell_sched.h uapi/memwell_sink.h; do
 	printf '#include "%s"\n' "${h#uapi/}" |
 		$CC -x c -c "${warn[@]}" -Iuapi -o /dev/null - 2>&1 || echo "$h"
 done)
 [ -z "$out" ]
-result $? "the source kinds' uapi headers compile alone" "$out"
+tap_report $? "the source kinds' uapi headers compile alone" "$out"
 for h in $core_hdrs; do
 	out=$(printf '#include "%s"\n' "${h#core/}" |
 		$CC -x c -std=gnu11 -c "${warn[@]}" "${includes[@]}" -o /dev/null - 2>&1)
-	result $? "$h compiles alone in user space" "$out"
+	tap_report $? "$h compiles alone in user space" "$out"
 	out=$(printf '#include "%s"\nint main(void){return 0;}\n' "${h#core/}" |
 		$CXX -x c++ "${warn[@]}" "${includes[@]}" -o /dev/null - 2>&1)
-	result $? "$h compiles alone as C++" "$out"
+	tap_report $? "$h compiles alone as C++" "$out"
 done
 
 # Every shell script: the bash ones as bash, the guest ones (#!/bin/sh,
@@ -83,5 +76,5 @@ done
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run 2>/dev/null ||
 	find . -name '*.sh' -not -path './build/*')
 out=$(shellcheck -x -f gcc "${scripts[@]}" 2>&1)
-result $? "shellcheck: ${#scripts[@]} shell scripts" "$out"
+tap_report $? "shellcheck: ${#scripts[@]} shell scripts" "$out"
 [ "$TAP_FAILED" -eq 0 ]

@@ -51,6 +51,15 @@ tap_result() {
 	fi
 }
 
+# tap_report STATUS DESC [OUTPUT]: tap_result, and on failure the first
+# lines of OUTPUT as diagnostics.
+tap_report() {
+	tap_result "$1" "$2"
+	if [ "$1" -ne 0 ] && [ -n "${3:-}" ]; then
+		printf '%s\n' "$3" | head -n 30 | sed 's/^/#   /'
+	fi
+}
+
 tap_test() {
 	_tap_desc=$1
 	shift
