@@ -14,6 +14,7 @@
 # Environment (kernel command line, or set by the caller):
 #   MW_TIMEOUT  per-case alarm in the binaries (tests/lib/harness.h)
 #   MW_SCALE    scale of the stress tests' record counts (default 1)
+#   MW_BINARIES comma-separated binary names: run only these (development)
 set +e
 
 uptime_cs() {
@@ -109,6 +110,10 @@ fi
 
 for t in ./bin/dev_* ./bin/stream_*; do
 	[ -x "$t" ] || continue
+	case ",${MW_BINARIES:-${t##*/}}," in
+	*",${t##*/},"*) ;;
+	*) continue ;;
+	esac
 	run_binary "$t"
 done
 

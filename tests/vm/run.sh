@@ -17,6 +17,7 @@ set -euo pipefail
 usage() {
 	cat >&2 <<EOF
 usage: $0 --kernel stock|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
+          [--only NAME[,NAME...]]
 
   --kernel K          stock: Debian's linux-image-amd64; debug: the KASAN/lockdep/
                       kmemleak/KUnit kernel of make debug-kernel (built on
@@ -24,18 +25,21 @@ usage: $0 --kernel stock|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
   --timeout SEC       whole-VM timeout (default 900)
   --scale F           scale the stress tests' record counts (default 1)
   --case-timeout SEC  per test case alarm inside the VM (default 60)
+  --only NAMES        run only these test binaries (dev_fuzz,stream_gen,...);
+                      the module-level checks still run (development aid)
 EOF
 	exit 2
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-kernel="" timeout=900 scale=1 case_timeout=60
+kernel="" timeout=900 scale=1 case_timeout=60 only=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2:?}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--scale) scale=${2:?}; shift ;;
 	--case-timeout) case_timeout=${2:?}; shift ;;
+	--only) only=${2:?}; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -102,6 +106,7 @@ files+=("$bin")
 log=$out/console.log
 tap=$out/user-tests.tap
 append="MW_TIMEOUT=$case_timeout MW_SCALE=$scale"
+[ -z "$only" ] || append+=" MW_BINARIES=$only"
 # KUnit suites run at insmod only if KUnit is enabled (6.1: kunit.enable,
 # whose default CONFIG_KUNIT_DEFAULT_ENABLED allnoconfig leaves off).
 [ "$kernel" = stock ] || append+=" kunit.enable=1"
