@@ -134,3 +134,6 @@ compile_commands.json:
 		{ if (NR > 1) print ","; \
 		  printf "  {\"directory\": \"%s\", \"file\": \"%s\", \"command\": \"%s\"}", dir, $$1, $$2 } \
 		END { print ""; print "]" }' >$@
+
+# ---- examples/: make examples, make check-examples ----
+include mk/examples.mk

@@ -3,7 +3,7 @@
 # The aggregator behind `make check` and `make check-<suite>`:
 #
 #   scripts/check.sh SUITE...   (build style host asan tsan spin cli
-#                                vm-stock vm-cli vm-debug)
+#                                vm-stock vm-cli vm-debug examples)
 #
 # runs the named suites and prints one total line, "N passed, N failed[, N
 # skipped]", which CI reads.  Installing what is missing is make's job (the
@@ -60,7 +60,7 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug examples
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
@@ -78,6 +78,8 @@ for suite in "$@"; do
 	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;
 	vm-cli) run_suite vm-cli bash tests/vm/cli_run.sh ;;
 	vm-debug) run_suite vm-debug tests/vm/run.sh --kernel debug ;;
+	# examples/ (C with epoll and libuv, Python asyncio) in one VM boot.
+	examples) run_suite examples bash tests/vm/examples_run.sh ;;
 	*) echo "check.sh: unknown suite '$suite'" >&2; exit 2 ;;
 	esac
 done

@@ -26,6 +26,9 @@ pkgs=(
 	libboost-dev libck-dev
 	# make check-man: the man pages render without warnings
 	groff-base man-db
+	# make check-examples: libuv (examples/uv_consumer.c, static libuv_a.a)
+	# and Debian's python3 with ctypes, bundled into the VM
+	libuv1-dev python3-minimal libpython3-stdlib
 )
 
 missing=()

@@ -5,7 +5,8 @@
  * A ring is created or attached through an opaque handle; the fast path
  * (reserve, commit, peek, release, batches) is the inline ring core of
  * memwell_ring.h operating on memwell_get_ring(handle), with no call into the
- * library and no syscall.
+ * library and no syscall (other languages call it out of line:
+ * libmemwell_ffi.h).
  *
  *   struct memwell *mw;
  *   struct memwell_opts o = { .size = sizeof(o), .flags = MEMWELL_F_RECORDS,
