@@ -18,24 +18,34 @@ VERSION_DEF := -DMEMWELL_VERSION='"$(strip $(file <VERSION))"'
 USER_HDRS   := $(wildcard uapi/*.h core/*.h userlib/*.h)
 LIB_SRCS    := $(wildcard userlib/memwell_*.c)
 LIB_OBJS    := $(LIB_SRCS:userlib/%.c=$(BUILD)/lib/%.o)
-FLAG_FILES  := Makefile mk/flags.mk
+# The flags in force: a change (WERROR, the user's CFLAGS...) rebuilds.
+FLAG_STAMP  := $(BUILD)/flags.stamp
+FLAG_FILES  := Makefile mk/flags.mk $(FLAG_STAMP)
 
 .DELETE_ON_ERROR:
-.PHONY: all lib module cli clean deps print-flags
+.PHONY: all lib module cli clean deps print-flags FORCE
 all: lib module
+
+FORCE:
+$(FLAG_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(CC) $(MW_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so
 
+# The user's CPPFLAGS, CFLAGS and LDFLAGS come after ours: the user wins.
 $(BUILD)/lib/%.o: userlib/%.c $(USER_HDRS) $(FLAG_FILES)
 	@mkdir -p $(@D)
-	$(CC) $(MW_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(MW_CFLAGS) -fPIC $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmemwell.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/libmemwell.so: $(LIB_OBJS) userlib/libmemwell.map
 	$(CC) -shared -Wl,--version-script=userlib/libmemwell.map \
-		-Wl,-soname,libmemwell.so.1 -o $@ $(LIB_OBJS)
+		-Wl,-soname,libmemwell.so.1 $(CFLAGS) $(LDFLAGS) \
+		-o $@ $(LIB_OBJS)
 
 # The module is built with the kernel's compiler, whatever CC says: a
 # CC=... on our command line must not reach kbuild.
@@ -54,12 +64,14 @@ cli: $(BUILD)/memwell $(BUILD)/memwell-static
 $(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
 	$(CC) $(MW_CFLAGS) $(VERSION_DEF) -DMEMWELL_CLI_KMOD \
+		$(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
 
 $(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
 	$(CC) -static $(MW_CFLAGS) $(VERSION_DEF) \
-		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
+		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $(CLI_SRCS) $(LIB_SRCS) \
 		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
 
 clean:

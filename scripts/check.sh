@@ -15,6 +15,8 @@
 # Full logs are kept in build/check/.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
+# Our checks build the library and the CLI with -Werror (mk/flags.mk).
+export WERROR="${WERROR:-1}"
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
