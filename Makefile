@@ -32,7 +32,10 @@ $(FLAG_STAMP): FORCE
 	@printf '%s\n' '$(subst ','\'',$(CC) $(MW_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
-lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so
+# The library's soname is libmemwell.so.$(LIB_SOMAJOR); build/ has that
+# link too, so a program linked against build/ runs from it.
+LIB_SOMAJOR := 1
+lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so $(BUILD)/libmemwell.so.$(LIB_SOMAJOR)
 
 # The user's CPPFLAGS, CFLAGS and LDFLAGS come after ours: the user wins.
 $(BUILD)/lib/%.o: userlib/%.c $(USER_HDRS) $(FLAG_FILES)
@@ -44,8 +47,11 @@ $(BUILD)/libmemwell.a: $(LIB_OBJS)
 
 $(BUILD)/libmemwell.so: $(LIB_OBJS) userlib/libmemwell.map
 	$(CC) -shared -Wl,--version-script=userlib/libmemwell.map \
-		-Wl,-soname,libmemwell.so.1 $(CFLAGS) $(LDFLAGS) \
+		-Wl,-soname,libmemwell.so.$(LIB_SOMAJOR) $(CFLAGS) $(LDFLAGS) \
 		-o $@ $(LIB_OBJS)
+
+$(BUILD)/libmemwell.so.$(LIB_SOMAJOR): $(BUILD)/libmemwell.so
+	ln -sf libmemwell.so $@
 
 # The module is built with the kernel's compiler, whatever CC says: a
 # CC=... on our command line must not reach kbuild.
