@@ -2,7 +2,8 @@
 # memwell: `make` builds the module, the library and the tools; `make check`
 # installs what it lacks and runs every test suite (make check-<suite> runs
 # one); `make bench` runs the host benchmarks.  Kbuild describes the module,
-# mk/flags.mk holds the user-space compile flags.
+# mk/flags.mk holds the user-space compile flags, mk/install.mk `make
+# install` and its kin.
 
 BUILD    ?= build
 KVER     ?= $(shell scripts/kver.sh)
@@ -86,6 +87,8 @@ clean:
 
 deps:
 	@bash scripts/deps.sh
+
+include mk/install.mk
 
 # For scripts: eval "$(make -s --no-print-directory print-flags)".
 print-flags:
