@@ -3,7 +3,7 @@
 # The aggregator behind `make check` and `make check-<suite>`:
 #
 #   scripts/check.sh SUITE...   (build style host asan tsan spin cli
-#                                vm-stock vm-cli vm-debug)
+#                                install vm-stock vm-cli vm-debug)
 #
 # runs the named suites and prints one total line, "N passed, N failed[, N
 # skipped]", which CI reads.  Installing what is missing is make's job (the
@@ -62,7 +62,7 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli install kernels vm-stock vm-cli vm-debug
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
@@ -73,6 +73,8 @@ for suite in "$@"; do
 	tsan) run_suite host-tsan tests/host/run.sh --quick --san tsan ;;
 	spin) run_suite spin tests/spin/run.sh ;;
 	cli) run_suite cli-host bash tests/host/cli_run.sh ;;
+	# make install/uninstall in a staged DESTDIR, install-module, DKMS.
+	install) run_suite install bash tests/install/run.sh ;;
 	# The modules build without warnings against 6.1 and a 6.12 tree.
 	kernels) run_suite kernels bash scripts/kernel-build-test.sh ;;
 	# In the test VMs: Debian's stock kernel (what users run), then the

@@ -26,6 +26,8 @@ pkgs=(
 	libboost-dev libck-dev
 	# make check-man: the man pages render without warnings
 	groff-base man-db
+	# make check-install: pkg-config of the staged install, the DKMS build
+	pkgconf dkms
 )
 
 missing=()
