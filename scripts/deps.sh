@@ -29,6 +29,8 @@ pkgs=(
 	# make check-examples: libuv (examples/uv_consumer.c, static libuv_a.a)
 	# and Debian's python3 with ctypes, bundled into the VM
 	libuv1-dev python3-minimal libpython3-stdlib
+	# make check-install: pkg-config of the staged install, the DKMS build
+	pkgconf dkms
 )
 
 missing=()
