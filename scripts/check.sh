@@ -3,7 +3,7 @@
 # The aggregator behind `make check` and `make check-<suite>`:
 #
 #   scripts/check.sh SUITE...   (build style host asan tsan spin cli
-#                                vm-stock vm-cli vm-debug)
+#                                vm-stock vm-rt vm-cli vm-debug)
 #
 # runs the named suites and prints one total line, "N passed, N failed[, N
 # skipped]", which CI reads.  Installing what is missing is make's job (the
@@ -60,7 +60,7 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-rt vm-cli vm-debug
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
@@ -73,9 +73,12 @@ for suite in "$@"; do
 	cli) run_suite cli-host bash tests/host/cli_run.sh ;;
 	# The modules build without warnings against 6.1 and a 6.12 tree.
 	kernels) run_suite kernels bash scripts/kernel-build-test.sh ;;
-	# In the test VMs: Debian's stock kernel (what users run), then the
-	# debug kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built by make.
+	# In the test VMs: Debian's stock kernel (what users run), its
+	# PREEMPT_RT flavour (sleeping spinlocks, threaded interrupts: the
+	# "any context" claim), then the debug kernel (KASAN, lockdep, UBSAN,
+	# kmemleak, KUnit), built by make.
 	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;
+	vm-rt) run_suite vm-rt tests/vm/run.sh --kernel rt ;;
 	vm-cli) run_suite vm-cli bash tests/vm/cli_run.sh ;;
 	vm-debug) run_suite vm-debug tests/vm/run.sh --kernel debug ;;
 	*) echo "check.sh: unknown suite '$suite'" >&2; exit 2 ;;
