@@ -112,7 +112,7 @@ print-debug-kdir:
 # its TAP and one total line, "N passed, N failed" (CI reads the one of
 # `make check`).  `make check` runs them all in one aggregate.
 # Missing dependencies are one failure in the total too.
-CHECK_SUITES := build style man host asan tsan spin cli install kernels vm-stock vm-cli vm-debug
+CHECK_SUITES := build style man host asan tsan spin cli install kernels vm-stock vm-rt vm-cli vm-debug
 CHECK_TARGETS := $(addprefix check-,$(CHECK_SUITES))
 CHECK_DEPS = bash scripts/deps.sh || { \
 	echo "not ok - scripts/deps.sh could not install the dependencies"; \

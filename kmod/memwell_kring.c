@@ -206,7 +206,12 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	return 0;
 }
 
-/* The irq_work: wake what kernel participants asked for, in hardirq context. */
+/*
+ * The irq_work: wake what kernel participants asked for.  In hardirq
+ * context, or on PREEMPT_RT in the per-CPU irq_work thread: it is not
+ * IRQ_WORK_HARD_IRQ, because wake_up() takes the wait queue's spinlock_t,
+ * which sleeps there.
+ */
 static void memwell_kring_wake_work(struct irq_work *w)
 {
 	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake.work);
@@ -226,7 +231,8 @@ static void memwell_kring_wake_work(struct irq_work *w)
  * @side: the side whose poll() sleepers to wake
  *
  * Queues the ring's irq_work, which does the wake-up: callers may hold
- * scheduler locks (a sched_switch probe) or run in hardirq context.
+ * scheduler locks (a sched_switch probe) or run in hardirq context, also
+ * on PREEMPT_RT (irq_work_queue() takes no sleeping lock there either).
  * Callable from any context but NMI; never sleeps, never waits.
  */
 void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side)
@@ -537,7 +543,9 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
  * Clears the side's waiters word first: a sleeper that wakes up and finds
  * nothing to do announces itself again (H) before it sleeps again.  Wakes
  * unconditionally, whatever the word held: user space may write it.
- * Callable from any context but NMI.
+ * Takes the wait queue's spinlock_t: process context or the irq_work, not
+ * hardirq context or a preempt-disabled section on PREEMPT_RT, where it
+ * sleeps; elsewhere memwell_kring_kick_side().
  */
 void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 {

@@ -3,7 +3,7 @@
 # The aggregator behind `make check` and `make check-<suite>`:
 #
 #   scripts/check.sh SUITE...   (build style host asan tsan spin cli
-#                                install vm-stock vm-cli vm-debug examples)
+#                                install vm-stock vm-rt vm-cli vm-debug examples)
 #
 # runs the named suites and prints one total line, "N passed, N failed[, N
 # skipped]", which CI reads.  Installing what is missing is make's job (the
@@ -62,7 +62,7 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style man host asan tsan spin cli install kernels vm-stock vm-cli vm-debug examples
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli install kernels vm-stock vm-rt vm-cli vm-debug examples
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
@@ -77,9 +77,12 @@ for suite in "$@"; do
 	install) run_suite install bash tests/install/run.sh ;;
 	# The modules build without warnings against 6.1 and a 6.12 tree.
 	kernels) run_suite kernels bash scripts/kernel-build-test.sh ;;
-	# In the test VMs: Debian's stock kernel (what users run), then the
-	# debug kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built by make.
+	# In the test VMs: Debian's stock kernel (what users run), its
+	# PREEMPT_RT flavour (sleeping spinlocks, threaded interrupts: the
+	# "any context" claim), then the debug kernel (KASAN, lockdep, UBSAN,
+	# kmemleak, KUnit), built by make.
 	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;
+	vm-rt) run_suite vm-rt tests/vm/run.sh --kernel rt ;;
 	vm-cli) run_suite vm-cli bash tests/vm/cli_run.sh ;;
 	vm-debug) run_suite vm-debug tests/vm/run.sh --kernel debug ;;
 	# examples/ (C with epoll and libuv, Python asyncio) in one VM boot.

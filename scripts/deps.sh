@@ -9,8 +9,10 @@ pkgs=(
 	# make lib cli module, the tests' builds; clang: the header tests
 	# (tests/host/run.sh) and the BPF program (tests/bench-vm)
 	build-essential make gcc clang libkmod-dev
-	# the stock kernel the modules build against and the VMs boot
+	# the stock kernel the modules build against and the VMs boot, and its
+	# PREEMPT_RT flavour (make check-vm-rt)
 	linux-headers-amd64 linux-image-amd64
+	linux-headers-rt-amd64 linux-image-rt-amd64
 	# the debug kernel (make debug-kernel) and checkpatch (style.sh);
 	# dwarves: pahole for its BTF
 	linux-source-6.1 xz-utils bc flex bison libelf-dev dwarves

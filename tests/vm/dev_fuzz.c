@@ -179,7 +179,12 @@ static void fz_op_ioctl(__u64 *s, int fd)
 		struct memwell_ring_stats st;
 		struct memwell_wake_policy wp;
 		struct memwell_source src;
-		__u64 raw[512];
+		/*
+		 * As large as any command can say its struct is: a random
+		 * command may be INFO or STATS with a 14-bit size, and the
+		 * module then fills that many bytes (memwell_copy_out()).
+		 */
+		__u64 raw[(1U << _IOC_SIZEBITS) / sizeof(__u64)];
 	} a;
 	unsigned int nr = (unsigned int)fz_pick(s, 10);
 	unsigned int i;
