@@ -276,7 +276,7 @@ static void *memwell_gen_start(struct memwell_kring *kr,
 	u32 i;
 	int err;
 
-	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL);
+	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	g->p = *p;

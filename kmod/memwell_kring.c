@@ -32,8 +32,7 @@
  * charged to the creator's memcg, and a failure is an ordinary -ENOMEM for
  * a user request: no warning, no OOM kill on behalf of one ioctl.
  */
-#define MEMWELL_KRING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
-				 __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define MEMWELL_KRING_GFP	(MEMWELL_GFP_USER | __GFP_ZERO)
 
 static unsigned int memwell_max_ring_kib = 256 * 1024;
 module_param_named(max_ring_kib, memwell_max_ring_kib, uint, 0644);
@@ -185,8 +184,9 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	unsigned long i;
 
 	kr->mem.map_pages = l->total_size >> PAGE_SHIFT;
+	/* A large ring's array is vmalloc()ed: charged, and failing, as the pages. */
 	kr->mem.pages = kvcalloc(kr->mem.map_pages, sizeof(*kr->mem.pages),
-				 GFP_KERNEL_ACCOUNT);
+				 MEMWELL_GFP_USER);
 	if (!kr->mem.pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
@@ -379,7 +379,7 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	err = memwell_kring_check(c, &l);
 	if (err)
 		return ERR_PTR(err);
-	kr = kzalloc(sizeof(*kr), GFP_KERNEL_ACCOUNT);
+	kr = kzalloc(sizeof(*kr), MEMWELL_GFP_USER);
 	if (!kr)
 		return ERR_PTR(-ENOMEM);
 	kr->layout = l;

@@ -18,6 +18,7 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+#include "memwell_account.h"
 #include "memwell_ring.h"
 
 struct memwell_source_ops;

@@ -127,7 +127,7 @@ static void *memwell_sink_start(struct memwell_kring *kr,
 	struct task_struct *t;
 	int err;
 
-	k = kvzalloc(sizeof(*k), GFP_KERNEL);
+	k = kvzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
 	k->ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
