@@ -11,6 +11,10 @@
  * of a page is its mmap() page offset.  Mappings take their own page
  * references (vm_insert_pages()), so the pages outlive the ring object if
  * a mapping does.
+ *
+ * A ring a process creates is charged to its user too (memwell_account.c):
+ * counted against max_user_rings, its pages against RLIMIT_MEMLOCK, until
+ * the ring object is freed.
  */
 #include <linux/atomic.h>
 #include <linux/cred.h>
@@ -369,9 +373,15 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
+/*
+ * @charge_user: charge the current process's user (a ring a process asks
+ * for), or nothing (a ring kernel code creates).
+ */
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
-					       unsigned long fail_at)
+					       unsigned long fail_at,
+					       bool charge_user)
 {
+	struct memwell_ring_charge charge = {};
 	struct memwell_layout l;
 	struct memwell_kring *kr;
 	int err;
@@ -379,9 +389,19 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	err = memwell_kring_check(c, &l);
 	if (err)
 		return ERR_PTR(err);
+	/* Before any allocation: a refused user gets nothing allocated. */
+	if (charge_user) {
+		err = memwell_account_ring(&charge, (l.data_offset + l.data_size) >>
+					   PAGE_SHIFT);
+		if (err)
+			return ERR_PTR(err);
+	}
 	kr = kzalloc(sizeof(*kr), MEMWELL_GFP_USER);
-	if (!kr)
+	if (!kr) {
+		memwell_unaccount_ring(&charge);
 		return ERR_PTR(-ENOMEM);
+	}
+	kr->charge = charge;
 	kr->layout = l;
 	INIT_LIST_HEAD(&kr->reg.node);
 	err = memwell_kring_alloc_pages(kr, fail_at);
@@ -428,15 +448,18 @@ err_vunmap:
 	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 	return ERR_PTR(err);
 }
 
 /**
- * memwell_kring_create() - allocate and format a ring
+ * memwell_kring_create() - allocate and format a ring for kernel code
  * @c: the creation request, checked with memwell_kring_check()
  *
- * May sleep.  The caller owns the one reference of the new ring.
+ * The ring is charged to no user (its pages still go to the caller's
+ * memory cgroup).  May sleep.  The caller owns the one reference of the
+ * new ring.
  *
  * Return: the ring, or ERR_PTR() of -EINVAL or -E2BIG (see
  * memwell_kring_check()), -ENOMEM, or -EINTR if a fatal signal arrived
@@ -444,9 +467,25 @@ err_free_pages:
  */
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX);
+	return memwell_kring_new(c, ULONG_MAX, false);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_user() - allocate a ring a process asked for
+ * @c: the creation request, checked with memwell_kring_check()
+ *
+ * As memwell_kring_create(), and charged to the current process's user
+ * until the ring is freed (memwell_account_ring()).
+ *
+ * Return: as memwell_kring_create(), and ERR_PTR() of -EMFILE (the uid
+ * has max_user_rings rings) or -ENOMEM (RLIMIT_MEMLOCK).
+ */
+struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c)
+{
+	return memwell_kring_new(c, ULONG_MAX, true);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_user, MEMWELL_NS);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -455,14 +494,16 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
  * @fail_at: page allocation that fails (0 = the first); the distinct page
  *           count makes vmap() fail instead
  *
- * For the KUnit suite: every unwinding path of the allocation.
+ * For the KUnit suites: every unwinding path of the allocation, and of
+ * the charge, which is the current task's user's as for
+ * memwell_kring_create_user().
  *
- * Return: as memwell_kring_create().
+ * Return: as memwell_kring_create_user().
  */
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at)
 {
-	return memwell_kring_new(c, fail_at);
+	return memwell_kring_new(c, fail_at, true);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
 #endif
@@ -489,6 +530,8 @@ static void memwell_kring_release(struct kref *ref)
 	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 	memwell_kring_free_pages(kr);
+	/* Once: the ring's last reference; mappings held the file until now. */
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 }
 
