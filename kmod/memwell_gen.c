@@ -273,6 +273,12 @@ static int memwell_gen_validate(const struct memwell_source *s, u32 ring_flags,
 	return 0;
 }
 
+/* A kthread per producer in MEMWELL_CTX_KTHREAD, none in a timer context. */
+static unsigned int memwell_gen_kthreads(const struct memwell_source *s)
+{
+	return s->context == MEMWELL_CTX_KTHREAD ? s->producers : 0;
+}
+
 /*
  * Start a gen source with parameters memwell_gen_validate() accepted.  May
  * sleep.  Returns it, or ERR_PTR() of -ENOMEM, an error of
@@ -285,7 +291,7 @@ static void *memwell_gen_start(struct memwell_kring *kr,
 	u32 i;
 	int err;
 
-	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL);
+	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	g->p = *p;
@@ -372,6 +378,7 @@ static struct memwell_source_ops memwell_gen_ops = {
 	.flags = MEMWELL_GEN_F_ALL,
 	.priv = MEMWELL_SOURCE_PRIV_ADMIN,
 	.check = memwell_gen_validate,
+	.kthreads = memwell_gen_kthreads,
 	.start = memwell_gen_start,
 	.stop = memwell_gen_stop,
 };

@@ -64,7 +64,8 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 		return ERR_PTR(-EPERM);
 	if (!(flags & MEMWELL_F_RECORDS))
 		return ERR_PTR(-EINVAL);
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	/* On behalf of the process whose ioctl (or fd) attaches it. */
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
 		return ERR_PTR(-ENOMEM);
 	/* A single-owner side has one owner: a second one would corrupt it. */

@@ -11,6 +11,10 @@
  * of a page is its mmap() page offset.  Mappings take their own page
  * references (vm_insert_pages()), so the pages outlive the ring object if
  * a mapping does.
+ *
+ * A ring a process creates is charged to its user too (memwell_account.c):
+ * counted against max_user_rings, its pages against RLIMIT_MEMLOCK, until
+ * the ring object is freed.
  */
 #include <linux/atomic.h>
 #include <linux/cred.h>
@@ -32,8 +36,7 @@
  * charged to the creator's memcg, and a failure is an ordinary -ENOMEM for
  * a user request: no warning, no OOM kill on behalf of one ioctl.
  */
-#define MEMWELL_KRING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
-				 __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define MEMWELL_KRING_GFP	(MEMWELL_GFP_USER | __GFP_ZERO)
 
 static unsigned int memwell_max_ring_kib = 256 * 1024;
 module_param_named(max_ring_kib, memwell_max_ring_kib, uint, 0644);
@@ -185,8 +188,9 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	unsigned long i;
 
 	kr->mem.map_pages = l->total_size >> PAGE_SHIFT;
+	/* A large ring's array is vmalloc()ed: charged, and failing, as the pages. */
 	kr->mem.pages = kvcalloc(kr->mem.map_pages, sizeof(*kr->mem.pages),
-				 GFP_KERNEL_ACCOUNT);
+				 MEMWELL_GFP_USER);
 	if (!kr->mem.pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
@@ -375,9 +379,15 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
+/*
+ * @charge_user: charge the current process's user (a ring a process asks
+ * for), or nothing (a ring kernel code creates).
+ */
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
-					       unsigned long fail_at)
+					       unsigned long fail_at,
+					       bool charge_user)
 {
+	struct memwell_ring_charge charge = {};
 	struct memwell_layout l;
 	struct memwell_kring *kr;
 	int err;
@@ -385,9 +395,19 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	err = memwell_kring_check(c, &l);
 	if (err)
 		return ERR_PTR(err);
-	kr = kzalloc(sizeof(*kr), GFP_KERNEL_ACCOUNT);
-	if (!kr)
+	/* Before any allocation: a refused user gets nothing allocated. */
+	if (charge_user) {
+		err = memwell_account_ring(&charge, (l.data_offset + l.data_size) >>
+					   PAGE_SHIFT);
+		if (err)
+			return ERR_PTR(err);
+	}
+	kr = kzalloc(sizeof(*kr), MEMWELL_GFP_USER);
+	if (!kr) {
+		memwell_unaccount_ring(&charge);
 		return ERR_PTR(-ENOMEM);
+	}
+	kr->charge = charge;
 	kr->layout = l;
 	INIT_LIST_HEAD(&kr->reg.node);
 	err = memwell_kring_alloc_pages(kr, fail_at);
@@ -434,15 +454,18 @@ err_vunmap:
 	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 	return ERR_PTR(err);
 }
 
 /**
- * memwell_kring_create() - allocate and format a ring
+ * memwell_kring_create() - allocate and format a ring for kernel code
  * @c: the creation request, checked with memwell_kring_check()
  *
- * May sleep.  The caller owns the one reference of the new ring.
+ * The ring is charged to no user (its pages still go to the caller's
+ * memory cgroup).  May sleep.  The caller owns the one reference of the
+ * new ring.
  *
  * Return: the ring, or ERR_PTR() of -EINVAL or -E2BIG (see
  * memwell_kring_check()), -ENOMEM, or -EINTR if a fatal signal arrived
@@ -450,9 +473,25 @@ err_free_pages:
  */
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX);
+	return memwell_kring_new(c, ULONG_MAX, false);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_user() - allocate a ring a process asked for
+ * @c: the creation request, checked with memwell_kring_check()
+ *
+ * As memwell_kring_create(), and charged to the current process's user
+ * until the ring is freed (memwell_account_ring()).
+ *
+ * Return: as memwell_kring_create(), and ERR_PTR() of -EMFILE (the uid
+ * has max_user_rings rings) or -ENOMEM (RLIMIT_MEMLOCK).
+ */
+struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c)
+{
+	return memwell_kring_new(c, ULONG_MAX, true);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_user, MEMWELL_NS);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -461,14 +500,16 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
  * @fail_at: page allocation that fails (0 = the first); the distinct page
  *           count makes vmap() fail instead
  *
- * For the KUnit suite: every unwinding path of the allocation.
+ * For the KUnit suites: every unwinding path of the allocation, and of
+ * the charge, which is the current task's user's as for
+ * memwell_kring_create_user().
  *
- * Return: as memwell_kring_create().
+ * Return: as memwell_kring_create_user().
  */
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at)
 {
-	return memwell_kring_new(c, fail_at);
+	return memwell_kring_new(c, fail_at, true);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
 #endif
@@ -495,6 +536,8 @@ static void memwell_kring_release(struct kref *ref)
 	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 	memwell_kring_free_pages(kr);
+	/* Once: the ring's last reference; mappings held the file until now. */
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 }
 

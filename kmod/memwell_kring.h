@@ -18,6 +18,7 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+#include "memwell_account.h"
 #include "memwell_ring.h"
 
 struct memwell_source_ops;
@@ -107,6 +108,7 @@ struct memwell_kring_lost {
  * @src_lock: serialises attaching and detaching source instances
  * @src_ops: the kind of @src
  * @src: the attached source instance (memwell_source.h), or NULL
+ * @src_charge: the kthreads of @src, charged to the user who attached it
  */
 struct memwell_kring_kern {
 	atomic_t prod;
@@ -115,6 +117,7 @@ struct memwell_kring_kern {
 	struct mutex src_lock;		/* serialises @src */
 	const struct memwell_source_ops *src_ops;
 	void *src;
+	struct memwell_thread_charge src_charge;
 };
 
 /**
@@ -132,6 +135,8 @@ struct memwell_kring_kern {
  * @wake: when kernel producers wake the consumers
  * @lost: drops not reported yet
  * @kern: kernel endpoints and the source instance
+ * @charge: what its creator is charged for it (nothing for a ring kernel
+ *          code created), until it is freed
  */
 struct memwell_kring {
 	struct kref ref;
@@ -145,6 +150,7 @@ struct memwell_kring {
 	struct memwell_kring_wake wake;
 	struct memwell_kring_lost lost;
 	struct memwell_kring_kern kern;
+	struct memwell_ring_charge charge;
 };
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */
@@ -178,6 +184,7 @@ static inline void memwell_stat_add(struct memwell_kring *kr,
 int memwell_kring_check(const struct memwell_create *c,
 			struct memwell_layout *l);
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c);
+struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c);
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at);
 void memwell_kring_get(struct memwell_kring *kr);

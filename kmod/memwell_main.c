@@ -81,7 +81,7 @@ static long memwell_ioctl_create(struct file *file, void __user *uarg)
 	err = copy_struct_from_user(&c, sizeof(c), uarg, usize);
 	if (err)
 		return err;
-	kr = memwell_kring_create(&c);
+	kr = memwell_kring_create_user(&c);
 	if (IS_ERR(kr))
 		return PTR_ERR(kr);
 	/* A concurrent CREATE on the same file may have won. */
