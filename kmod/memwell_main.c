@@ -331,18 +331,16 @@ static const struct file_operations memwell_fops = {
 };
 
 /*
- * Mode 0666: this is a test device, and opening it grants nothing shared.
- * A ring exists only behind the file that created it (it reaches other
- * processes only by passing or inheriting that file; its optional name is
- * for kernel code, which checks the creator's credentials), its
- * memory is charged to its creator's memory cgroup, and max_ring_kib caps
- * each ring.
+ * Mode 0600, root only, unless udev says otherwise: the shipped rule
+ * (dist/udev/60-memwell.rules) opens it to the memwell group.  Every open
+ * file may allocate kernel memory and map it, so who may open the device
+ * is the administrator's choice (docs/security.md).
  */
 static struct miscdevice memwell_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "memwell",
 	.fops = &memwell_fops,
-	.mode = 0666,
+	.mode = 0600,
 };
 
 static int __init memwell_init(void)

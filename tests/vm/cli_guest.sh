@@ -52,6 +52,12 @@ expect_err "load as non-root" 1 "^memwell: load: must be root \(EPERM\)$" \
 
 expect_ok "memwell load memwell.ko" $M load ./memwell.ko
 [ -c /dev/memwell ] && tap_ok "/dev/memwell exists after load" || tap_fail "/dev/memwell exists after load"
+# The module's 0600 root:root, then what the shipped udev rule does, with
+# gid 65534 as the memwell group: the tests as uid 65534 open the device.
+_st=$(stat -c '%a %u %g' /dev/memwell 2>&1)
+[ "$_st" = "600 0 0" ] && tap_ok "/dev/memwell after load: 0600 root:root" ||
+	tap_fail "/dev/memwell after load: 0600 root:root (got: $_st)"
+chgrp 65534 /dev/memwell && chmod 0660 /dev/memwell
 grep -q "sources: gen sched sink" /tmp/out && [ -e /sys/module/memwell_gen ] &&
 	[ -e /sys/module/memwell_sched ] && [ -e /sys/module/memwell_sink ] &&
 	tap_ok "load loaded the source modules next to memwell.ko: $(cat /tmp/out)" ||
