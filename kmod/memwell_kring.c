@@ -128,6 +128,7 @@ struct memwell_kring *memwell_kring_find(const char *name)
 	mutex_unlock(&memwell_names_lock);
 	return found;
 }
+EXPORT_SYMBOL_NS_GPL(memwell_kring_find, MEMWELL_NS);
 
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
@@ -370,7 +371,8 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
-					       unsigned long fail_at)
+					       unsigned long fail_at,
+					       void (*published)(struct memwell_kring *kr))
 {
 	struct memwell_layout l;
 	struct memwell_kring *kr;
@@ -416,15 +418,20 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	kr->wake.lat_timer.function = memwell_kring_lat_fn;
 	kr->reg.creator = current_euid();
 	memcpy(kr->reg.name, c->name, sizeof(kr->reg.name));
-	err = memwell_name_add(kr);
-	if (err)
-		goto err_vunmap;
 	kref_init(&kr->ref);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
+	/* Last: a lookup may take the ring from the moment its name is seen. */
+	err = memwell_name_add(kr);
+	if (err)
+		goto err_uncount;
+	if (published)
+		published(kr);
 	return kr;
 
-err_vunmap:
+err_uncount:
+	atomic_long_sub(kr->mem.nr_pages, &memwell_kring_pages);
+	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
@@ -444,7 +451,7 @@ err_free_pages:
  */
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX);
+	return memwell_kring_new(c, ULONG_MAX, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
 
@@ -462,9 +469,26 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at)
 {
-	return memwell_kring_new(c, fail_at);
+	return memwell_kring_new(c, fail_at, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_watched() - memwell_kring_create(), watched
+ * @c: the creation request
+ * @published: called right after the ring's name became visible to
+ *             lookups, before the ring is returned
+ *
+ * For the KUnit suite: what a concurrent lookup can see of a new ring.
+ *
+ * Return: as memwell_kring_create().
+ */
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr))
+{
+	return memwell_kring_new(c, ULONG_MAX, published);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_watched, MEMWELL_NS);
 #endif
 
 /**

@@ -189,6 +189,8 @@ void memwell_kring_lat_arm(struct memwell_kring *kr);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p);
 void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr));
 struct memwell_kring *memwell_kring_find(const char *name);
 int memwell_name_check(const char *name);
 long memwell_kring_recover(struct memwell_kring *kr, unsigned int side);
