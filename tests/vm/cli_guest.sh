@@ -70,6 +70,8 @@ expect_err "unload as non-root" 1 "^memwell: unload: must be root \(EPERM\)$" \
 expect_ok "create (device) -- memwell stat" $M create -- $M stat
 grep -q 'kernel:' /tmp/out && tap_ok "stat shows the kernel counters line" ||
 	tap_fail "stat shows the kernel counters line: $(tr '\n' '|' </tmp/out)"
+expect_ok "create --name --mode 0640" $M create --name cli.mode --mode 0640 -- $M stat
+expect_err "create --mode 1777" 2 "--mode: '1777' is not octal" $M create --mode 1777
 expect_err "create: geometry the device refuses" 1 "\(E[A-Z0-9]+\)" $M create --ring-size 64G --block-size 64K
 for t in "" "--producers 2 --consumers 2" "--batch 1 --size 1K"; do
 	# shellcheck disable=SC2086
