@@ -14,10 +14,10 @@
  * commit, so that the ring's wake policy and the per-call MEMWELL_KF_*
  * flags apply; the wake-up itself is an irq_work (memwell_kring.c).
  */
-#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "memwell_compat.h"
 #include "memwell_kernel.h"
@@ -98,11 +98,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_ring);
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
  * The endpoint holds its own reference on the ring: closing the descriptor
- * does not end it.  Process context; may sleep.
+ * does not end it.  The descriptor's file must be allowed to write the
+ * side of @role: one that opened a named ring for consuming only does not
+ * make a kernel producer.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
- * -ENXIO (not a /dev/memwell file with a ring), or an error of
- * memwell_ep_attach_ring().
+ * -ENXIO (not a /dev/memwell file with a ring), -EACCES (the file may not
+ * write that side), or an error of memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 {
@@ -113,7 +115,13 @@ struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
 	kr = memwell_file_kring(fd_file(f));
-	ep = kr ? memwell_ep_attach_ring(kr, role) : ERR_PTR(-ENXIO);
+	if (!kr)
+		ep = ERR_PTR(-ENXIO);
+	else if (role <= MEMWELL_SIDE_CONS &&
+		 !(memwell_file_access(fd_file(f)) & MEMWELL_SIDE_BIT(role)))
+		ep = ERR_PTR(-EACCES);
+	else
+		ep = memwell_ep_attach_ring(kr, role);
 	fdput(f);
 	return ep;
 }
@@ -124,10 +132,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_fd);
  * @name: the name (struct memwell_create.name)
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
- * The caller's credentials are checked against the ring's creator: the
- * same effective uid, or CAP_SYS_ADMIN.  Call it from the path of the
- * process on whose behalf the ring is attached (its ioctl or syscall);
- * kernel threads run with full capabilities.  Process context; may sleep.
+ * The name is looked up in the initial network namespace: kernel code has
+ * no namespace of its own.  The caller's credentials are checked against
+ * the ring's owner and mode, as for MEMWELL_IOC_OPEN: a consumer needs
+ * read permission, a producer read and write; the owner (same filesystem
+ * uid) and CAP_IPC_OWNER pass.  Call it from the path of the process on
+ * whose behalf the ring is attached (its ioctl or syscall); kernel threads
+ * run with full capabilities.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
  * (credentials), or an error of memwell_ep_attach_ring().
@@ -139,7 +150,8 @@ struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 
 	if (!kr)
 		return ERR_PTR(-ENOENT);
-	if (!uid_eq(current_euid(), kr->reg.creator) && !capable(CAP_SYS_ADMIN))
+	if (role <= MEMWELL_SIDE_CONS &&
+	    memwell_kring_permission(kr, &init_user_ns, MEMWELL_SIDE_BIT(role)))
 		ep = ERR_PTR(-EACCES);
 	else
 		ep = memwell_ep_attach_ring(kr, role);

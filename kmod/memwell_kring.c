@@ -18,11 +18,11 @@
  */
 #include <linux/atomic.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -46,98 +46,12 @@ MODULE_PARM_DESC(max_ring_kib,
 static atomic_long_t memwell_kring_rings = ATOMIC_LONG_INIT(0);
 static atomic_long_t memwell_kring_pages = ATOMIC_LONG_INIT(0);
 
-/* Named rings; a ring leaves the list when it is freed. */
-static DEFINE_MUTEX(memwell_names_lock);
-static LIST_HEAD(memwell_names);
-
-/**
- * memwell_name_check() - validate a ring name from struct memwell_create
- * @name: MEMWELL_NAME_LEN bytes
- *
- * Return: 0 for an empty name (all zero) or for 1 to MEMWELL_NAME_LEN - 1
- * characters of [A-Za-z0-9_.-] followed by a NUL and only zero bytes after
- * it; -EINVAL otherwise.
- */
-int memwell_name_check(const char *name)
-{
-	unsigned int i, len = 0;
-
-	while (len < MEMWELL_NAME_LEN && name[len]) {
-		char ch = name[len];
-
-		if (!isalnum(ch) && ch != '_' && ch != '.' && ch != '-')
-			return -EINVAL;
-		len++;
-	}
-	if (len == MEMWELL_NAME_LEN)
-		return -EINVAL;		/* not NUL-terminated */
-	for (i = len; i < MEMWELL_NAME_LEN; i++)
-		if (name[i])
-			return -EINVAL;
-	return 0;
-}
-
-static int memwell_name_add(struct memwell_kring *kr)
-{
-	struct memwell_kring *o;
-	int err = 0;
-
-	if (!kr->reg.name[0])
-		return 0;
-	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(o, &memwell_names, reg.node) {
-		if (!strcmp(o->reg.name, kr->reg.name)) {
-			err = -EEXIST;
-			goto out;
-		}
-	}
-	list_add(&kr->reg.node, &memwell_names);
-out:
-	mutex_unlock(&memwell_names_lock);
-	return err;
-}
-
-static void memwell_name_del(struct memwell_kring *kr)
-{
-	if (list_empty(&kr->reg.node))
-		return;
-	mutex_lock(&memwell_names_lock);
-	list_del_init(&kr->reg.node);
-	mutex_unlock(&memwell_names_lock);
-}
-
-/**
- * memwell_kring_find() - look a ring up by name
- * @name: a NUL-terminated name
- *
- * May sleep.  A ring whose last reference is being dropped is not found.
- *
- * Return: the ring with a new reference, or NULL.
- */
-struct memwell_kring *memwell_kring_find(const char *name)
-{
-	struct memwell_kring *kr, *found = NULL;
-
-	if (!name || !name[0])
-		return NULL;
-	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(kr, &memwell_names, reg.node) {
-		if (!strncmp(kr->reg.name, name, MEMWELL_NAME_LEN) &&
-		    kref_get_unless_zero(&kr->ref)) {
-			found = kr;
-			break;
-		}
-	}
-	mutex_unlock(&memwell_names_lock);
-	return found;
-}
-
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
  * @c: the request (its @size field is the caller's business)
  * @l: the layout, computed for PAGE_SHIFT, filled on success
  *
- * Return: 0; -EINVAL for a non-zero reserved field, unknown flags, both
+ * Return: 0; -EINVAL for a non-zero reserved field or mode bit, unknown flags, both
  * MEMWELL_F_KERNEL_PROD and MEMWELL_F_KERNEL_CONS, a bad name (see
  * memwell_name_check()) or a geometry memwell_layout_compute() refuses; -E2BIG if the ring would
  * allocate more than the max_ring_kib module parameter allows.
@@ -150,6 +64,8 @@ int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
 			return -EINVAL;
+	if (c->mode & ~MEMWELL_MODE_MASK || c->reserved1)
+		return -EINVAL;
 	/* One side belongs to the kernel, not both. */
 	if ((c->flags & MEMWELL_F_KERNEL_PROD) && (c->flags & MEMWELL_F_KERNEL_CONS))
 		return -EINVAL;
@@ -382,10 +298,12 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 /*
  * @charge_user: charge the current process's user (a ring a process asks
  * for), or nothing (a ring kernel code creates).
+ * @published: if not NULL, called once the name is visible (KUnit).
  */
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 					       unsigned long fail_at,
-					       bool charge_user)
+					       bool charge_user,
+					       void (*published)(struct memwell_kring *kr))
 {
 	struct memwell_ring_charge charge = {};
 	struct memwell_layout l;
@@ -440,17 +358,25 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	init_irq_work(&kr->wake.work, memwell_kring_wake_work);
 	hrtimer_init(&kr->wake.lat_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	kr->wake.lat_timer.function = memwell_kring_lat_fn;
-	kr->reg.creator = current_euid();
+	/* The owner, as a file's: the filesystem credentials (memwell_names.c). */
+	kr->reg.uid = current_fsuid();
+	kr->reg.gid = current_fsgid();
+	kr->reg.mode = c->mode ? c->mode : MEMWELL_MODE_DEFAULT;
 	memcpy(kr->reg.name, c->name, sizeof(kr->reg.name));
-	err = memwell_name_add(kr);
-	if (err)
-		goto err_vunmap;
 	kref_init(&kr->ref);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
+	/* Last: a lookup may take the ring from the moment its name is seen. */
+	err = memwell_name_add(kr, current->nsproxy->net_ns);
+	if (err)
+		goto err_uncount;
+	if (published)
+		published(kr);
 	return kr;
 
-err_vunmap:
+err_uncount:
+	atomic_long_sub(kr->mem.nr_pages, &memwell_kring_pages);
+	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
@@ -473,7 +399,7 @@ err_free_pages:
  */
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX, false);
+	return memwell_kring_new(c, ULONG_MAX, false, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
 
@@ -489,7 +415,7 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
  */
 struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX, true);
+	return memwell_kring_new(c, ULONG_MAX, true, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_user, MEMWELL_NS);
 
@@ -509,9 +435,26 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create_user, MEMWELL_NS);
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at)
 {
-	return memwell_kring_new(c, fail_at, true);
+	return memwell_kring_new(c, fail_at, true, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_watched() - memwell_kring_create(), watched
+ * @c: the creation request
+ * @published: called right after the ring's name became visible to
+ *             lookups, before the ring is returned
+ *
+ * For the KUnit suite: what a concurrent lookup can see of a new ring.
+ *
+ * Return: as memwell_kring_create().
+ */
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr))
+{
+	return memwell_kring_new(c, ULONG_MAX, false, published);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_watched, MEMWELL_NS);
 #endif
 
 /**

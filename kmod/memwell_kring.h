@@ -47,15 +47,20 @@ struct memwell_kring_mem {
 };
 
 /**
- * struct memwell_kring_reg - a ring in the name registry
+ * struct memwell_kring_reg - a ring's name, owner and mode
  * @name: the name given at creation, or empty
- * @node: in the name registry while @name is not empty
- * @creator: effective uid of the creating process
+ * @node: in its network namespace's name list while @name is not empty
+ *        and that namespace lives (memwell_names.c)
+ * @uid: owner: filesystem uid of the creating process
+ * @gid: and its filesystem gid
+ * @mode: permission bits for opening by name (MEMWELL_MODE_MASK)
  */
 struct memwell_kring_reg {
 	char name[MEMWELL_NAME_LEN];
 	struct list_head node;
-	kuid_t creator;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
 };
 
 /**
@@ -196,16 +201,32 @@ void memwell_kring_lat_arm(struct memwell_kring *kr);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p);
 void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);
-struct memwell_kring *memwell_kring_find(const char *name);
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr));
+
+/* memwell_names.c: names per network namespace, owner and mode. */
+struct net;
+struct user_namespace;
+int memwell_names_init(void);
+void memwell_names_exit(void);
 int memwell_name_check(const char *name);
+int memwell_name_add(struct memwell_kring *kr, struct net *net);
+void memwell_name_del(struct memwell_kring *kr);
+struct memwell_kring *memwell_name_find(struct net *net, const char *name);
+struct memwell_kring *memwell_kring_find(const char *name);
+int memwell_kring_permission(struct memwell_kring *kr, struct user_namespace *ns,
+			     u32 sides);
 long memwell_kring_recover(struct memwell_kring *kr, unsigned int side);
 void memwell_kring_counts(long *rings, long *pages);
 
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
-int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
+int memwell_kring_mmap(struct memwell_kring *kr, u32 access,
+		       struct vm_area_struct *vma);
 
 /* memwell_main.c: the ring of a /dev/memwell file, or NULL. */
 struct memwell_kring *memwell_file_kring(struct file *file);
+/* And MEMWELL_SIDE_BIT() of the sides that file may take. */
+u32 memwell_file_access(struct file *file);
 
 /* memwell_source.c: MEMWELL_IOC_ATTACH and MEMWELL_IOC_DETACH. */
 int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source *s);

@@ -734,10 +734,12 @@ static void memwell_stream_test_names(struct kunit *test)
 							     MEMWELL_SIDE_CONS)), -EPERM);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_name("nope", 0)), -ENOENT);
 
-	/* Another user without CAP_SYS_ADMIN may not attach. */
+	/* Another user without CAP_IPC_OWNER may not attach a 0600 ring. */
 	cred = prepare_creds();
 	KUNIT_ASSERT_NOT_NULL(test, cred);
 	cred->euid = KUIDT_INIT(4321);
+	cred->fsuid = KUIDT_INIT(4321);
+	cred->fsgid = KGIDT_INIT(4321);
 	cap_clear(cred->cap_effective);
 	old = override_creds(cred);
 	ep = memwell_ep_attach_name("st.ring-1_A", MEMWELL_SIDE_PROD);

@@ -385,6 +385,51 @@ static void memwell_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pages, pages0);
 }
 
+/* What memwell_test_published() saw the moment a ring's name appeared. */
+static struct {
+	unsigned int ref;
+	long rings;
+	struct memwell_kring *found;
+} memwell_test_seen;
+
+static void memwell_test_published(struct memwell_kring *kr)
+{
+	struct memwell_kring *found;
+	long pages;
+
+	memwell_test_seen.ref = kref_read(&kr->ref);
+	memwell_kring_counts(&memwell_test_seen.rings, &pages);
+	found = memwell_kring_find(kr->reg.name);
+	memwell_test_seen.found = found;
+	if (found)
+		memwell_kring_put(found);
+}
+
+/*
+ * A lookup that sees a ring's name takes a ring that is complete: its
+ * reference count set, counted.  A name published before kref_init() was
+ * seen by lookups on a ring with no reference yet.
+ */
+static void memwell_test_name_published(struct kunit *test)
+{
+	struct memwell_create c = {
+		.size = sizeof(c), .flags = MEMWELL_F_RECORDS,
+		.block_shift = 3, .count_shift = 10, .name = "kunit.published",
+	};
+	long rings0, pages0;
+	struct memwell_kring *kr;
+
+	memwell_kring_counts(&rings0, &pages0);
+	memset(&memwell_test_seen, 0, sizeof(memwell_test_seen));
+	kr = memwell_kring_create_watched(&c, memwell_test_published);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kr);
+	KUNIT_EXPECT_EQ(test, memwell_test_seen.ref, 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_seen.rings, rings0 + 1);
+	KUNIT_EXPECT_PTR_EQ(test, memwell_test_seen.found, kr);
+	memwell_kring_put(kr);
+	KUNIT_EXPECT_NULL(test, memwell_kring_find(c.name));
+}
+
 /* Every allocation step failing in turn unwinds completely. */
 static void memwell_test_alloc_failure(struct kunit *test)
 {
@@ -949,6 +994,7 @@ static struct kunit_case memwell_test_cases[] = {
 	KUNIT_CASE(memwell_test_discard),
 	KUNIT_CASE(memwell_test_geometry),
 	KUNIT_CASE(memwell_test_lifetime),
+	KUNIT_CASE(memwell_test_name_published),
 	KUNIT_CASE(memwell_test_alloc_failure),
 	KUNIT_CASE(memwell_test_poll),
 	KUNIT_CASE(memwell_test_poll_wake),

@@ -54,6 +54,12 @@ struct memwell_opts {
 	 * local mode, the memfd's name (/proc/<pid>/fd).
 	 */
 	const char *name;
+	/*
+	 * Device mode, named rings: who else may open it by name
+	 * (MEMWELL_IOC_OPEN), as permission bits (MEMWELL_MODE_MASK); 0 is
+	 * 0600, the creator's user alone.  Local mode: must be 0.
+	 */
+	__u32 mode;
 };
 
 /* The fields of the first version: size to count_shift. */

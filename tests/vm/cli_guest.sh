@@ -52,6 +52,12 @@ expect_err "load as non-root" 1 "^memwell: load: must be root \(EPERM\)$" \
 
 expect_ok "memwell load memwell.ko" $M load ./memwell.ko
 [ -c /dev/memwell ] && tap_ok "/dev/memwell exists after load" || tap_fail "/dev/memwell exists after load"
+# The module's 0600 root:root, then what the shipped udev rule does, with
+# gid 65534 as the memwell group: the tests as uid 65534 open the device.
+_st=$(stat -c '%a %u %g' /dev/memwell 2>&1)
+[ "$_st" = "600 0 0" ] && tap_ok "/dev/memwell after load: 0600 root:root" ||
+	tap_fail "/dev/memwell after load: 0600 root:root (got: $_st)"
+chgrp 65534 /dev/memwell && chmod 0660 /dev/memwell
 grep -q "sources: gen sched sink" /tmp/out && [ -e /sys/module/memwell_gen ] &&
 	[ -e /sys/module/memwell_sched ] && [ -e /sys/module/memwell_sink ] &&
 	tap_ok "load loaded the source modules next to memwell.ko: $(cat /tmp/out)" ||
@@ -64,6 +70,8 @@ expect_err "unload as non-root" 1 "^memwell: unload: must be root \(EPERM\)$" \
 expect_ok "create (device) -- memwell stat" $M create -- $M stat
 grep -q 'kernel:' /tmp/out && tap_ok "stat shows the kernel counters line" ||
 	tap_fail "stat shows the kernel counters line: $(tr '\n' '|' </tmp/out)"
+expect_ok "create --name --mode 0640" $M create --name cli.mode --mode 0640 -- $M stat
+expect_err "create --mode 1777" 2 "--mode: '1777' is not octal" $M create --mode 1777
 expect_err "create: geometry the device refuses" 1 "\(E[A-Z0-9]+\)" $M create --ring-size 64G --block-size 64K
 for t in "" "--producers 2 --consumers 2" "--batch 1 --size 1K"; do
 	# shellcheck disable=SC2086

@@ -56,6 +56,7 @@ struct cli_ring_opts {
 	unsigned long long ring_size;	/* data bytes */
 	unsigned long long block_size;
 	char name[MEMWELL_NAME_LEN];
+	__u32 mode;		/* --mode: who may open it by name (0: 0600) */
 };
 #define CLI_RING_LONGOPTS \
 	{ "local", no_argument, NULL, 0x1000 }, \
@@ -65,14 +66,16 @@ struct cli_ring_opts {
 	{ "name", required_argument, NULL, 0x1004 }, \
 	{ "prod-multi", no_argument, NULL, 0x1005 }, \
 	{ "cons-multi", no_argument, NULL, 0x1006 }, \
-	{ "blocks", no_argument, NULL, 0x1007 }
+	{ "blocks", no_argument, NULL, 0x1007 }, \
+	{ "mode", required_argument, NULL, 0x1008 }
 #define CLI_RING_HELP \
 "  --dev | --local     /dev/memwell ring (default) or a local memfd ring\n" \
 "  --ring-size SIZE    data bytes, a power of two (K/M/G suffixes)\n" \
 "  --block-size SIZE   bytes per block, a power of two, 8..64K\n" \
 "  --prod-multi        many producers (one CAS per reservation)\n" \
 "  --cons-multi        many consumers\n" \
-"  --name NAME         device ring name for kernel code ([A-Za-z0-9_.-])\n"
+"  --name NAME         device ring name for kernel code ([A-Za-z0-9_.-])\n" \
+"  --mode MODE         who else may open the named ring (octal, default 0600)\n"
 /* Handles one of the options above; returns false for any other. */
 bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg);
 /* Check the geometry; fills the shifts. */

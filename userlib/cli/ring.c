@@ -39,6 +39,15 @@ bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg)
 	case 0x1005: o->flags |= MEMWELL_F_PROD_MULTI; return true;
 	case 0x1006: o->flags |= MEMWELL_F_CONS_MULTI; return true;
 	case 0x1007: o->flags &= ~MEMWELL_F_RECORDS; return true;
+	case 0x1008: {
+		char *end;
+		unsigned long m = strtoul(arg, &end, 8);
+
+		if (!*arg || *end || m > MEMWELL_MODE_MASK)
+			cli_usage("--mode: '%s' is not octal permission bits (0-0777)", arg);
+		o->mode = (__u32)m;
+		return true;
+	}
 	}
 	return false;
 }
@@ -72,8 +81,8 @@ struct memwell *cli_ring_create(const struct cli_ring_opts *o)
 
 	cli_ring_geometry(o, &mo.block_shift, &mo.count_shift);
 	if (o->local) {
-		if (o->name[0])
-			cli_usage("--name needs a device ring (not --local)");
+		if (o->name[0] || o->mode)
+			cli_usage("--name and --mode need a device ring (not --local)");
 		if (o->flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
 			cli_usage("kernel producers/consumers need a device ring (not --local)");
 		err = memwell_create_local(&mo, &mw);
@@ -95,6 +104,7 @@ struct memwell *cli_ring_create(const struct cli_ring_opts *o)
 	c.block_shift = mo.block_shift;
 	c.count_shift = mo.count_shift;
 	memcpy(c.name, o->name, sizeof(c.name));
+	c.mode = o->mode;
 	if (ioctl(fd, MEMWELL_IOC_CREATE, &c)) {
 		err = errno;
 		if (err == EEXIST)
