@@ -528,6 +528,7 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
+EXPORT_SYMBOL_NS_GPL(memwell_kring_recover, MEMWELL_NS);
 
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side

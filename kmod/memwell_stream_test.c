@@ -642,11 +642,11 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD |
 					   MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	long rings0, pages0, rings, pages, nr = kr->mem.nr_pages;
 	struct memwell_ep *a, *b;
-	long rings0, rings, pages;
 	u8 buf[16] = {};
 
-	memwell_kring_counts(&rings0, &pages);
+	memwell_kring_counts(&rings0, &pages0);
 	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	b = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
@@ -661,8 +661,27 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rings, rings0);
 	KUNIT_EXPECT_EQ(test, memwell_ep_output(a, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
-	/* The last producer to detach frees it. */
-	memwell_kring_get(kr);
+	memwell_ep_detach(a);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+	/*
+	 * The test holds no reference now: the last producer's detach frees
+	 * the ring, its pages and all (kr is gone).
+	 */
+	memwell_ep_detach(b);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0 - 1);
+	KUNIT_EXPECT_EQ(test, pages, pages0 - nr);
+
+	/* With the file still open: EPOLLHUP after the last producer. */
+	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
+		     MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	b = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(b, buf, sizeof(buf), 0), 0);
 	memwell_ep_detach(a);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
 	memwell_ep_detach(b);
@@ -670,8 +689,6 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 0ULL);
 	memwell_kring_put(kr);
-	memwell_kring_counts(&rings, &pages);
-	KUNIT_EXPECT_EQ(test, rings, rings0 - 1);
 
 	/* A single-owner side takes one kernel producer. */
 	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
