@@ -520,6 +520,7 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
+EXPORT_SYMBOL_NS_GPL(memwell_kring_recover, MEMWELL_NS);
 
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side
@@ -535,12 +536,14 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
  */
 void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 {
+	/* A hang-up of the peer's kernel side goes with every wake of this side. */
+	__poll_t hup = memwell_kring_hup(kr, MEMWELL_SIDE_PEER(side)) ? EPOLLHUP : 0;
+
 	xchg(&kr->view.side[side]->waiters, 0U);
 	if (side == MEMWELL_SIDE_CONS)
-		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM |
-					   (READ_ONCE(kr->kern.hup) ? EPOLLHUP : 0));
+		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM | hup);
 	else
-		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM);
+		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM | hup);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_wake, MEMWELL_NS);
 

@@ -95,30 +95,33 @@ struct memwell_kring_wake {
  * @bytes: and their payload bytes
  * @begun: additions to @recs and @bytes begun
  * @ended: and ended: a pair is consistent only when nothing is in flight
- * @taking: a producer is taking the pair for a MEMWELL_REC_LOST record
+ * @state: MEMWELL_LOST_PENDING (drops wait for a report: no producer may
+ *         reserve a record before that report) and MEMWELL_LOST_TAKING (a
+ *         producer is reserving it), in one word so that a producer reads
+ *         both at once (memwell_kernel.c)
  */
 struct memwell_kring_lost {
 	atomic64_t recs;
 	atomic64_t bytes;
 	atomic64_t begun;
 	atomic64_t ended;
-	atomic_t taking;
+	atomic_t state;
 };
 
 /**
  * struct memwell_kring_kern - the ring's kernel endpoints and source
- * @prod: kernel producers attached now
- * @cons: kernel consumers attached now
- * @hup: the last kernel producer detached: poll() reports EPOLLHUP
+ * @count: kernel endpoints of each side (MEMWELL_SIDE_*) attached now
+ * @seen: bit MEMWELL_SIDE_* set, for good, once that side had one: with
+ *        @count, the end of the stream (memwell_kring_hup()) is derived,
+ *        never a flag that a detach and an attach could set out of order
  * @src_lock: serialises attaching and detaching source instances
  * @src_ops: the kind of @src
  * @src: the attached source instance (memwell_source.h), or NULL
  * @src_charge: the kthreads of @src, charged to the user who attached it
  */
 struct memwell_kring_kern {
-	atomic_t prod;
-	atomic_t cons;
-	bool hup;
+	atomic_t count[2];
+	unsigned long seen;
 	struct mutex src_lock;		/* serialises @src */
 	const struct memwell_source_ops *src_ops;
 	void *src;
@@ -184,6 +187,23 @@ static inline void memwell_stat_add(struct memwell_kring *kr,
 				    enum memwell_stat i, s64 v)
 {
 	atomic64_add(v, memwell_stat_ptr(kr, i));
+}
+
+/**
+ * memwell_kring_hup() - has the kernel side of a ring hung up?
+ * @kr: the ring
+ * @side: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
+ *
+ * True once kernel endpoints of @side attached and the last one detached,
+ * until another attaches: poll() reports EPOLLHUP.  @seen is read first
+ * (acquire, after the attach's fully ordered count increment), so a count
+ * of zero read after it is a detach, not an attach not yet counted.
+ */
+static inline bool memwell_kring_hup(struct memwell_kring *kr, unsigned int side)
+{
+	/* Acquire: pairs with the increment ordered before set_bit(). */
+	return (smp_load_acquire(&kr->kern.seen) & BIT(side)) &&
+	       !atomic_read(&kr->kern.count[side]);
 }
 
 int memwell_kring_check(const struct memwell_create *c,

@@ -105,7 +105,8 @@ int memwell_attach_dev_fd(int fd, struct memwell **out);
  *
  * Return: the ready events (> 0), 0 on timeout, -EINTR if a signal
  * arrived (call again), -EPIPE when the ring's kernel producers are gone
- * and nothing is left to read (EPOLLHUP), -EOPNOTSUPP in local mode with a
+ * and nothing is left to read, or its kernel consumers are gone and no
+ * room is left to write (EPOLLHUP), -EOPNOTSUPP in local mode with a
  * non-zero timeout (there is no kernel to sleep in), -EINVAL for bad
  * @events.  Readiness is a hint: another consumer may take the data
  * first, and WRITE means at least one free block, maybe too few for a
