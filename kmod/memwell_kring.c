@@ -26,6 +26,7 @@
 
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
 /*
  * Ring pages are zeroed (user space must never see old kernel data),
@@ -420,6 +421,7 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	if (err)
 		goto err_vunmap;
 	kref_init(&kr->ref);
+	memwell_obs_add(kr);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
 	return kr;
@@ -481,6 +483,7 @@ static void memwell_kring_release(struct kref *ref)
 {
 	struct memwell_kring *kr = container_of(ref, struct memwell_kring, ref);
 
+	memwell_obs_del(kr);
 	memwell_name_del(kr);
 	/* Nothing can queue them any more: no participant holds the ring. */
 	hrtimer_cancel(&kr->wake.lat_timer);

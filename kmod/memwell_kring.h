@@ -118,6 +118,16 @@ struct memwell_kring_kern {
 };
 
 /**
+ * struct memwell_kring_obs - the ring as observers see it (memwell_obs.c)
+ * @id: unique while the module is loaded, from 1
+ * @node: in the list of every ring, from creation to release
+ */
+struct memwell_kring_obs {
+	u64 id;
+	struct list_head node;
+};
+
+/**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)
  * @layout: the geometry computed here from the creation request; the
@@ -132,6 +142,7 @@ struct memwell_kring_kern {
  * @wake: when kernel producers wake the consumers
  * @lost: drops not reported yet
  * @kern: kernel endpoints and the source instance
+ * @obs: its id and place in the list of rings
  */
 struct memwell_kring {
 	struct kref ref;
@@ -145,6 +156,7 @@ struct memwell_kring {
 	struct memwell_kring_wake wake;
 	struct memwell_kring_lost lost;
 	struct memwell_kring_kern kern;
+	struct memwell_kring_obs obs;
 };
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */

@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
 /* The file's ring, or NULL; set once by MEMWELL_IOC_CREATE (a cmpxchg). */
 static struct memwell_kring *memwell_file_ring(struct file *file)
@@ -320,6 +321,13 @@ static __poll_t memwell_fop_poll(struct file *file, poll_table *wait)
 	return memwell_kring_poll(kr, poll_requested_events(wait));
 }
 
+/* /proc/<pid>/fdinfo/<fd>: the ring as memwell_obs.c prints it. */
+static void memwell_fop_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	memwell_obs_show_fdinfo(m, memwell_file_ring(file),
+				file->f_mode & FMODE_WRITE);
+}
+
 static const struct file_operations memwell_fops = {
 	.owner = THIS_MODULE,
 	.open = memwell_fop_open,
@@ -328,6 +336,7 @@ static const struct file_operations memwell_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = memwell_fop_mmap,
 	.poll = memwell_fop_poll,
+	.show_fdinfo = memwell_fop_show_fdinfo,
 };
 
 /*
@@ -347,11 +356,16 @@ static struct miscdevice memwell_misc = {
 
 static int __init memwell_init(void)
 {
-	return misc_register(&memwell_misc);
+	int err = misc_register(&memwell_misc);
+
+	if (!err)
+		memwell_obs_init();
+	return err;
 }
 
 static void __exit memwell_exit(void)
 {
+	memwell_obs_exit();
 	misc_deregister(&memwell_misc);
 }
 
