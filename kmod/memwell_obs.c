@@ -72,7 +72,7 @@ static void memwell_obs_show_ring(struct seq_file *m, struct memwell_kring *kr)
 	seq_printf(m, "name:\t%s\n", kr->reg.name);
 	seq_printf(m, "creator_uid:\t%u\n",
 		   from_kuid_munged(seq_user_ns(m), kr->reg.creator));
-	seq_printf(m, "flags:\t0x%x\n", l->flags);
+	seq_printf(m, "ring_flags:\t0x%x\n", l->flags);
 	seq_printf(m, "block_size:\t%llu\n", 1ULL << l->block_shift);
 	seq_printf(m, "blocks:\t%llu\n", count);
 	seq_printf(m, "ready_blocks:\t%llu\n", memwell_ready_blocks(&kr->view));

@@ -132,7 +132,7 @@ fd_of() {
 f5=$(fd_of $p5)
 cat /proc/$p5/fdinfo/"$f5" >/tmp/fdinfo 2>&1
 ok=1
-for l in "name:${TAB}h5" "creator_uid:${TAB}0" "flags:${TAB}0x4" "block_size:${TAB}64" \
+for l in "name:${TAB}h5" "creator_uid:${TAB}0" "ring_flags:${TAB}0x4" "block_size:${TAB}64" \
 	"blocks:${TAB}1024" "ready_blocks:${TAB}5" "used_blocks:${TAB}5" \
 	"kernel_producers:${TAB}0" "kernel_consumers:${TAB}0" "dropped:${TAB}0" \
 	"sides:${TAB}prod,cons" "source:${TAB}"; do
@@ -144,7 +144,7 @@ grep -qE "^ring_id:${TAB}[1-9][0-9]*$" /tmp/fdinfo || ok=0
 fs=$(fd_of $ps_)
 cat /proc/$ps_/fdinfo/"$fs" >/tmp/fdinfo 2>&1
 grep -qx "source:${TAB}gen" /tmp/fdinfo && grep -qx "kernel_producers:${TAB}1" /tmp/fdinfo &&
-	grep -qx "sides:${TAB}cons" /tmp/fdinfo && grep -qx "flags:${TAB}0x[0-9a-f]*[89a-f]" /tmp/fdinfo &&
+	grep -qx "sides:${TAB}cons" /tmp/fdinfo && grep -qx "ring_flags:${TAB}0x[0-9a-f]*[89a-f]" /tmp/fdinfo &&
 	tap_ok "fdinfo of a streamed ring: source gen, 1 kernel producer, the process consumes" ||
 	tap_fail "fdinfo of a streamed ring: $(tr '\n\t' '| ' </tmp/fdinfo)"
 ./cli_asuser 65534 "$(command -v cat)" /proc/$p5/fdinfo/"$f5" >/tmp/out 2>&1 &&

@@ -34,7 +34,7 @@
 
 /* The numeric keys, in the order of enum lr_key. */
 static const char *const lr_keys[] = {
-	"ring_id", "creator_uid", "flags", "block_size", "blocks",
+	"ring_id", "creator_uid", "ring_flags", "block_size", "blocks",
 	"ready_blocks", "used_blocks", "kernel_producers", "kernel_consumers",
 	"produced", "consumed", "dropped", "dropped_bytes", "lost_pending",
 	"errors", "wakeups", "refs",

@@ -142,15 +142,15 @@ static const char *read_line(const char *path, char *buf, size_t len)
 /* The lockdown mode the kernel enforces ("[integrity]" selected), or NULL. */
 static const char *lockdown_mode(char *buf, size_t len)
 {
-	char *open, *close;
+	char *lb, *rb;
 
 	read_line("/sys/kernel/security/lockdown", buf, len);
-	open = strchr(buf, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (!close)
+	lb = strchr(buf, '[');
+	rb = lb ? strchr(lb, ']') : NULL;
+	if (!rb)
 		return NULL;
-	*close = 0;
-	return strcmp(open + 1, "none") ? open + 1 : NULL;
+	*rb = 0;
+	return strcmp(lb + 1, "none") ? lb + 1 : NULL;
 }
 
 /*
@@ -196,7 +196,7 @@ static const char sign_hint[] =
  */
 static void __attribute__((noreturn)) load_refused(int err, const char *path)
 {
-	char lock[128], buf[16];
+	char lock[128], buf[16], policy[96];
 	const char *mode = lockdown_mode(lock, sizeof(lock));
 	bool enforce = read_line("/sys/module/module/parameters/sig_enforce",
 				 buf, sizeof(buf))[0] == 'Y';
@@ -211,15 +211,15 @@ static void __attribute__((noreturn)) load_refused(int err, const char *path)
 	if (err == EPERM && !mode && !enforce)
 		cli_die(CLI_EXIT_PERM, err, "the kernel refused %s: not permitted "
 			"(CAP_SYS_MODULE missing, or a security module denied it)", path);
+	snprintf(policy, sizeof(policy), "%s%s%s%s",
+		 enforce ? "module.sig_enforce=1" : "", enforce && mode ? ", " : "",
+		 mode ? "lockdown=" : "", mode ? mode : "");
 	cli_die_hint(CLI_EXIT_REFUSED, err, sign_hint,
-		     "the kernel refused %s: %s, and this kernel loads only signed modules (%s%s%s)",
+		     "the kernel refused %s: %s, and this kernel loads only signed modules (%s)",
 		     path, err == ENOKEY ? "it is signed with a key the kernel does not trust" :
 		     sig > 0 ? "its signature was rejected" :
 		     sig ? "it is unsigned or its signature was rejected" : "it is not signed",
-		     enforce ? "module.sig_enforce=1" : "",
-		     enforce && mode ? ", " : "",
-		     mode ? (strcmp(mode, "integrity") ? "lockdown=confidentiality" :
-			     "lockdown=integrity") : "");
+		     policy[0] ? policy : "see dmesg");
 }
 
 static void load_error(int err, const char *path)
