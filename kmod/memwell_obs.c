@@ -127,8 +127,8 @@ void memwell_obs_show_fdinfo(struct seq_file *m, struct memwell_kring *kr,
 	mutex_unlock(&kr->kern.src_lock);
 }
 
+/* Holds memwell_obs_lock from start to stop: a listed ring stays valid. */
 static void *memwell_obs_start(struct seq_file *m, loff_t *pos)
-	__acquires(&memwell_obs_lock)
 {
 	mutex_lock(&memwell_obs_lock);
 	return seq_list_start(&memwell_obs_rings, *pos);
@@ -140,7 +140,6 @@ static void *memwell_obs_next(struct seq_file *m, void *v, loff_t *pos)
 }
 
 static void memwell_obs_stop(struct seq_file *m, void *v)
-	__releases(&memwell_obs_lock)
 {
 	mutex_unlock(&memwell_obs_lock);
 }
