@@ -153,8 +153,11 @@ grep -qx "source:${TAB}gen" /tmp/fdinfo && grep -qx "kernel_producers:${TAB}1" /
 [ "$(grep -c '^ring_id:' /sys/kernel/debug/memwell/rings)" -ge 5 ] &&
 	tap_ok "debugfs lists every ring ($(grep -c '^ring_id:' /sys/kernel/debug/memwell/rings))" ||
 	tap_fail "debugfs lists every ring: $(tr '\n\t' '| ' </sys/kernel/debug/memwell/rings | head -c 300)"
-./cli_asuser 65534 "$(command -v cat)" /sys/kernel/debug/memwell/rings >/tmp/out 2>&1 &&
-	tap_fail "debugfs list readable by uid 65534" || tap_ok "debugfs list not readable by uid 65534"
+mode=$(stat -c %a /sys/kernel/debug/memwell/rings 2>&1)
+./cli_asuser 65534 "$(command -v cat)" /sys/kernel/debug/memwell/rings >/tmp/out 2>&1
+rc=$?
+[ "$mode" = 400 ] && [ $rc -ne 0 ] && tap_ok "debugfs list: mode 0400, not readable by uid 65534" ||
+	tap_fail "debugfs list: mode $mode, cat as uid 65534 exit $rc"
 
 # row NAME: the table row of ring NAME (columns: ID NAME UID FLAGS BLOCKS
 # BSIZE FILL% READY KPROD KCONS UPROD UCONS DROPPED LOST SOURCE PROCESSES).
