@@ -30,6 +30,7 @@
 
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
 /*
  * Ring pages are zeroed (user space must never see old kernel data),
@@ -364,6 +365,7 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	kr->reg.mode = c->mode ? c->mode : MEMWELL_MODE_DEFAULT;
 	memcpy(kr->reg.name, c->name, sizeof(kr->reg.name));
 	kref_init(&kr->ref);
+	memwell_obs_add(kr);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
 	/* Last: a lookup may take the ring from the moment its name is seen. */
@@ -471,6 +473,7 @@ static void memwell_kring_release(struct kref *ref)
 {
 	struct memwell_kring *kr = container_of(ref, struct memwell_kring, ref);
 
+	memwell_obs_del(kr);
 	memwell_name_del(kr);
 	/* Nothing can queue them any more: no participant holds the ring. */
 	hrtimer_cancel(&kr->wake.lat_timer);

@@ -129,6 +129,16 @@ struct memwell_kring_kern {
 };
 
 /**
+ * struct memwell_kring_obs - the ring as observers see it (memwell_obs.c)
+ * @id: unique while the module is loaded, from 1
+ * @node: in the list of every ring, from creation to release
+ */
+struct memwell_kring_obs {
+	u64 id;
+	struct list_head node;
+};
+
+/**
  * struct memwell_kring - a ring allocated by memwell.ko
  * @ref: one reference per owner (the file that created it, kernel users)
  * @layout: the geometry computed here from the creation request; the
@@ -145,6 +155,7 @@ struct memwell_kring_kern {
  * @kern: kernel endpoints and the source instance
  * @charge: what its creator is charged for it (nothing for a ring kernel
  *          code created), until it is freed
+ * @obs: its id and place in the list of rings
  */
 struct memwell_kring {
 	struct kref ref;
@@ -159,6 +170,7 @@ struct memwell_kring {
 	struct memwell_kring_lost lost;
 	struct memwell_kring_kern kern;
 	struct memwell_ring_charge charge;
+	struct memwell_kring_obs obs;
 };
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */

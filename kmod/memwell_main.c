@@ -19,6 +19,7 @@
 #include <net/net_namespace.h>
 
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
 /**
  * struct memwell_file - what a /dev/memwell file holds once it has a ring
@@ -440,6 +441,14 @@ static __poll_t memwell_fop_poll(struct file *file, poll_table *wait)
 	return memwell_kring_poll(kr, poll_requested_events(wait));
 }
 
+/* /proc/<pid>/fdinfo/<fd>: the ring as memwell_obs.c prints it. */
+static void memwell_fop_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	memwell_obs_show_fdinfo(m, memwell_file_ring(file),
+				file->f_mode & FMODE_WRITE,
+				memwell_file_access(file));
+}
+
 static const struct file_operations memwell_fops = {
 	.owner = THIS_MODULE,
 	.open = memwell_fop_open,
@@ -448,6 +457,7 @@ static const struct file_operations memwell_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = memwell_fop_mmap,
 	.poll = memwell_fop_poll,
+	.show_fdinfo = memwell_fop_show_fdinfo,
 };
 
 /*
@@ -470,13 +480,17 @@ static int __init memwell_init(void)
 	if (err)
 		return err;
 	err = misc_register(&memwell_misc);
-	if (err)
+	if (err) {
 		memwell_names_exit();
-	return err;
+		return err;
+	}
+	memwell_obs_init();
+	return 0;
 }
 
 static void __exit memwell_exit(void)
 {
+	memwell_obs_exit();
 	misc_deregister(&memwell_misc);
 	memwell_names_exit();
 }
