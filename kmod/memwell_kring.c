@@ -377,6 +377,7 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	return kr;
 
 err_uncount:
+	memwell_obs_del(kr);
 	atomic_long_sub(kr->mem.nr_pages, &memwell_kring_pages);
 	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
