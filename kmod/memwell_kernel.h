@@ -8,8 +8,8 @@
  *
  * Contexts: memwell_ep_attach_fd(), memwell_ep_attach_name(),
  * memwell_ep_attach_ring() and memwell_ep_detach() may sleep (process
- * context only).  Everything else (reserve, commit,
- * discard, output, peek, release, and their batch forms) is callable from process, softirq and
+ * context only).  Everything else (reserve, commit, discard, output, peek,
+ * release, and their batch forms) is callable from process, softirq and
  * hardirq context (not NMI): it never sleeps, takes no lock and never waits
  * for another CPU; a full or empty ring gives -EAGAIN, a lost reservation
  * race on a multi-owner side -EBUSY, at once.  Wake-ups of sleeping
