@@ -15,6 +15,13 @@
  * MEMWELL_GEN_BURST records a tick, an hrtimer MEMWELL_GEN_HR_BURST every
  * MEMWELL_GEN_HR_MIN_NS.  When every producer has made count records, the
  * source detaches its endpoints (a work item): pollers see EPOLLHUP.
+ *
+ * Each burst (a timer's or an hrtimer's expiry, a flat-out kthread's
+ * round of at most MEMWELL_GEN_KT_BATCH records) is one batch: one
+ * reservation, one commit and one wake check (memwell_ep_batch_*()).  A
+ * burst larger than the free space is cut to what fits, the rest dropped
+ * and counted.  MEMWELL_GEN_F_SINGLE produces one record a call instead,
+ * stopping a flat-out burst at the first full ring.
  */
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
@@ -37,6 +44,7 @@
 #define MEMWELL_GEN_BURST_MAX	256U		/* per tick, any rate */
 #define MEMWELL_GEN_HR_MIN_NS	(200 * NSEC_PER_USEC)
 #define MEMWELL_GEN_HR_BURST	16U		/* per hrtimer expiry, flat out */
+#define MEMWELL_GEN_KT_BATCH	16U		/* per kthread round, flat out */
 /*
  * Payload bytes one timer or hrtimer expiry writes at most: the work done
  * in interrupt context (records x size) is bounded, whatever the request.
@@ -71,7 +79,8 @@ struct memwell_gen_prod {
  * @stopping: no producer may start another round
  * @running: producers that have not made their count yet
  * @done_work: detaches the endpoints once every producer is done
- * @burst: records a timer or hrtimer makes per expiry
+ * @burst: records a timer or hrtimer makes per expiry, a kthread per
+ *         round flat out
  * @period_ns: hrtimer period; kthread: time between records (0: no pause)
  * @started: producers whose kthread, timer or hrtimer was started
  * @prod: the producers
@@ -87,13 +96,23 @@ struct memwell_gen {
 	struct memwell_gen_prod prod[];
 };
 
+/* Fill one record's header and payload. */
+static void memwell_gen_write(struct memwell_gen_prod *gp, struct memwell_gen_rec *h,
+			      u32 len)
+{
+	h->seq = gp->seq;
+	h->producer = gp->idx;
+	if (gp->gen->p.flags & MEMWELL_GEN_F_HEADER_ONLY)
+		h->check = 0;
+	else
+		h->check = memwell_gen_fill(h + 1, len - sizeof(*h), gp->seq, gp->idx);
+}
+
 /* Write one record; a dropped one takes its sequence number too. */
 static int memwell_gen_one(struct memwell_gen_prod *gp)
 {
 	u32 len = gp->gen->p.record_size;
-	struct memwell_gen_rec *h;
 	struct memwell_rec rec;
-	u32 n = len - sizeof(*h);
 	int err;
 
 	err = memwell_ep_reserve(gp->ep, len, &rec);
@@ -105,20 +124,67 @@ static int memwell_gen_one(struct memwell_gen_prod *gp)
 		gp->seq++;
 		return err;
 	}
-	h = rec.data;
-	h->seq = gp->seq;
-	h->producer = gp->idx;
-	if (gp->gen->p.flags & MEMWELL_GEN_F_HEADER_ONLY)
-		h->check = 0;
-	else
-		h->check = memwell_gen_fill(h + 1, n, gp->seq, gp->idx);
+	memwell_gen_write(gp, rec.data, len);
 	gp->seq++;
 	return memwell_ep_commit(gp->ep, &rec, 0);
+}
+
+/*
+ * Write @nr records as one batch: those without room are dropped and still
+ * take their sequence numbers, after the records the batch holds.
+ * Returns 0, -EAGAIN if some were dropped, or another error of
+ * memwell_ep_batch_reserve() (all dropped).
+ */
+static int memwell_gen_batch(struct memwell_gen_prod *gp, u32 nr)
+{
+	u32 len = gp->gen->p.record_size;
+	struct memwell_ep_batch b;
+	int room;
+	u32 i;
+
+	if (!nr)
+		return 0;
+	room = memwell_ep_batch_reserve(gp->ep, nr, len, &b);
+	if (room == -EBUSY)
+		room = memwell_ep_batch_reserve(gp->ep, nr, len, &b);
+	if (room == -EBUSY)
+		memwell_ep_drop_many(gp->ep, nr, len);
+	if (room < 0) {
+		gp->seq += nr;
+		return room;
+	}
+	for (i = 0; i < (u32)room; i++) {
+		void *h = memwell_ep_batch_put(gp->ep, &b, len);
+
+		/* Room for @room records of @len bytes was reserved. */
+		if (WARN_ON_ONCE(!h))
+			break;
+		memwell_gen_write(gp, h, len);
+		gp->seq++;
+	}
+	/* The dropped ones: reserve() counted nr - room, we count the rest. */
+	memwell_ep_drop_many(gp->ep, (u32)room - i, len);
+	gp->seq += nr - i;
+	memwell_ep_batch_commit(gp->ep, &b, 0);
+	return i < nr ? -EAGAIN : 0;
 }
 
 static bool memwell_gen_counted(const struct memwell_gen_prod *gp)
 {
 	return gp->gen->p.count && gp->seq >= gp->gen->p.count;
+}
+
+/* Records of the next burst of at most @max: what is left of count. */
+static u32 memwell_gen_due(const struct memwell_gen_prod *gp, u32 max)
+{
+	u64 count = gp->gen->p.count;
+
+	return count ? (u32)min_t(u64, max, count - gp->seq) : max;
+}
+
+static bool memwell_gen_batched(const struct memwell_gen *g)
+{
+	return !(g->p.flags & MEMWELL_GEN_F_SINGLE);
 }
 
 /* A producer made its count; the last one has the endpoints detached. */
@@ -152,7 +218,10 @@ static int memwell_gen_thread(void *arg)
 	ktime_t due = ktime_get();
 
 	while (!kthread_should_stop() && !memwell_gen_counted(gp)) {
-		int err = memwell_gen_one(gp);
+		/* Flat out, rounds of records; at a rate, one when it is due. */
+		int err = !g->period_ns && memwell_gen_batched(g) ?
+			  memwell_gen_batch(gp, memwell_gen_due(gp, g->burst)) :
+			  memwell_gen_one(gp);
 
 		if (g->period_ns) {
 			due = ktime_add_ns(due, g->period_ns);
@@ -185,9 +254,13 @@ static bool memwell_gen_burst(struct memwell_gen_prod *gp)
 	struct memwell_gen *g = gp->gen;
 	u32 i;
 
-	for (i = 0; i < g->burst && !memwell_gen_counted(gp); i++)
-		if (memwell_gen_one(gp) == -EAGAIN && !g->p.rate)
-			break;		/* flat out: full, try next tick */
+	if (memwell_gen_batched(g)) {
+		memwell_gen_batch(gp, memwell_gen_due(gp, g->burst));
+	} else {
+		for (i = 0; i < g->burst && !memwell_gen_counted(gp); i++)
+			if (memwell_gen_one(gp) == -EAGAIN && !g->p.rate)
+				break;	/* flat out: full, try next tick */
+	}
 	if (!memwell_gen_counted(gp))
 		return false;
 	memwell_gen_finished(gp);
@@ -300,6 +373,9 @@ static void *memwell_gen_start(struct memwell_kring *kr,
 	switch (p->context) {
 	case MEMWELL_CTX_KTHREAD:
 		g->period_ns = p->rate ? div64_u64(NSEC_PER_SEC, p->rate) : 0;
+		/* A round flat out: as much as an interrupt's burst at most. */
+		g->burst = clamp_t(u32, MEMWELL_GEN_IRQ_BYTES / p->record_size, 1,
+				   MEMWELL_GEN_KT_BATCH);
 		break;
 	case MEMWELL_CTX_SOFTIRQ:
 		g->burst = p->rate ? (u32)min_t(u64, DIV_ROUND_UP_ULL(p->rate, HZ),

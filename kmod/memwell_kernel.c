@@ -20,20 +20,7 @@
 #include <linux/user_namespace.h>
 
 #include "memwell_compat.h"
-#include "memwell_kernel.h"
-#include "memwell_kring.h"
-
-/**
- * struct memwell_ep - one kernel producer or consumer of a ring
- * @kr: the ring, referenced
- * @view: this endpoint's private view
- * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
- */
-struct memwell_ep {
-	struct memwell_kring *kr;
-	struct memwell_ring view;
-	unsigned int role;
-};
+#include "memwell_ep.h"
 
 /**
  * memwell_ep_attach_ring() - attach to a ring the caller holds
@@ -182,6 +169,17 @@ static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
 		atomic64_set(c, atomic64_read(c) + 1);
 }
 
+/* memwell_ep_count() for @n records at once (a batch). */
+void memwell_ep_count_n(struct memwell_ep *ep, enum memwell_stat i, u64 n)
+{
+	atomic64_t *c = memwell_stat_ptr(ep->kr, i);
+
+	if (__memwell_side_multi(&ep->view, ep->role))
+		atomic64_add(n, c);
+	else
+		atomic64_set(c, atomic64_read(c) + n);
+}
+
 /* struct memwell_kring_lost.state */
 #define MEMWELL_LOST_PENDING	0x1
 #define MEMWELL_LOST_TAKING	0x2
@@ -211,6 +209,28 @@ static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
 }
 
 /**
+ * memwell_ep_drop_many() - count records a producer gave up on
+ * @ep: a producer endpoint
+ * @nr: how many
+ * @len: the payload bytes of each
+ *
+ * As memwell_ep_drop(), for @nr records at once (a batch given up after
+ * -EBUSY).  Any context.
+ */
+void memwell_ep_drop_many(struct memwell_ep *ep, u32 nr, u32 len)
+{
+	struct memwell_kring *kr = ep->kr;
+	u64 bytes = (u64)nr * len;
+
+	if (!nr)
+		return;
+	memwell_lost_add(kr, nr, bytes);
+	memwell_stat_add(kr, MEMWELL_STAT_DROPPED, nr);
+	memwell_stat_add(kr, MEMWELL_STAT_DROPPED_BYTES, bytes);
+}
+EXPORT_SYMBOL_GPL(memwell_ep_drop_many);
+
+/**
  * memwell_ep_drop() - count a record a producer gave up on
  * @ep: a producer endpoint
  * @len: its payload bytes
@@ -221,11 +241,7 @@ static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
  */
 void memwell_ep_drop(struct memwell_ep *ep, u32 len)
 {
-	struct memwell_kring *kr = ep->kr;
-
-	memwell_lost_add(kr, 1, len);
-	memwell_stat_add(kr, MEMWELL_STAT_DROPPED, 1);
-	memwell_stat_add(kr, MEMWELL_STAT_DROPPED_BYTES, len);
+	memwell_ep_drop_many(ep, 1, len);
 }
 EXPORT_SYMBOL_GPL(memwell_ep_drop);
 
@@ -283,7 +299,7 @@ static int memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
  * Return: 0 (nothing pending, or reported now), -EBUSY, or an error of
  * the LOST record's reservation (the counts stay pending).
  */
-static int memwell_flush_lost(struct memwell_ep *ep)
+int memwell_flush_lost(struct memwell_ep *ep)
 {
 	struct memwell_kring *kr = ep->kr;
 	struct memwell_rec rec;
@@ -374,7 +390,7 @@ EXPORT_SYMBOL_GPL(memwell_ep_detach);
  * its sweep).  The ring's own view may: sweep the peer's side with it, as
  * poll() does, MEMWELL_EP_SWEEP_MAX spans at most.  Any context but NMI.
  */
-static bool memwell_ep_help_peer(struct memwell_ep *ep)
+bool memwell_ep_help_peer(struct memwell_ep *ep)
 {
 	unsigned int peer = MEMWELL_SIDE_PEER(ep->role);
 

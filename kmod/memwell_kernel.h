@@ -8,8 +8,8 @@
  *
  * Contexts: memwell_ep_attach_fd(), memwell_ep_attach_name(),
  * memwell_ep_attach_ring() and memwell_ep_detach() may sleep (process
- * context only).  Everything else (reserve, commit,
- * discard, output, peek, release) is callable from process, softirq and
+ * context only).  Everything else (reserve, commit, discard, output, peek,
+ * release, and their batch forms) is callable from process, softirq and
  * hardirq context (not NMI): it never sleeps, takes no lock and never waits
  * for another CPU; a full or empty ring gives -EAGAIN, a lost reservation
  * race on a multi-owner side -EBUSY, at once.  Wake-ups of sleeping
@@ -63,8 +63,34 @@ int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec);
 int memwell_ep_release(struct memwell_ep *ep, const struct memwell_rec *rec);
 long memwell_ep_wait(struct memwell_ep *ep, long timeout);
 
+/*
+ * Batches: many records under one reservation (producers) or one take
+ * (consumers), one wake check and one stats update per batch.  The
+ * caller's, on its stack; its fields are memwell's.
+ */
+struct memwell_ep_batch {
+	struct memwell_batch b;		/* the core's batch */
+	u32 room;			/* records a producer may still put */
+	u32 held;			/* reserved or taken, not given back yet */
+};
+
+int memwell_ep_batch_reserve(struct memwell_ep *ep, u32 nr, u32 len,
+			     struct memwell_ep_batch *b);
+void *memwell_ep_batch_put(struct memwell_ep *ep, struct memwell_ep_batch *b,
+			   u32 len);
+int memwell_ep_batch_commit(struct memwell_ep *ep, struct memwell_ep_batch *b,
+			    unsigned int flags);
+int memwell_ep_batch_abort(struct memwell_ep *ep, struct memwell_ep_batch *b);
+
+int memwell_ep_batch_take(struct memwell_ep *ep, u32 max_recs,
+			  struct memwell_ep_batch *b);
+int memwell_ep_batch_next(struct memwell_ep *ep, struct memwell_ep_batch *b,
+			  struct memwell_rec *rec);
+int memwell_ep_batch_release(struct memwell_ep *ep, struct memwell_ep_batch *b);
+
 u64 memwell_ep_rec_max(const struct memwell_ep *ep);
 void memwell_ep_drop(struct memwell_ep *ep, u32 len);
+void memwell_ep_drop_many(struct memwell_ep *ep, u32 nr, u32 len);
 void memwell_ep_error(struct memwell_ep *ep);
 
 #endif /* _MEMWELL_KERNEL_H */

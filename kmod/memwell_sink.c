@@ -8,7 +8,8 @@
  * ones (stats errors), and reports the first few of those with a
  * rate-limited pr_err.  Records are user-writable while it reads them: a
  * lying producer only makes it count errors.  MEMWELL_REC_LOST records are
- * not gen records and are skipped.
+ * not gen records and are skipped.  It takes up to MEMWELL_SINK_BATCH
+ * records at a time (memwell_ep_batch_take()).
  */
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -62,14 +63,17 @@ static bool memwell_sink_check(struct memwell_sink *k, const struct memwell_rec 
 	return true;
 }
 
+/* Records a sink takes at once: one release and one wake check for them. */
+#define MEMWELL_SINK_BATCH		64U
+
 static int memwell_sink_thread(void *arg)
 {
 	struct memwell_sink *k = arg;
-	unsigned int n = 0;
 
 	while (!kthread_should_stop()) {
+		struct memwell_ep_batch b;
 		struct memwell_rec rec;
-		int err = memwell_ep_peek(k->ep, &rec);
+		int err = memwell_ep_batch_take(k->ep, MEMWELL_SINK_BATCH, &b);
 
 		if (err == -EAGAIN) {
 			memwell_ep_wait(k->ep, HZ / 20);
@@ -79,18 +83,21 @@ static int memwell_sink_thread(void *arg)
 			cond_resched();
 			continue;
 		}
-		if (err) {
+		if (err < 0) {
 			/* Corrupt producer state: nothing to take until it changes. */
 			pr_err_ratelimited("sink: ring corrupt (%d)\n", err);
 			memwell_ep_error(k->ep);
 			schedule_timeout_interruptible(HZ / 10);
 			continue;
 		}
-		if (!memwell_sink_check(k, &rec))
+		while (!(err = memwell_ep_batch_next(k->ep, &b, &rec)))
+			if (!memwell_sink_check(k, &rec))
+				memwell_ep_error(k->ep);
+		/* A header rewritten since the take: the rest is not walked. */
+		if (err != -ENOENT)
 			memwell_ep_error(k->ep);
-		memwell_ep_release(k->ep, &rec);
-		if (!(++n % 64))
-			cond_resched();
+		memwell_ep_batch_release(k->ep, &b);
+		cond_resched();
 	}
 	return 0;
 }

@@ -805,7 +805,7 @@ static void memwell_stream_test_sources(struct kunit *test)
 	/* No kind 0; kind 9 is not loaded. */
 	ST_SRC(kind, 0, -ENOENT);
 	ST_SRC(kind, 9, -ENOENT);
-	ST_SRC(flags, 2, -EINVAL);		/* unknown gen flag */
+	ST_SRC(flags, MEMWELL_GEN_F_ALL + 1, -EINVAL); /* unknown gen flag */
 	ST_SRC(flags, 0x80000000U, -EINVAL);
 	ST_SRC(reserved[3], 1, -EINVAL);
 	ST_SRC(context, 3, -EINVAL);

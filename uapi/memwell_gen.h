@@ -26,7 +26,14 @@
  * place (DMA into the reserved record), so only the transport is measured.
  */
 #define MEMWELL_GEN_F_HEADER_ONLY	0x1U
-#define MEMWELL_GEN_F_ALL		MEMWELL_GEN_F_HEADER_ONLY
+/*
+ * One reservation and one commit per record, as a source without bursts
+ * would produce: without it, gen produces each burst (a timer's or an
+ * hrtimer's expiry, a flat-out kthread's round) as one batch.  For
+ * comparing the two (make bench-vm).
+ */
+#define MEMWELL_GEN_F_SINGLE		0x2U
+#define MEMWELL_GEN_F_ALL		(MEMWELL_GEN_F_HEADER_ONLY | MEMWELL_GEN_F_SINGLE)
 
 /* Head of every gen record; the payload after it is a byte pattern. */
 struct memwell_gen_rec {

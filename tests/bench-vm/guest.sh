@@ -49,10 +49,11 @@ while [ "$r" -le "$ROUNDS" ]; do
 		for size in $SIZES; do
 			eval "count=\$COUNT_$size"
 			for mode in spin sleep; do
-				for c in memwell bpf kfifo pipe; do
+				for c in memwell memwell-b bpf kfifo pipe; do
 					what="round $r $fill $c $size $mode"
 					case $c in
 					memwell) run "$what" ./bin/mwb_memwell "$size" "$count" "$mode" ;;
+					memwell-b) run "$what" env MWB_GEN=batch ./bin/mwb_memwell "$size" "$count" "$mode" ;;
 					bpf) run "$what" ./bin/mwb_bpf "$size" "$count" "$mode" ;;
 					*) run "$what" ./bin/mwb_classic "$c" "$size" "$count" "$mode" ;;
 					esac

@@ -6,6 +6,11 @@
  * producer flat out, consumed here through the mapping in batches
  * (memwell_batch_take/next/release), as `memwell stream` does.
  *
+ * The gen source produces one record per reservation and commit
+ * (MEMWELL_GEN_F_SINGLE), or with MWB_GEN=batch in the environment rounds
+ * of records as one batch each (memwell_ep_batch_*(): one reservation,
+ * one commit and one wake check per round), reported as "memwell-b".
+ *
  * spin:  the consumer never sleeps (retries memwell_batch_take()) and sets
  *        MEMWELL_WAKE_NEVER, so the producer never wakes it.
  * sleep: when drained it sleeps in epoll_wait() until the kernel wakes it
@@ -48,6 +53,10 @@ int main(int argc, char **argv)
 	res.mode = sleep_mode == 2 ? "sleep-wm" : sleep_mode ? "sleep" : "spin";
 	src.record_size = res.size;
 	src.flags = mwb_header_only ? MEMWELL_GEN_F_HEADER_ONLY : 0;
+	if (getenv("MWB_GEN") && !strcmp(getenv("MWB_GEN"), "batch"))
+		res.contender = "memwell-b";
+	else
+		src.flags |= MEMWELL_GEN_F_SINGLE;
 	src.count = res.count / res.producers;
 	src.producers = res.producers;
 	expected = src.count * src.producers;

@@ -3,7 +3,10 @@
 # `make bench-vm`: kernel-to-user records/s in ONE boot of Debian's stock
 # kernel under QEMU/TCG (scripts/vm-run.sh --kernel stock), for
 #   memwell  a MEMWELL_F_KERNEL_PROD ring fed by the gen source
-#            (memwell_gen.ko, kthread), consumed through the mapping (mwb_memwell.c)
+#            (memwell_gen.ko, kthread), consumed through the mapping (mwb_memwell.c),
+#            one reservation and commit per record (MEMWELL_GEN_F_SINGLE)
+#   memwell-b the same, gen producing rounds of records as batches
+#            (memwell_ep_batch_*(): one commit and one wake check a round)
 #   bpf      a BPF ringbuf fed by a BPF_PROG_TYPE_SYSCALL program looping
 #            bpf_ringbuf_reserve/submit with bpf_loop (mwb_bpf*.c)
 #   kfifo    a kthread, a kfifo and read() (kfifo_bench.c, mwb_classic.c)
@@ -107,11 +110,11 @@ for fill, size, mode in cases:
     if size == sizes[0] and mode == "spin":
         print()
         print(f"kernel -> user records/s, {fill} fill, stock kernel in QEMU/TCG, 2 vCPUs (consumer on 0, producers on 1); medians over rounds")
-        hdr = (f"{'size':>5} {'consumer':<6} {'contender':<8} {'n':>2} {'min':>9} {'median':>9} {'max':>9}"
+        hdr = (f"{'size':>5} {'consumer':<6} {'contender':<9} {'n':>2} {'min':>9} {'median':>9} {'max':>9}"
                f" {'drop%':>6} {'sys/rec':>8} {'wake/rec':>8}")
         print(hdr)
         print("-" * len(hdr))
-    for c in ("memwell", "bpf", "kfifo", "pipe"):
+    for c in ("memwell", "memwell-b", "bpf", "kfifo", "pipe"):
         v = [r for r in pick(c, fill, size, mode) if not r.get("scaling")]
         if not v:
             continue
@@ -120,7 +123,7 @@ for fill, size, mode in cases:
         drop = 100 * sum(r["dropped"] for r in v) / max(1, sum(r["count"] for r in v))
         sysr = med([r["syscalls_per_rec"] for r in v])
         wk = [r["wakeups_per_rec"] for r in v if r["wakeups_per_rec"] >= 0]
-        print(f"{size:>5} {mode:<6} {c:<8} {len(v):>2} {fmt(min(rates)):>9} {fmt(med(rates)):>9}"
+        print(f"{size:>5} {mode:<6} {c:<9} {len(v):>2} {fmt(min(rates)):>9} {fmt(med(rates)):>9}"
               f" {fmt(max(rates)):>9} {drop:>6.1f} {sysr:>8.4f} {(f'{med(wk):.4f}' if wk else '-'):>8}")
     print()
 
@@ -146,6 +149,19 @@ for fill, size, mode in cases:
         if x and c == "kfifo":
             verdicts.append((f"memwell >= 5x kfifo+read, {fill} fill, {size} B, {mode}", x[1] >= 5.0, f"{x[1]:.2f}x"))
     print(f"{fill:<7} {size:>5} {mode:<6} " + " ".join(f"{c:>18}" for c in cells))
+# Batched kernel production (gen's rounds as memwell_ep_batch_*() batches).
+if any(k[3] == "memwell-b" for k in table):
+    print()
+    print("ratios memwell-b (batched kernel producer) / other (median of per-round ratios, [min-max])")
+    print(f"{'fill':<7} {'size':>5} {'consumer':<6} {'/memwell':>18} {'/bpf':>18} {'/kfifo':>18}")
+    for fill, size, mode in cases:
+        if mode == "sleep-wm":
+            continue
+        cells = []
+        for c in ("memwell", "bpf", "kfifo"):
+            x = ratio((fill, size, mode, "memwell-b"), (fill, size, mode, c))
+            cells.append(f"{x[1]:5.2f}x [{x[0]:.2f}-{x[2]:.2f}]" if x else "-")
+        print(f"{fill:<7} {size:>5} {mode:<6} " + " ".join(f"{c:>18}" for c in cells))
 for fill, size, mode in cases:
     v = table.get((fill, size, mode, "memwell"))
     if v and mode != "spin":

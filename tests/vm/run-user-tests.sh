@@ -113,7 +113,7 @@ if [ -e ./memwell_test.ko ]; then
 	tap_check "insmod memwell_test.ko" insmod ./memwell_test.ko
 	# KTAP goes to vm-run.sh's .ktap file; the verdict is one test point.
 	# Named, so that a suite that did not run (KUnit disabled) fails.
-	if kunit_check memwell memwell_stream memwell_account; then
+	if kunit_check memwell memwell_stream memwell_kbatch memwell_account; then
 		tap_ok "KUnit suites of memwell_test.ko"
 	else
 		tap_fail "KUnit suites of memwell_test.ko"

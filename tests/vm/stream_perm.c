@@ -162,7 +162,7 @@ static int case_ioctl_args(void)
 	s.reserved[0] = 1;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
 	s.reserved[0] = 0;
-	s.flags = 2;			/* gen knows MEMWELL_GEN_F_HEADER_ONLY only */
+	s.flags = ~MEMWELL_GEN_F_ALL;	/* gen knows only the bits of MEMWELL_GEN_F_ALL */
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_ATTACH, &s), EINVAL);
 	s.flags = 0;
 	s.kind = MEMWELL_SRC_SINK;	/* needs MEMWELL_F_KERNEL_CONS */
