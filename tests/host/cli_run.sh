@@ -92,6 +92,8 @@ expect_err "bad number" 2 "--count: 'abc' is not a number$" "$M" bench --count a
 expect_err "negative number" 2 "is not a number" "$M" bench --count -5
 expect_err "number with junk" 2 "is not a number" "$M" bench --count 12x
 expect_err "number out of range" 2 "out of range$" "$M" bench --count 99999999999999999999
+expect_err "a control character in an argument: still one line" 2 \
+	"--count: '1\\\\x0a2' is not a number$" "$M" bench --count "$(printf '1\n2')"
 expect_err "zero count" 2 "at least 1" "$M" bench --count 0
 expect_err "ring size not a power of two" 2 "not a power of two" "$M" create --dry-run --ring-size 1000
 expect_err "block size too small" 2 "outside" "$M" create --dry-run --block-size 4

@@ -66,7 +66,15 @@ static void cli_report(int code, int err, const char *hint, const char *fmt,
 	fputs("memwell: ", stderr);
 	if (cli_cmd)
 		fprintf(stderr, "%s: ", cli_cmd);
-	fputs(buf, stderr);
+	/* One line, whatever the quoted arguments hold: control bytes as \xNN. */
+	for (const char *p = buf; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
 	if (err)
 		fprintf(stderr, " (%s)", cli_errname(err));
 	fputc('\n', stderr);
