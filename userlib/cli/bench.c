@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 static const char bench_help[] =
 "usage: memwell bench [options]\n"
@@ -45,6 +46,7 @@ CLI_RING_HELP
 "  --json              one JSON object\n";
 
 enum transport { T_MEMWELL, T_PIPE, T_EVENTFD };
+static const char *const transport_names[] = { "memwell", "pipe", "eventfd", NULL };
 
 struct worker_out {
 	__u64 records;
@@ -345,9 +347,7 @@ int cmd_bench(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "spin", no_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	struct cli_ring_opts o = { .flags = MEMWELL_F_RECORDS, .ring_size = 256 << 10,
 				   .block_size = 8 };
@@ -364,56 +364,26 @@ int cmd_bench(int argc, char **argv)
 	double t0, secs;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", lo, bench_help)) != -1) {
 		if (cli_ring_opt(&o, c, optarg))
 			continue;
 		switch (c) {
 		case 'T':
-			tname = optarg;
-			if (!strcmp(optarg, "memwell"))
-				b.t = T_MEMWELL;
-			else if (!strcmp(optarg, "pipe"))
-				b.t = T_PIPE;
-			else if (!strcmp(optarg, "eventfd"))
-				b.t = T_EVENTFD;
-			else
-				cli_usage("--transport: '%s' is not memwell, pipe or eventfd", optarg);
+			b.t = cli_parse_choice("--transport", optarg, transport_names);
+			tname = transport_names[b.t];
 			break;
 		case 'P': b.procs = true; break;
 		case 'H': b.procs = false; break;
-		case 'p':
-			b.producers = (unsigned int)cli_parse_count("--producers", optarg);
-			if (b.producers < 1 || b.producers > 32)
-				cli_usage("--producers: %s is not 1..32", optarg);
-			break;
-		case 'c':
-			b.consumers = (unsigned int)cli_parse_count("--consumers", optarg);
-			if (b.consumers < 1 || b.consumers > 32)
-				cli_usage("--consumers: %s is not 1..32", optarg);
-			break;
-		case 'z':
-			b.size = cli_parse_size("--size", optarg);
-			if (!b.size || b.size > 1 << 20)
-				cli_usage("--size: %s is not 1..1M", optarg);
-			break;
-		case 'b':
-			b.batch = cli_parse_count("--batch", optarg);
-			if (!b.batch || b.batch > 65536)
-				cli_usage("--batch: %s is not 1..65536", optarg);
-			break;
-		case 'n':
-			b.count = cli_parse_count("--count", optarg);
-			if (!b.count)
-				cli_usage("--count: must be at least 1");
-			break;
+		/* Workers are counted in 64-entry arrays: at most 32 of each. */
+		case 'p': b.producers = (unsigned int)cli_parse_count("--producers", optarg, 1, 32); break;
+		case 'c': b.consumers = (unsigned int)cli_parse_count("--consumers", optarg, 1, 32); break;
+		case 'z': b.size = cli_parse_size("--size", optarg, 1, 1 << 20); break;
+		case 'b': b.batch = cli_parse_count("--batch", optarg, 1, 65536); break;
+		case 'n': b.count = cli_parse_count("--count", optarg, 1, ULLONG_MAX); break;
 		case 's': b.spin = true; break;
-		case 'J': break;
-		case 'h': cli_help(bench_help);
-		default: cli_bad_option(c, argv);
 		}
 	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
 	if (b.t != T_MEMWELL && (b.producers > 1 || b.consumers > 1))
 		cli_usage("--producers/--consumers > 1 need --transport memwell");
 	if (b.producers > 1)

@@ -7,7 +7,8 @@
  * without the errno for usage errors, possibly followed by lines that
  * start with two spaces and explain what to do; under --json it is one
  * JSON object on stderr instead (cli_die()).  Exit codes: the CLI_EXIT_*
- * below, documented in memwell(1).
+ * below, documented in memwell(1).  Usage errors and option parsing:
+ * opt.h.
  */
 #ifndef MEMWELL_CLI_H
 #define MEMWELL_CLI_H
@@ -39,24 +40,12 @@ void cli_die_hint(int code, int err, const char *hint, const char *fmt, ...)
 #define cli_die(code, err, ...)	cli_die_hint((code), (err), NULL, __VA_ARGS__)
 /* A failure: exit 4 for EACCES and EPERM, else 1. */
 #define cli_fail(err, ...)	cli_die(cli_exit_code(err), (err), __VA_ARGS__)
-#define cli_usage(...)		cli_die(CLI_EXIT_USAGE, 0, __VA_ARGS__)
 int cli_exit_code(int err);
 /* /dev/memwell (@path) could not be opened for @err: exit 5, 4 or 1. */
 void cli_die_dev(int err, const char *path) __attribute__((noreturn));
 /* Same line (a "warning" object under --json), no exit. */
 void cli_warn(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *cli_errname(int err);
-
-/* getopt_long()'s '?' and ':' results as one-line usage errors. */
-void cli_bad_option(int c, char **argv) __attribute__((noreturn));
-/* --help text of a subcommand: prints it and exits 0. */
-void cli_help(const char *text) __attribute__((noreturn));
-
-/* Numbers: decimal suffixes k/m/g (counts, rates), binary K/M/G ok for sizes. */
-unsigned long long cli_parse_count(const char *opt, const char *s);
-unsigned long long cli_parse_size(const char *opt, const char *s);
-double cli_parse_seconds(const char *opt, const char *s);
-unsigned int cli_log2_exact(const char *opt, unsigned long long v);
 
 double cli_now(void);		/* CLOCK_MONOTONIC seconds */
 

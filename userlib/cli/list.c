@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 #define LIST_DEBUGFS	"/sys/kernel/debug/memwell/rings"
 
@@ -478,25 +479,17 @@ int cmd_list(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "fdinfo", no_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	struct lr_list l = { 0 };
 	bool fdinfo_only = false;
 	dev_t dev;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'F': fdinfo_only = true; break;
-		case 'J': break;
-		case 'h': cli_help(list_help);
-		default: cli_bad_option(c, argv);
-		}
-	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	while ((c = cli_getopt(argc, argv, ":h", lo, list_help)) != -1)
+		if (c == 'F')
+			fdinfo_only = true;
+	cli_no_operands(argc, argv);
 	dev = lr_dev();
 	/* Not readable (not root, no debugfs, lockdown): the processes' view. */
 	if (!fdinfo_only)

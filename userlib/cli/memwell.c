@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memwell: the command-line tool.  main(), the error and number helpers,
- * and the ring options shared by several subcommands.
+ * memwell: the command-line tool.  main(), the error helpers and the
+ * progress line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 /* The project version (top-level VERSION), passed by the Makefile. */
 #ifndef MEMWELL_VERSION
@@ -66,7 +67,15 @@ static void cli_report(int code, int err, const char *hint, const char *fmt,
 	fputs("memwell: ", stderr);
 	if (cli_cmd)
 		fprintf(stderr, "%s: ", cli_cmd);
-	fputs(buf, stderr);
+	/* One line, whatever the quoted arguments hold: control bytes as \xNN. */
+	for (const char *p = buf; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
 	if (err)
 		fprintf(stderr, " (%s)", cli_errname(err));
 	fputc('\n', stderr);
@@ -111,85 +120,6 @@ void cli_die_dev(int err, const char *path)
 			     "memwell USER', then log in again",
 			     "no permission to open %s", path);
 	cli_fail(err, "cannot open %s", path);
-}
-
-void cli_bad_option(int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		cli_usage("option '%s' needs a value", arg);
-	if (optopt && optopt < 0x100)
-		cli_usage("unknown option '-%c'", optopt);
-	cli_usage("unknown option '%s'", arg);
-}
-
-void cli_help(const char *text)
-{
-	fputs(text, stdout);
-	exit(0);
-}
-
-static unsigned long long cli_parse_num(const char *opt, const char *s, bool binary)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == ' ')
-		cli_usage("%s: '%s' is not a number", opt, s ? s : "");
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		cli_die(CLI_EXIT_USAGE, ERANGE, "%s: '%s' is out of range", opt, s);
-	if (end == s)
-		cli_usage("%s: '%s' is not a number", opt, s);
-	if (*end) {
-		switch (*end) {
-		case 'k': mul = binary ? 1024ULL : 1000ULL; break;
-		case 'K': mul = 1024ULL; break;
-		case 'm': mul = binary ? 1ULL << 20 : 1000000ULL; break;
-		case 'M': mul = binary ? 1ULL << 20 : 1000000ULL; break;
-		case 'g': mul = binary ? 1ULL << 30 : 1000000000ULL; break;
-		case 'G': mul = binary ? 1ULL << 30 : 1000000000ULL; break;
-		default:
-			cli_usage("%s: '%s' is not a number", opt, s);
-		}
-		if (end[1] && !(binary && (end[1] == 'B' || end[1] == 'b') && !end[2]) &&
-		    !(binary && end[1] == 'i' && end[2] == 'B' && !end[3]))
-			cli_usage("%s: '%s' is not a number", opt, s);
-		if (v && mul > ~0ULL / v)
-			cli_die(CLI_EXIT_USAGE, ERANGE, "%s: '%s' is out of range", opt, s);
-	}
-	return v * mul;
-}
-
-unsigned long long cli_parse_count(const char *opt, const char *s)
-{
-	return cli_parse_num(opt, s, false);
-}
-
-unsigned long long cli_parse_size(const char *opt, const char *s)
-{
-	return cli_parse_num(opt, s, true);
-}
-
-double cli_parse_seconds(const char *opt, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = s && *s ? strtod(s, &end) : -1;
-	if (!s || !*s || errno || *end || !(v >= 0) || v > 1e7)
-		cli_usage("%s: '%s' is not a number of seconds", opt, s ? s : "");
-	return v;
-}
-
-unsigned int cli_log2_exact(const char *opt, unsigned long long v)
-{
-	if (!v || (v & (v - 1)))
-		cli_usage("%s: %llu is not a power of two", opt, v);
-	return (unsigned int)__builtin_ctzll(v);
 }
 
 double cli_now(void)

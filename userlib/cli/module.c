@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 #ifdef MEMWELL_CLI_KMOD
 /* libkmod's own log lines would break the one-line error rule. */
@@ -431,23 +432,15 @@ int cli_source_load(const char *kind)
 
 int cmd_load(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct option lo[] = { CLI_COMMON_LONGOPTS };
 	const char *path = NULL;
 	char sources[64], dirbuf[4096];
 	char *params;
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'J': break;
-		case 'h': cli_help(load_help);
-		default: cli_bad_option(c, argv);
-		}
-	}
+	/* Every option is a common one: nothing comes back. */
+	while (cli_getopt(argc, argv, "+:h", lo, load_help) != -1)
+		;
 	if (optind < argc && !strchr(argv[optind], '='))
 		path = argv[optind++];
 	params = join_params(argc - optind, argv + optind);
@@ -500,22 +493,12 @@ int cmd_load(int argc, char **argv)
 
 int cmd_unload(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, err;
+	static const struct option lo[] = { CLI_COMMON_LONGOPTS };
+	int err;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'J': break;
-		case 'h': cli_help(unload_help);
-		default: cli_bad_option(c, argv);
-		}
-	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	while (cli_getopt(argc, argv, ":h", lo, unload_help) != -1)
+		;
+	cli_no_operands(argc, argv);
 	need_root();
 	if (!module_loaded() && access("/proc/modules", F_OK) == 0)
 		cli_fail(ENOENT, "module %s is not loaded", MODNAME);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 const char *cli_dev_path(void)
 {
@@ -28,8 +29,14 @@ bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg)
 	switch (c) {
 	case 0x1000: o->local = true; return true;
 	case 0x1001: o->local = false; return true;
-	case 0x1002: o->ring_size = cli_parse_size("--ring-size", arg); return true;
-	case 0x1003: o->block_size = cli_parse_size("--block-size", arg); return true;
+	case 0x1002:
+		o->ring_size = cli_parse_pow2("--ring-size", arg, 1ULL << MEMWELL_DATA_SHIFT_MIN,
+					      1ULL << MEMWELL_DATA_SHIFT_MAX);
+		return true;
+	case 0x1003:
+		o->block_size = cli_parse_pow2("--block-size", arg, 1ULL << MEMWELL_BLOCK_SHIFT_MIN,
+					       1ULL << MEMWELL_BLOCK_SHIFT_MAX);
+		return true;
 	case 0x1004:
 		if (strlen(arg) >= MEMWELL_NAME_LEN || !*arg ||
 		    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(arg))
@@ -41,10 +48,10 @@ bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg)
 	case 0x1006: o->flags |= MEMWELL_F_CONS_MULTI; return true;
 	case 0x1007: o->flags &= ~MEMWELL_F_RECORDS; return true;
 	case 0x1008: {
-		char *end;
-		unsigned long m = strtoul(arg, &end, 8);
+		/* Octal digits only: strtoul() alone takes a sign and blanks. */
+		unsigned long m = strtoul(arg, NULL, 8);
 
-		if (!*arg || *end || m > MEMWELL_MODE_MASK)
+		if (!*arg || arg[strspn(arg, "01234567")] || m > MEMWELL_MODE_MASK)
 			cli_usage("--mode: '%s' is not octal permission bits (0-0777)", arg);
 		o->mode = (__u32)m;
 		return true;
@@ -56,16 +63,12 @@ bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg)
 void cli_ring_geometry(const struct cli_ring_opts *o, __u32 *block_shift,
 		       __u32 *count_shift)
 {
-	unsigned int bs = cli_log2_exact("--block-size", o->block_size);
-	unsigned int ds = cli_log2_exact("--ring-size", o->ring_size);
+	/* Powers of two within the ABI's bounds: cli_ring_opt() checked them. */
+	unsigned int bs = (unsigned int)__builtin_ctzll(o->block_size);
+	unsigned int ds = (unsigned int)__builtin_ctzll(o->ring_size);
 
-	if (bs < MEMWELL_BLOCK_SHIFT_MIN || bs > MEMWELL_BLOCK_SHIFT_MAX)
-		cli_usage("--block-size: %llu is outside %u..%u", o->block_size,
-			  1U << MEMWELL_BLOCK_SHIFT_MIN, 1U << MEMWELL_BLOCK_SHIFT_MAX);
-	if (ds < MEMWELL_DATA_SHIFT_MIN || ds > MEMWELL_DATA_SHIFT_MAX)
-		cli_usage("--ring-size: %llu is outside 4K..64G", o->ring_size);
-	if (ds - bs < MEMWELL_COUNT_SHIFT_MIN || ds - bs > MEMWELL_COUNT_SHIFT_MAX)
-		cli_usage("--ring-size/--block-size: %llu blocks is outside %u..%u",
+	if (ds < bs + MEMWELL_COUNT_SHIFT_MIN || ds - bs > MEMWELL_COUNT_SHIFT_MAX)
+		cli_usage("--ring-size/--block-size: %llu blocks is not %u..%u",
 			  o->ring_size / o->block_size, 1U << MEMWELL_COUNT_SHIFT_MIN,
 			  1U << MEMWELL_COUNT_SHIFT_MAX);
 	*block_shift = bs;
@@ -249,9 +252,7 @@ int cmd_create(int argc, char **argv)
 		{ "kernel-prod", no_argument, NULL, 'P' },
 		{ "kernel-cons", no_argument, NULL, 'C' },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	struct cli_ring_opts o = { .flags = MEMWELL_F_RECORDS, .ring_size = 1 << 20,
 				   .block_size = 64 };
@@ -262,16 +263,13 @@ int cmd_create(int argc, char **argv)
 	char fl[96], fdtxt[32] = "";
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:h", lo, create_help)) != -1) {
 		if (cli_ring_opt(&o, c, optarg))
 			continue;
 		switch (c) {
 		case 'P': o.flags |= MEMWELL_F_KERNEL_PROD; break;
 		case 'C': o.flags |= MEMWELL_F_KERNEL_CONS; break;
 		case 'n': dry = true; break;
-		case 'J': break;
-		case 'h': cli_help(create_help);
-		default: cli_bad_option(c, argv);
 		}
 	}
 	cli_ring_geometry(&o, &bs, &cs);
@@ -366,29 +364,24 @@ int cmd_stat(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "fd", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
-	const char *fds = getenv("MEMWELL_FD");
+	const char *fds = getenv("MEMWELL_FD"), *fd_opt = "MEMWELL_FD";
 	struct memwell *mw;
 	unsigned long long fd;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f': fds = optarg; break;
-		case 'J': break;
-		case 'h': cli_help(stat_help);
-		default: cli_bad_option(c, argv);
+	while ((c = cli_getopt(argc, argv, ":h", lo, stat_help)) != -1) {
+		if (c == 'f') {
+			fds = optarg;
+			fd_opt = "--fd";
 		}
 	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
 	if (!fds)
-		cli_die(CLI_EXIT_USAGE, EBADF, "no ring: give --fd N, or run under 'memwell create -- memwell stat'");
-	fd = cli_parse_count("--fd", fds);
-	if (fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
+		cli_usage("no ring: give --fd N, or run under 'memwell create -- memwell stat'");
+	fd = cli_parse_num(fd_opt, fds, CLI_NUM_PLAIN, 0, INT_MAX);
+	if (fcntl((int)fd, F_GETFD) < 0)
 		cli_fail(EBADF, "fd %llu is not open", fd);
 	/* The handle takes the fd; keep the caller's. */
 	c = fcntl((int)fd, F_DUPFD_CLOEXEC, 3);

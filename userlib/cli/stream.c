@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 #include "memwell_gen.h"
 #include "memwell_sched.h"
 
@@ -57,6 +58,14 @@ static const char stream_help[] =
 "\n"
 "Exit 0 when every record arrived intact or is accounted for as lost,\n"
 "1 on a verification error, 3 if the kernel source is not available.\n";
+
+/* --source and --context: names, and the values they stand for. */
+static const char *const source_names[] = { "gen", "sched", NULL };
+static const __u32 source_kinds[] = { MEMWELL_SRC_GEN, MEMWELL_SRC_SCHED };
+static const char *const context_names[] = { "kthread", "softirq", "hardirq", NULL };
+static const __u32 context_values[] = {
+	MEMWELL_CTX_KTHREAD, MEMWELL_CTX_SOFTIRQ, MEMWELL_CTX_HARDIRQ
+};
 
 static volatile sig_atomic_t stop;
 
@@ -211,9 +220,7 @@ int cmd_stream(int argc, char **argv)
 		{ "stat", no_argument, NULL, 'S' },
 		{ "watermark", required_argument, NULL, 'w' },
 		{ "latency-us", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	struct cli_ring_opts o = { .flags = MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD,
 				   .ring_size = 1 << 20, .block_size = 8 };
@@ -234,43 +241,30 @@ int cmd_stream(int argc, char **argv)
 	const char *ctx_name = "kthread";
 	int c, ep, err, rc = 0;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", lo, stream_help)) != -1) {
 		if (cli_ring_opt(&o, c, optarg))
 			continue;
 		switch (c) {
 		case 's':
-			if (!strcmp(optarg, "gen"))
-				src.kind = MEMWELL_SRC_GEN;
-			else if (!strcmp(optarg, "sched"))
-				src.kind = MEMWELL_SRC_SCHED;
-			else
-				cli_usage("--source: '%s' is not gen or sched", optarg);
+			src.kind = source_kinds[cli_parse_choice("--source", optarg, source_names)];
 			break;
 		case 'z':
-			v = cli_parse_size("--size", optarg);
-			if (v < sizeof(struct memwell_gen_rec) || v > 1U << 30)
-				cli_usage("--size: %llu is not %zu..1G", v,
-					  sizeof(struct memwell_gen_rec));
-			src.record_size = (__u32)v;
+			src.record_size = (__u32)cli_parse_size("--size", optarg,
+								sizeof(struct memwell_gen_rec),
+								1U << 30);
 			break;
-		case 'c': src.count = cli_parse_count("--count", optarg); count_set = true; break;
-		case 'r': src.rate = cli_parse_count("--rate", optarg); break;
+		case 'c':
+			src.count = cli_parse_count("--count", optarg, 0, ULLONG_MAX);
+			count_set = true;
+			break;
+		case 'r': src.rate = cli_parse_count("--rate", optarg, 0, ULLONG_MAX); break;
 		case 'p':
-			v = cli_parse_count("--producers", optarg);
-			if (!v || v > 1024)
-				cli_usage("--producers: %llu is not 1..1024", v);
-			src.producers = (__u32)v;
+			src.producers = (__u32)cli_parse_count("--producers", optarg, 1, 1024);
 			break;
 		case 'x':
-			ctx_name = optarg;
-			if (!strcmp(optarg, "kthread"))
-				src.context = MEMWELL_CTX_KTHREAD;
-			else if (!strcmp(optarg, "softirq"))
-				src.context = MEMWELL_CTX_SOFTIRQ;
-			else if (!strcmp(optarg, "hardirq"))
-				src.context = MEMWELL_CTX_HARDIRQ;
-			else
-				cli_usage("--context: '%s' is not kthread, softirq or hardirq", optarg);
+			v = cli_parse_choice("--context", optarg, context_names);
+			src.context = context_values[v];
+			ctx_name = context_names[v];
 			break;
 		case 'H':
 			src.flags |= MEMWELL_GEN_F_HEADER_ONLY;
@@ -279,18 +273,27 @@ int cmd_stream(int argc, char **argv)
 		case 'V': st.mode = 0; break;
 		case 'X': st.mode = 1; break;
 		case 'D': st.mode = 2; break;
-		case 'n': max_records = cli_parse_count("--records", optarg); break;
+		case 'n': max_records = cli_parse_count("--records", optarg, 0, ULLONG_MAX); break;
 		case 't': duration = cli_parse_seconds("--duration", optarg); break;
 		case 'S': show_stat = true; break;
-		case 'w': wp.watermark = cli_parse_size("--watermark", optarg); set_wake = true; break;
-		case 'l': wp.latency_ns = cli_parse_count("--latency-us", optarg) * 1000; set_wake = true; break;
-		case 'J': break;
-		case 'h': cli_help(stream_help);
-		default: cli_bad_option(c, argv);
+		case 'w':
+			wp.watermark = cli_parse_size("--watermark", optarg, 0, ULLONG_MAX);
+			set_wake = true;
+			break;
+		case 'l':
+			/* 0 (no bound) or the kernel's bounds, before "* 1000" can wrap. */
+			v = cli_parse_count("--latency-us", optarg, 0, ULLONG_MAX);
+			if (v > MEMWELL_WAKE_LATENCY_MAX_NS / 1000 ||
+			    (v && v < MEMWELL_WAKE_LATENCY_MIN_NS / 1000))
+				cli_usage("--latency-us: '%s' is not 0 or %llu..%llu", optarg,
+					  MEMWELL_WAKE_LATENCY_MIN_NS / 1000,
+					  MEMWELL_WAKE_LATENCY_MAX_NS / 1000);
+			wp.latency_ns = v * 1000;
+			set_wake = true;
+			break;
 		}
 	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
 	if (o.local)
 		cli_usage("kernel sources need a device ring (not --local)");
 	if (!(o.flags & MEMWELL_F_RECORDS))

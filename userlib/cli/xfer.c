@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "opt.h"
 
 static const char recv_help[] =
 "usage: memwell recv --socket PATH [options]\n"
@@ -51,7 +52,7 @@ static void sock_addr(const char *path, struct sockaddr_un *a)
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(a->sun_path))
-		cli_die(CLI_EXIT_USAGE, ENAMETOOLONG, "--socket: path '%s' is too long", path);
+		cli_usage("--socket: path '%s' is too long", path);
 	strcpy(a->sun_path, path);
 }
 
@@ -68,9 +69,7 @@ int cmd_recv(int argc, char **argv)
 		CLI_RING_LONGOPTS,
 		{ "socket", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	struct cli_ring_opts o = { .flags = MEMWELL_F_RECORDS, .ring_size = 256 << 10,
 				   .block_size = 8 };
@@ -85,19 +84,18 @@ int cmd_recv(int argc, char **argv)
 	struct stat sst;
 	int c, ls, cs, err;
 
-	while ((c = getopt_long(argc, argv, ":hq", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":hq", lo, recv_help)) != -1) {
 		if (cli_ring_opt(&o, c, optarg))
 			continue;
 		switch (c) {
 		case 'S': path = optarg; break;
 		case 'q': quiet = true; break;
-		case 'J': quiet = true; break;
-		case 'h': cli_help(recv_help);
-		default: cli_bad_option(c, argv);
 		}
 	}
-	if (optind < argc)
-		cli_usage("unexpected argument '%s'", argv[optind]);
+	cli_no_operands(argc, argv);
+	/* stdout carries the JSON object alone, wherever --json was given. */
+	if (cli_json)
+		quiet = true;
 	if (!path)
 		cli_usage("--socket PATH is required");
 	if (!(o.flags & MEMWELL_F_RECORDS))
@@ -258,9 +256,7 @@ int cmd_send(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "socket", required_argument, NULL, 'S' },
 		{ "wait", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_LONGOPTS,
 	};
 	const char *path = NULL;
 	double wait_s = 5, t0, t1;
@@ -270,13 +266,10 @@ int cmd_send(int argc, char **argv)
 	__u64 records = 0, bytes = 0, naps = 0;
 	int c, s, fd, err;
 
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, ":h", lo, send_help)) != -1) {
 		switch (c) {
 		case 'S': path = optarg; break;
 		case 'w': wait_s = cli_parse_seconds("--wait", optarg); break;
-		case 'J': break;
-		case 'h': cli_help(send_help);
-		default: cli_bad_option(c, argv);
 		}
 	}
 	if (!path)
