@@ -368,6 +368,15 @@ EXPORT_SYMBOL_GPL(memwell_ep_detach);
 #define MEMWELL_EP_SWEEP_MAX	16U
 
 /*
+ * Record headers one memwell_ep_peek() reads at most.  A process producing
+ * into the ring writes them: discarded records cost a header each, and a
+ * chain of them can be as long as the ring.  Past this the peek takes the
+ * skipped records read so far and gives -EAGAIN: the next call goes on
+ * after them (memwell_ep_wait() returns at once, blocks being ready).
+ */
+#define MEMWELL_EP_SCAN_MAX	16U
+
+/*
  * An endpoint may write only its own side, so its own calls cannot publish
  * what the processes of the other side released but left unswept (a sweep
  * stopped at MEMWELL_SWEEP_MAX, or a process killed between its mark and
@@ -521,10 +530,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_output);
  * rec->len was checked against the ring; the payload itself is
  * user-writable memory: copy what you rely on before checking it.  On an
  * empty ring the consumer side announces it may sleep (see memwell_ep_wait()).
+ * A call reads MEMWELL_EP_SCAN_MAX record headers at most: after that many
+ * discarded records it gives -EAGAIN, and the next call goes on after them.
  * Any context but NMI.
  *
- * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL or -EIO (corrupt producer
- * positions or record headers).
+ * Return: 0, -EAGAIN (empty, or nothing yet past the discarded records
+ * read: call again), -EBUSY, -EINVAL or -EIO (corrupt producer positions
+ * or record headers).
  */
 int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec)
 {
@@ -532,9 +544,10 @@ int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec)
 
 	if (unlikely(ep->role != MEMWELL_SIDE_CONS))
 		return -EINVAL;
-	err = memwell_rec_peek(&ep->view, rec);
-	if (err == -EAGAIN && memwell_ep_help_peer(ep))
-		err = memwell_rec_peek(&ep->view, rec);
+	err = __memwell_rec_peek_max(&ep->view, rec, MEMWELL_EP_SCAN_MAX);
+	if (err == -EAGAIN && !memwell_ready_blocks(&ep->view) &&
+	    memwell_ep_help_peer(ep))
+		err = __memwell_rec_peek_max(&ep->view, rec, MEMWELL_EP_SCAN_MAX);
 	return err;
 }
 EXPORT_SYMBOL_GPL(memwell_ep_peek);

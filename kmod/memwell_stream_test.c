@@ -1307,6 +1307,67 @@ static void memwell_stream_test_irq_sweep(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/* ---- bounded work on user-written record headers ---- */
+
+/* Discarded records the producing process leaves before its one record. */
+#define ST_SCAN_SKIPS	4000U
+/* Headers one memwell_ep_peek() reads at most (MEMWELL_EP_SCAN_MAX). */
+#define ST_SCAN_MAX	16ULL
+
+/*
+ * A process producing into a kernel consumer's ring discards record after
+ * record, a chain of skipped headers nearly as long as the ring, then
+ * writes one record.  Each header is one block here, so the blocks a peek
+ * passes count the headers it read: no more than the bound a call, -EAGAIN
+ * ("nothing yet") until the record is reached, and the record intact.
+ */
+static void st_scan_run(struct kunit *test, u32 flags)
+{
+	static const char msg[] = "after the discards";
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS | flags, 6, 12, NULL);
+	struct memwell_ring *r = &kr->view;
+	struct memwell_side *cons = r->side[MEMWELL_SIDE_CONS];
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
+	struct memwell_rec rec;
+	u64 pos, most = 0;
+	u32 i, calls = 0;
+	int err;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	for (i = 0; i < ST_SCAN_SKIPS; i++) {
+		KUNIT_ASSERT_EQ(test, memwell_rec_reserve(r, 8, &rec), 0);
+		KUNIT_ASSERT_EQ(test, memwell_rec_discard(r, &rec), 0);
+	}
+	KUNIT_ASSERT_EQ(test, memwell_rec_write(r, msg, sizeof(msg)), 0);
+	do {
+		pos = READ_ONCE(cons->reserve_pos);
+		err = memwell_ep_peek(ep, &rec);
+		most = max(most, READ_ONCE(cons->reserve_pos) - pos);
+		/* A consumer that waits on -EAGAIN is not kept waiting. */
+		if (err == -EAGAIN && !calls)
+			KUNIT_EXPECT_GT(test, memwell_ep_wait(ep, HZ), 0L);
+		calls++;
+	} while (err == -EAGAIN && calls <= ST_SCAN_SKIPS);
+	KUNIT_EXPECT_LE_MSG(test, most, ST_SCAN_MAX,
+			    "flags %#x: record headers one peek read", flags);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, rec.len, (u32)sizeof(msg));
+	KUNIT_EXPECT_EQ(test, memcmp(rec.data, msg, sizeof(msg)), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_release(ep, &rec), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_peek(ep, &rec), -EAGAIN);
+	kunit_info(test, "flags %#x: the record after %u discards in %u peeks, at most %llu headers a peek\n",
+		   flags, ST_SCAN_SKIPS, calls, most);
+	memwell_ep_detach(ep);
+	memwell_kring_put(kr);
+}
+
+static void memwell_stream_test_scan_bound(struct kunit *test)
+{
+	st_scan_run(test, 0);
+	st_scan_run(test, MEMWELL_F_CONS_MULTI);
+}
+
 static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_contexts),
 	KUNIT_CASE(memwell_stream_test_lost_race),
@@ -1322,6 +1383,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_eos_race),
 	KUNIT_CASE(memwell_stream_test_cons_hup),
 	KUNIT_CASE(memwell_stream_test_irq_sweep),
+	KUNIT_CASE(memwell_stream_test_scan_bound),
 	{}
 };
 
