@@ -971,9 +971,91 @@ static void memwell_stream_test_registry(struct kunit *test)
 
 /* ---- end of stream ---- */
 
-#define ST_EOS_ROUNDS	4000U
+static bool st_hup(struct memwell_kring *kr)
+{
+	return memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP;
+}
+
+/**
+ * struct st_eos_forced - an attach and the last detach, in a forced order
+ * @kr: the ring
+ * @mine: the producer the call in the middle detaches
+ * @ep: what the attach in the middle gave
+ */
+struct st_eos_forced {
+	struct memwell_kring *kr;
+	struct memwell_ep *mine;
+	struct memwell_ep *ep;
+};
+
+/* In the last detach, its count just zero: a producer attaches. */
+static void st_eos_attach_now(void *arg)
+{
+	struct st_eos_forced *f = arg;
+
+	f->ep = memwell_ep_attach_ring(f->kr, MEMWELL_SIDE_PROD);
+}
+
+/* In an attach, just counted (or refused): the last producer detaches. */
+static void st_eos_detach_now(void *arg)
+{
+	struct st_eos_forced *f = arg;
+
+	memwell_ep_detach(f->mine);
+	f->mine = NULL;
+}
+
+/*
+ * The two orders the end of stream must survive, each forced at the point
+ * where it can hit: an attach inside the last detach (a flag the detach
+ * set after its decrement would say "hung up" with a producer attached),
+ * and the last detach inside an attach that a single-owner side refuses
+ * (a refused attach that counted itself for a moment would hide the last
+ * detach: no EPOLLHUP, and nobody attached).
+ */
+static void st_eos_forced_run(struct kunit *test, u32 flags)
+{
+	u32 rf = MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD | flags;
+	struct st_eos_forced f = { .kr = st_ring(test, rf, 6, 6, NULL) };
+
+	f.mine = memwell_ep_attach_ring(f.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.mine));
+	memwell_ep_detach_watched(f.mine, st_eos_attach_now, &f);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.ep));
+	KUNIT_EXPECT_FALSE_MSG(test, st_hup(f.kr),
+			       "flags %#x: EPOLLHUP with a producer attached (during the last detach)",
+			       flags);
+	memwell_ep_detach(f.ep);
+	KUNIT_EXPECT_TRUE(test, st_hup(f.kr));
+	memwell_kring_put(f.kr);
+
+	f.kr = st_ring(test, rf, 6, 6, NULL);
+	f.mine = memwell_ep_attach_ring(f.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.mine));
+	f.ep = memwell_ep_attach_ring_watched(f.kr, MEMWELL_SIDE_PROD,
+					      st_eos_detach_now, &f);
+	if (flags & MEMWELL_F_PROD_MULTI) {
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f.ep));
+		KUNIT_EXPECT_FALSE_MSG(test, st_hup(f.kr),
+				       "flags %#x: EPOLLHUP with a producer attached",
+				       flags);
+		memwell_ep_detach(f.ep);
+	} else {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(f.ep), (long)-EBUSY);
+		if (!IS_ERR(f.ep))
+			memwell_ep_detach(f.ep);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, st_hup(f.kr),
+			      "flags %#x: no EPOLLHUP with no producer attached (last detach during a refused attach)",
+			      flags);
+	memwell_kring_put(f.kr);
+}
+
+#define ST_EOS_ROUNDS	1000U
 /* Rounds end early after this long: a loaded host runs TCG slowly. */
-#define ST_EOS_SECS	40
+#define ST_EOS_SECS	15
+/* The window a round's detach or attach holds open, in µs. */
+#define ST_EOS_WINDOW_US	20
 
 /*
  * Wait for @v to reach @n, spinning; the other thread may share this CPU,
@@ -994,6 +1076,12 @@ static bool st_spin_until(atomic_t *v, int n, atomic_t *stop)
 	return true;
 }
 
+/* Holds the window where an attach and the last detach meet open. */
+static void st_eos_widen(void *arg)
+{
+	udelay(ST_EOS_WINDOW_US);
+}
+
 /**
  * struct st_eos - the last producer detaches while another attaches
  * @kr: the ring
@@ -1010,6 +1098,7 @@ struct st_eos {
 	atomic_t stop;
 };
 
+/* Odd rounds hold the attach's window open, even ones the detach's. */
 static int st_eos_attacher(void *arg)
 {
 	struct st_eos *e = arg;
@@ -1018,7 +1107,9 @@ static int st_eos_attacher(void *arg)
 	for (i = 1; i <= ST_EOS_ROUNDS; i++) {
 		if (!st_spin_until(&e->round, i, &e->stop))
 			break;
-		e->ep = memwell_ep_attach_ring(e->kr, MEMWELL_SIDE_PROD);
+		e->ep = memwell_ep_attach_ring_watched(e->kr, MEMWELL_SIDE_PROD,
+						       i & 1 ? st_eos_widen : NULL,
+						       NULL);
 		atomic_set_release(&e->done, i);
 	}
 	while (!kthread_should_stop())
@@ -1031,6 +1122,8 @@ static int st_eos_attacher(void *arg)
  * kthread attaches another: afterwards EPOLLHUP must say exactly whether no
  * producer is attached.  On a single-owner side the attach may also fail
  * (-EBUSY, it came first): the stream has then ended, and must say so.
+ * Unforced: the orders nobody thought of, at real speed, with the windows
+ * held open (st_eos_widen()) so that they are met.
  */
 static void st_eos_run(struct kunit *test, u32 flags)
 {
@@ -1056,7 +1149,7 @@ static void st_eos_run(struct kunit *test, u32 flags)
 
 		atomic_set_release(&e.round, i);
 		ndelay(delay + i % 64);
-		memwell_ep_detach(mine);
+		memwell_ep_detach_watched(mine, i & 1 ? NULL : st_eos_widen, NULL);
 		st_spin_until(&e.done, i, &never);
 		attached = !IS_ERR(e.ep);
 		/*
@@ -1067,7 +1160,7 @@ static void st_eos_run(struct kunit *test, u32 flags)
 			delay = min(delay + 16, 20000U);
 		else
 			delay = delay > 16 ? delay - 16 : 0;
-		hup = memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP;
+		hup = st_hup(e.kr);
 		if (attached && hup)
 			spurious++;
 		if (!attached && !hup)
@@ -1085,11 +1178,11 @@ static void st_eos_run(struct kunit *test, u32 flags)
 	atomic_set(&e.stop, 1);
 	kthread_stop(t);
 	put_task_struct(t);
-	KUNIT_EXPECT_GT(test, i, 500U);
+	KUNIT_EXPECT_GT(test, i, 100U);
 	KUNIT_EXPECT_NOT_NULL(test, mine);
 	if (mine)
 		memwell_ep_detach(mine);
-	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, st_hup(e.kr));
 	KUNIT_EXPECT_EQ_MSG(test, spurious, 0U, "EPOLLHUP with a producer attached");
 	KUNIT_EXPECT_EQ_MSG(test, lost, 0U, "no EPOLLHUP with no producer attached");
 	kunit_info(test, "flags %#x: %u rounds, %u attaches refused, %u spurious, %u lost\n",
@@ -1099,6 +1192,8 @@ static void st_eos_run(struct kunit *test, u32 flags)
 
 static void memwell_stream_test_eos_race(struct kunit *test)
 {
+	st_eos_forced_run(test, 0);
+	st_eos_forced_run(test, MEMWELL_F_PROD_MULTI);
 	st_eos_run(test, 0);
 	st_eos_run(test, MEMWELL_F_PROD_MULTI);
 }
