@@ -27,6 +27,7 @@
 #include "memwell_kring.h"
 #include "memwell_sink.h"
 #include "memwell_source.h"
+#include "memwell_test_util.h"
 
 #define ST_PRODS	3
 #define ST_PAYLOAD	40	/* gen header + 24 pattern bytes */
@@ -1200,39 +1201,6 @@ static void memwell_stream_test_eos_race(struct kunit *test)
 
 /* ---- a kernel consumer hangs up ---- */
 
-struct st_out_sleeper {
-	struct memwell_kring *kr;
-	struct completion done;
-	u32 mask;
-};
-
-/* Sleeps as poll() does, for room: on the queue, then (H), then a look. */
-static int st_out_sleeper_fn(void *arg)
-{
-	struct st_out_sleeper *s = arg;
-	DEFINE_WAIT(wait);
-	long left = 10 * HZ;
-
-	for (;;) {
-		__poll_t m;
-
-		prepare_to_wait(&s->kr->wq, &wait, TASK_INTERRUPTIBLE);
-		m = memwell_kring_poll(s->kr, EPOLLOUT | EPOLLWRNORM);
-		if (m) {
-			s->mask = (__force u32)m;
-			break;
-		}
-		left = schedule_timeout(left);
-		if (!left)
-			break;
-	}
-	finish_wait(&s->kr->wq, &wait);
-	complete(&s->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(HZ / 50);
-	return 0;
-}
-
 /*
  * The last kernel consumer detaching is the end of the stream for the
  * processes producing into the ring, as the last kernel producer's is for
@@ -1242,9 +1210,10 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 {
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_CONS, 6, 6, NULL);
-	struct st_out_sleeper s = { .kr = kr };
+	struct memwell_test_sleeper s = {
+		.kr = kr, .want = EPOLLOUT | EPOLLWRNORM, .timeout = 10 * HZ,
+	};
 	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
-	struct task_struct *t;
 	u8 buf[32] = {};
 	unsigned int ms;
 
@@ -1253,10 +1222,7 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 	/* A process fills the ring; its producers then sleep for room. */
 	while (!memwell_rec_write(&kr->view, buf, sizeof(buf)))
 		;
-	init_completion(&s.done);
-	t = kthread_run(st_out_sleeper_fn, &s, "memwell_st_out");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	get_task_struct(t);
+	KUNIT_ASSERT_EQ(test, memwell_test_sleeper_start(&s, "memwell_st_out"), 0);
 	for (ms = 0; ms < 5000 &&
 	     !READ_ONCE(kr->view.side[MEMWELL_SIDE_PROD]->waiters); ms++)
 		usleep_range(1000, 2000);
@@ -1265,10 +1231,9 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 	memwell_ep_detach(ep);
 	KUNIT_EXPECT_GT_MSG(test, wait_for_completion_timeout(&s.done, 2 * HZ), 0UL,
 			    "the producer asleep for room was not woken");
-	KUNIT_EXPECT_TRUE(test, s.mask & (__force u32)EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, s.mask & EPOLLHUP);
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLOUT) & EPOLLHUP);
-	kthread_stop(t);
-	put_task_struct(t);
+	memwell_test_sleeper_stop(&s);
 	/* A consumer attaching again: the stream goes on. */
 	ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));

@@ -19,6 +19,7 @@
 #include "memwell_kring.h"
 #include "memwell_sink.h"
 #include "memwell_source.h"
+#include "memwell_test_util.h"
 
 #define MEMWELL_TEST_RINGS	8
 /* Every flag of a ring processes share both sides of. */
@@ -540,51 +541,23 @@ static void memwell_test_poll(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL), 0U);
 }
 
-struct memwell_test_sleeper {
-	struct memwell_kring *kr;
-	struct completion done;
-	bool woken;
-};
-
-/* Sleeps like poll(): on the wait queue first, then (H), then a look. */
-static int memwell_test_sleeper_fn(void *arg)
-{
-	struct memwell_test_sleeper *s = arg;
-	DEFINE_WAIT(wait);
-	long left = 20 * HZ;
-
-	for (;;) {
-		prepare_to_wait(&s->kr->wq, &wait, TASK_INTERRUPTIBLE);
-		if (memwell_kring_poll(s->kr, MEMWELL_IN) & MEMWELL_IN) {
-			s->woken = true;
-			break;
-		}
-		left = schedule_timeout(left);
-		if (!left)
-			break;
-	}
-	finish_wait(&s->kr->wq, &wait);
-	complete(&s->done);
-	return 0;
-}
-
 static void memwell_test_poll_wake(struct kunit *test)
 {
 	struct memwell_kring *kr = memwell_test_ring(test, MEMWELL_F_RECORDS, 3, 9);
-	struct memwell_test_sleeper s = { .kr = kr };
-	struct task_struct *t;
+	struct memwell_test_sleeper s = {
+		.kr = kr, .want = MEMWELL_IN, .timeout = 20 * HZ,
+	};
 	unsigned int ms;
 
-	init_completion(&s.done);
-	t = kthread_run(memwell_test_sleeper_fn, &s, "memwell_sleeper");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_EQ(test, memwell_test_sleeper_start(&s, "memwell_sleeper"), 0);
 	for (ms = 0; ms < 10000 && !memwell_test_waiters(kr, MEMWELL_SIDE_CONS); ms++)
 		usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 1U);
 	/* The release sees the announcement and wakes the queue. */
 	KUNIT_EXPECT_EQ(test, memwell_rec_write(&kr->view, "wake", 4), 0);
 	wait_for_completion(&s.done);
-	KUNIT_EXPECT_TRUE(test, s.woken);
+	KUNIT_EXPECT_TRUE(test, s.mask & MEMWELL_IN);
+	memwell_test_sleeper_stop(&s);
 }
 
 /*
