@@ -44,7 +44,7 @@ static __memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_re
 	b->span.n = 0;
 	b->used = 0;
 	b->records = 0;
-	n = __memwell_take(r, max_recs, max_blocks, max_len, &b->span, &first);
+	n = __memwell_take(r, max_recs, max_blocks, max_len, 0, &b->span, &first);
 	b->records = n > 0 ? (__u32)n : 0;
 	return n;
 }

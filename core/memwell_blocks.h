@@ -282,7 +282,20 @@ struct __memwell_recs {
 	__u32 max_recs;			/* records wanted (>= 1) */
 	__u32 found;			/* records found, skipped ones not counted */
 	struct memwell_span first;	/* the first: blocks from pos, bytes */
+	__u32 max_hdrs;			/* headers one call reads at most; 0: no bound */
+	__u32 hdrs;			/* headers this call read so far */
 };
+
+/*
+ * A caller's bound on the headers one call reads (the kernel's, on a ring
+ * a process produces into: skipped records cost a header each and are
+ * user-written).  Spent: the call gives -EAGAIN, "nothing yet".  With a
+ * constant max_hdrs of 0 this folds away.
+ */
+static __memwell_hot bool __memwell_recs_spent(const struct __memwell_recs *w)
+{
+	return w->max_hdrs && w->hdrs >= w->max_hdrs;
+}
 
 /*
  * Walk the records published from @pos (@room blocks): up to max_recs
@@ -304,8 +317,13 @@ static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64
 	/* Each step consumes >= 1 of the private bound @room. */
 	while (used < room && found < max_recs) {
 		__u32 len, flags;
-		__u64 b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
+		__u64 b;
 
+		if (__memwell_recs_spent(w))
+			break;
+		if (w->max_hdrs)
+			w->hdrs++;
+		b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
 		if (!b)
 			return -EIO;
 		if (used + b > max_blocks) {
@@ -340,7 +358,8 @@ static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64
  * @min: fewest blocks acceptable (>= 1; 1 for records)
  * @max: blocks wanted, at most the block count (1 for records: any)
  * @w: NULL to claim blocks; a records consumer's request, then the blocks
- *     claimed are those of the records __memwell_rec_scan() finds
+ *     claimed are those of the records __memwell_rec_scan() finds (its
+ *     max_hdrs, if set, bounds the headers the whole call reads)
  * @sp: the claimed span on success
  *
  * The limit cache spares the peer's line: it is read again only when the
@@ -350,8 +369,9 @@ static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64
  * inlined, so that with constant @multi and @w each caller gets only its
  * own branches.
  *
- * Return: blocks claimed (records: records taken, >= 1), or -EAGAIN,
- * -EBUSY, -EMSGSIZE (records), -EIO.
+ * Return: blocks claimed (records: records taken, >= 1), or -EAGAIN
+ * (records: also max_hdrs headers read and only skipped records among
+ * them, which were taken), -EBUSY, -EMSGSIZE (records), -EIO.
  */
 static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 					 const bool multi, __u64 min, __u64 max,
@@ -408,8 +428,11 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		if (!w) {
 			n = avail < max ? avail : max;
 		} else {
-			long got = __memwell_rec_scan(r, pos, avail, w);
+			long got;
 
+			if (unlikely(__memwell_recs_spent(w)))
+				return -EAGAIN;
+			got = __memwell_rec_scan(r, pos, avail, w);
 			if (unlikely(got < 0)) {
 				/* A stale pos reads recycled blocks: only then retry. */
 				__u64 now = multi ?

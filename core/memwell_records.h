@@ -21,11 +21,13 @@ struct memwell_rec {
 /*
  * Take up to @max_recs published records: sp covers them (and the skipped
  * records among and before them), first tells where the first one is
- * (blocks from sp->pos) and its length.  Returns the records taken.
+ * (blocks from sp->pos) and its length.  @max_hdrs, if not 0, bounds the
+ * headers read (-EAGAIN once spent on skipped records alone).  Returns
+ * the records taken.
  */
 static __memwell_hot int __memwell_take(struct memwell_ring *r, __u32 max_recs,
 					__u64 max_blocks, __u64 max_len,
-					struct memwell_span *sp,
+					__u32 max_hdrs, struct memwell_span *sp,
 					struct memwell_span *first)
 {
 	struct __memwell_recs w;
@@ -41,6 +43,8 @@ static __memwell_hot int __memwell_take(struct memwell_ring *r, __u32 max_recs,
 	w.found = 0;
 	w.first.pos = 0;
 	w.first.n = 0;
+	w.max_hdrs = max_hdrs;
+	w.hdrs = 0;
 	/* min = max = 1: the cached limit serves while it shows any block. */
 	if (__memwell_side_multi(r, MEMWELL_SIDE_CONS))
 		n = __memwell_claim(r, MEMWELL_SIDE_CONS, true, 1, 1, &w, sp);
@@ -113,11 +117,11 @@ static __memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *b
  * records before it.  The header was checked by the scan; not read again.
  */
 static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_len,
-					    struct memwell_rec *rec)
+					    __u32 max_hdrs, struct memwell_rec *rec)
 {
 	const struct memwell_rec_hdr *hdr;
 	struct memwell_span sp, first;
-	int n = __memwell_take(r, 1, r->count, max_len, &sp, &first);
+	int n = __memwell_take(r, 1, r->count, max_len, max_hdrs, &sp, &first);
 
 	if (n < 0)
 		return n;
@@ -140,7 +144,19 @@ static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_le
 static __memwell_hot int memwell_rec_peek(struct memwell_ring *r,
 					  struct memwell_rec *rec)
 {
-	return __memwell_rec_take(r, ~0ULL, rec);
+	return __memwell_rec_take(r, ~0ULL, 0, rec);
+}
+
+/*
+ * memwell_rec_peek() reading @max_hdrs record headers at most (>= 1):
+ * -EAGAIN once they were skipped records alone (taken; the next call goes
+ * on after them).  For the kernel, on headers a process wrote.
+ */
+static __memwell_hot int __memwell_rec_peek_max(struct memwell_ring *r,
+						struct memwell_rec *rec,
+						__u32 max_hdrs)
+{
+	return __memwell_rec_take(r, ~0ULL, max_hdrs, rec);
 }
 
 /* Give a peeked record's blocks back to the producers. */
@@ -162,7 +178,7 @@ static __memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
 					   __u64 size)
 {
 	struct memwell_rec rec;
-	int err = __memwell_rec_take(r, size, &rec);
+	int err = __memwell_rec_take(r, size, 0, &rec);
 
 	if (err)
 		return err;

@@ -22,28 +22,19 @@
 #include "memwell_compat.h"
 #include "memwell_ep.h"
 
-/**
- * memwell_ep_attach_ring() - attach to a ring the caller holds
- * @kr: the ring: a source kind's (struct memwell_source_ops.start), which
- *      memwell keeps alive until the kind's stop returns; the endpoint
- *      takes its own reference
- * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
- *
- * Process context; may sleep.
- *
- * Return: the endpoint, or ERR_PTR() of -EINVAL (bad role, not a records
- * ring), -EPERM (the ring's flags do not let the kernel take that role:
- * MEMWELL_F_KERNEL_PROD for producers, MEMWELL_F_KERNEL_CONS for
- * consumers), -EBUSY (another kernel endpoint of that role is attached and
- * the side is single-owner) or -ENOMEM.
+/*
+ * memwell_ep_attach_ring(), calling @counted(@arg) right after the count of
+ * the side changed (or was found taken): where an attach meets a detach.
  */
-struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
-					  unsigned int role)
+static struct memwell_ep *memwell_ep_attach(struct memwell_kring *kr,
+					    unsigned int role,
+					    void (*counted)(void *arg), void *arg)
 {
 	u32 flags = kr->layout.flags;
 	bool prod = role == MEMWELL_SIDE_PROD;
 	struct memwell_ep *ep;
 	atomic_t *count;
+	bool claimed;
 
 	if (role != MEMWELL_SIDE_PROD && role != MEMWELL_SIDE_CONS)
 		return ERR_PTR(-EINVAL);
@@ -64,7 +55,13 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 	 */
 	if (flags & (prod ? MEMWELL_F_PROD_MULTI : MEMWELL_F_CONS_MULTI)) {
 		atomic_inc_return(count);
-	} else if (atomic_cmpxchg(count, 0, 1)) {
+		claimed = true;
+	} else {
+		claimed = !atomic_cmpxchg(count, 0, 1);
+	}
+	if (counted)
+		counted(arg);
+	if (!claimed) {
 		kfree(ep);
 		return ERR_PTR(-EBUSY);
 	}
@@ -81,6 +78,27 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 	}
 	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
 	return ep;
+}
+
+/**
+ * memwell_ep_attach_ring() - attach to a ring the caller holds
+ * @kr: the ring: a source kind's (struct memwell_source_ops.start), which
+ *      memwell keeps alive until the kind's stop returns; the endpoint
+ *      takes its own reference
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
+ *
+ * Process context; may sleep.
+ *
+ * Return: the endpoint, or ERR_PTR() of -EINVAL (bad role, not a records
+ * ring), -EPERM (the ring's flags do not let the kernel take that role:
+ * MEMWELL_F_KERNEL_PROD for producers, MEMWELL_F_KERNEL_CONS for
+ * consumers), -EBUSY (another kernel endpoint of that role is attached and
+ * the side is single-owner) or -ENOMEM.
+ */
+struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
+					  unsigned int role)
+{
+	return memwell_ep_attach(kr, role, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(memwell_ep_attach_ring);
 
@@ -338,6 +356,35 @@ out:
 	return err;
 }
 
+/*
+ * memwell_ep_detach(), calling @zeroed(@arg) right after the side's count
+ * became zero: where the last detach meets an attach.
+ */
+static void memwell_ep_end(struct memwell_ep *ep, void (*zeroed)(void *arg),
+			   void *arg)
+{
+	struct memwell_kring *kr = ep->kr;
+	bool prod = ep->role == MEMWELL_SIDE_PROD;
+
+	if (prod && atomic_read(&kr->lost.state) && !memwell_flush_lost(ep))
+		memwell_kring_produced(kr, 0);
+	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, -1);
+	/*
+	 * The last of its side: the processes of the other side see EPOLLHUP
+	 * (memwell_kring_hup(), derived from the count this makes zero), and
+	 * those asleep in poll() wake up to see it.
+	 */
+	if (atomic_dec_and_test(&kr->kern.count[ep->role])) {
+		if (zeroed)
+			zeroed(arg);
+		wake_up_interruptible_poll(&kr->wq, EPOLLHUP | (prod ?
+					   EPOLLIN | EPOLLRDNORM :
+					   EPOLLOUT | EPOLLWRNORM));
+	}
+	memwell_kring_put(kr);
+	kfree(ep);
+}
+
 /**
  * memwell_ep_detach() - end an endpoint
  * @ep: the endpoint; nothing may use it any more, and it must hold no
@@ -353,25 +400,49 @@ out:
  */
 void memwell_ep_detach(struct memwell_ep *ep)
 {
-	struct memwell_kring *kr = ep->kr;
-	bool prod = ep->role == MEMWELL_SIDE_PROD;
-
-	if (prod && atomic_read(&kr->lost.state) && !memwell_flush_lost(ep))
-		memwell_kring_produced(kr, 0);
-	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, -1);
-	/*
-	 * The last of its side: the processes of the other side see EPOLLHUP
-	 * (memwell_kring_hup(), derived from the count this makes zero), and
-	 * those asleep in poll() wake up to see it.
-	 */
-	if (atomic_dec_and_test(&kr->kern.count[ep->role]))
-		wake_up_interruptible_poll(&kr->wq, EPOLLHUP | (prod ?
-					   EPOLLIN | EPOLLRDNORM :
-					   EPOLLOUT | EPOLLWRNORM));
-	memwell_kring_put(kr);
-	kfree(ep);
+	memwell_ep_end(ep, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(memwell_ep_detach);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * memwell_ep_attach_ring_watched() - memwell_ep_attach_ring(), watched
+ * @kr: the ring
+ * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
+ * @counted: called right after the attach counted itself on its side, or
+ *           found a single-owner side taken, before it goes on
+ * @arg: for @counted
+ *
+ * For the KUnit suites: an attach and a detach interleaved in a chosen
+ * order, however unlikely it is at full speed.
+ *
+ * Return: as memwell_ep_attach_ring().
+ */
+struct memwell_ep *memwell_ep_attach_ring_watched(struct memwell_kring *kr,
+						  unsigned int role,
+						  void (*counted)(void *arg),
+						  void *arg)
+{
+	return memwell_ep_attach(kr, role, counted, arg);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_ep_attach_ring_watched, MEMWELL_NS);
+
+/**
+ * memwell_ep_detach_watched() - memwell_ep_detach(), watched
+ * @ep: the endpoint
+ * @zeroed: called right after the detach made its side's count zero (it
+ *          was the last), before it wakes anyone
+ * @arg: for @zeroed
+ *
+ * For the KUnit suites, as memwell_ep_attach_ring_watched().
+ */
+void memwell_ep_detach_watched(struct memwell_ep *ep,
+			       void (*zeroed)(void *arg), void *arg)
+{
+	memwell_ep_end(ep, zeroed, arg);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_ep_detach_watched, MEMWELL_NS);
+#endif
 
 /*
  * Spans of the processes' side one endpoint call publishes for them at
@@ -382,6 +453,15 @@ EXPORT_SYMBOL_GPL(memwell_ep_detach);
  * on.
  */
 #define MEMWELL_EP_SWEEP_MAX	16U
+
+/*
+ * Record headers one memwell_ep_peek() reads at most.  A process producing
+ * into the ring writes them: discarded records cost a header each, and a
+ * chain of them can be as long as the ring.  Past this the peek takes the
+ * skipped records read so far and gives -EAGAIN: the next call goes on
+ * after them (memwell_ep_wait() returns at once, blocks being ready).
+ */
+#define MEMWELL_EP_SCAN_MAX	16U
 
 /*
  * An endpoint may write only its own side, so its own calls cannot publish
@@ -537,10 +617,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_output);
  * rec->len was checked against the ring; the payload itself is
  * user-writable memory: copy what you rely on before checking it.  On an
  * empty ring the consumer side announces it may sleep (see memwell_ep_wait()).
+ * A call reads MEMWELL_EP_SCAN_MAX record headers at most: after that many
+ * discarded records it gives -EAGAIN, and the next call goes on after them.
  * Any context but NMI.
  *
- * Return: 0, -EAGAIN (empty), -EBUSY, -EINVAL or -EIO (corrupt producer
- * positions or record headers).
+ * Return: 0, -EAGAIN (empty, or nothing yet past the discarded records
+ * read: call again), -EBUSY, -EINVAL or -EIO (corrupt producer positions
+ * or record headers).
  */
 int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec)
 {
@@ -548,9 +631,10 @@ int memwell_ep_peek(struct memwell_ep *ep, struct memwell_rec *rec)
 
 	if (unlikely(ep->role != MEMWELL_SIDE_CONS))
 		return -EINVAL;
-	err = memwell_rec_peek(&ep->view, rec);
-	if (err == -EAGAIN && memwell_ep_help_peer(ep))
-		err = memwell_rec_peek(&ep->view, rec);
+	err = __memwell_rec_peek_max(&ep->view, rec, MEMWELL_EP_SCAN_MAX);
+	if (err == -EAGAIN && !memwell_ready_blocks(&ep->view) &&
+	    memwell_ep_help_peer(ep))
+		err = __memwell_rec_peek_max(&ep->view, rec, MEMWELL_EP_SCAN_MAX);
 	return err;
 }
 EXPORT_SYMBOL_GPL(memwell_ep_peek);

@@ -252,6 +252,21 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side);
 void memwell_kring_counts(long *rings, long *pages);
 
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
+
+/*
+ * For the KUnit suites (CONFIG_KUNIT; MEMWELL_NS): the calls at the points
+ * where a race can interleave them, to force the order a test needs.
+ */
+struct memwell_ep;
+__poll_t memwell_kring_poll_watched(struct memwell_kring *kr, __poll_t want,
+				    void (*looked)(void *arg), void *arg);
+struct memwell_ep *memwell_ep_attach_ring_watched(struct memwell_kring *kr,
+						  unsigned int role,
+						  void (*counted)(void *arg),
+						  void *arg);
+void memwell_ep_detach_watched(struct memwell_ep *ep,
+			       void (*zeroed)(void *arg), void *arg);
+
 int memwell_kring_mmap(struct memwell_kring *kr, u32 access,
 		       struct vm_area_struct *vma);
 

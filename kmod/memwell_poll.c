@@ -81,32 +81,19 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
 	return mask;
 }
 
-/**
- * memwell_kring_poll() - readiness of a ring, arming the wake protocol
- * @kr: the ring
- * @want: events asked for (poll_requested_events())
- *
- * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block
- * (on a kernel producer's ring with a watermark: that many bytes, or
- * records due anyway), EPOLLOUT | EPOLLWRNORM when the producers can (on a
- * records ring a record may need more blocks than are free).  For each
- * direction asked for but not ready, the side that would wait (consumers
- * for EPOLLIN, producers for EPOLLOUT) is marked as having sleepers (H),
- * and readiness is computed once more.  The caller must be on kr->wq already
- * (poll_wait()) for a wake after that to reach it.
- *
- * EPOLLHUP once the last kernel producer of the ring detached (records
- * still queued are EPOLLIN as well), or the last kernel consumer (room
- * left is EPOLLOUT as well), until another one attaches.
- *
- * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM,
- * and EPOLLHUP.
+/*
+ * memwell_kring_poll(), calling @looked(@arg) between the first look and
+ * the announcement (H): where a release the poller does not see and a (G)
+ * that sees no sleeper meet.
  */
-__poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
+static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
+					void (*looked)(void *arg), void *arg)
 {
 	__poll_t mask = memwell_kring_mask(kr, want);
 	__poll_t armed = 0;
 
+	if (looked)
+		looked(arg);
 	if ((want & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN)) {
 		/* (H) for the consumers; pairs with (G) after a producer release. */
 		smp_store_mb(kr->view.side[MEMWELL_SIDE_CONS]->waiters, 1U);
@@ -133,4 +120,52 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 		mask |= EPOLLHUP;
 	return mask;
 }
+
+/**
+ * memwell_kring_poll() - readiness of a ring, arming the wake protocol
+ * @kr: the ring
+ * @want: events asked for (poll_requested_events())
+ *
+ * EPOLLIN | EPOLLRDNORM when the consumers can reserve at least one block
+ * (on a kernel producer's ring with a watermark: that many bytes, or
+ * records due anyway), EPOLLOUT | EPOLLWRNORM when the producers can (on a
+ * records ring a record may need more blocks than are free).  For each
+ * direction asked for but not ready, the side that would wait (consumers
+ * for EPOLLIN, producers for EPOLLOUT) is marked as having sleepers (H),
+ * and readiness is computed once more.  The caller must be on kr->wq already
+ * (poll_wait()) for a wake after that to reach it.
+ *
+ * EPOLLHUP once the last kernel producer of the ring detached (records
+ * still queued are EPOLLIN as well), or the last kernel consumer (room
+ * left is EPOLLOUT as well), until another one attaches.
+ *
+ * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM,
+ * and EPOLLHUP.
+ */
+__poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
+{
+	return memwell_kring_poll_look(kr, want, NULL, NULL);
+}
 EXPORT_SYMBOL_NS_GPL(memwell_kring_poll, MEMWELL_NS);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * memwell_kring_poll_watched() - memwell_kring_poll(), watched
+ * @kr: the ring
+ * @want: events asked for
+ * @looked: called after the first look at the ring, before the sleeper
+ *          is announced (H)
+ * @arg: for @looked
+ *
+ * For the KUnit suites: a release that lands between the look and the
+ * announcement, the interleaving the second look exists for.
+ *
+ * Return: as memwell_kring_poll().
+ */
+__poll_t memwell_kring_poll_watched(struct memwell_kring *kr, __poll_t want,
+				    void (*looked)(void *arg), void *arg)
+{
+	return memwell_kring_poll_look(kr, want, looked, arg);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_poll_watched, MEMWELL_NS);
+#endif

@@ -27,6 +27,7 @@
 #include "memwell_kring.h"
 #include "memwell_sink.h"
 #include "memwell_source.h"
+#include "memwell_test_util.h"
 
 #define ST_PRODS	3
 #define ST_PAYLOAD	40	/* gen header + 24 pattern bytes */
@@ -971,9 +972,91 @@ static void memwell_stream_test_registry(struct kunit *test)
 
 /* ---- end of stream ---- */
 
-#define ST_EOS_ROUNDS	4000U
+static bool st_hup(struct memwell_kring *kr)
+{
+	return memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP;
+}
+
+/**
+ * struct st_eos_forced - an attach and the last detach, in a forced order
+ * @kr: the ring
+ * @mine: the producer the call in the middle detaches
+ * @ep: what the attach in the middle gave
+ */
+struct st_eos_forced {
+	struct memwell_kring *kr;
+	struct memwell_ep *mine;
+	struct memwell_ep *ep;
+};
+
+/* In the last detach, its count just zero: a producer attaches. */
+static void st_eos_attach_now(void *arg)
+{
+	struct st_eos_forced *f = arg;
+
+	f->ep = memwell_ep_attach_ring(f->kr, MEMWELL_SIDE_PROD);
+}
+
+/* In an attach, just counted (or refused): the last producer detaches. */
+static void st_eos_detach_now(void *arg)
+{
+	struct st_eos_forced *f = arg;
+
+	memwell_ep_detach(f->mine);
+	f->mine = NULL;
+}
+
+/*
+ * The two orders the end of stream must survive, each forced at the point
+ * where it can hit: an attach inside the last detach (a flag the detach
+ * set after its decrement would say "hung up" with a producer attached),
+ * and the last detach inside an attach that a single-owner side refuses
+ * (a refused attach that counted itself for a moment would hide the last
+ * detach: no EPOLLHUP, and nobody attached).
+ */
+static void st_eos_forced_run(struct kunit *test, u32 flags)
+{
+	u32 rf = MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD | flags;
+	struct st_eos_forced f = { .kr = st_ring(test, rf, 6, 6, NULL) };
+
+	f.mine = memwell_ep_attach_ring(f.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.mine));
+	memwell_ep_detach_watched(f.mine, st_eos_attach_now, &f);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.ep));
+	KUNIT_EXPECT_FALSE_MSG(test, st_hup(f.kr),
+			       "flags %#x: EPOLLHUP with a producer attached (during the last detach)",
+			       flags);
+	memwell_ep_detach(f.ep);
+	KUNIT_EXPECT_TRUE(test, st_hup(f.kr));
+	memwell_kring_put(f.kr);
+
+	f.kr = st_ring(test, rf, 6, 6, NULL);
+	f.mine = memwell_ep_attach_ring(f.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f.mine));
+	f.ep = memwell_ep_attach_ring_watched(f.kr, MEMWELL_SIDE_PROD,
+					      st_eos_detach_now, &f);
+	if (flags & MEMWELL_F_PROD_MULTI) {
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f.ep));
+		KUNIT_EXPECT_FALSE_MSG(test, st_hup(f.kr),
+				       "flags %#x: EPOLLHUP with a producer attached",
+				       flags);
+		memwell_ep_detach(f.ep);
+	} else {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(f.ep), (long)-EBUSY);
+		if (!IS_ERR(f.ep))
+			memwell_ep_detach(f.ep);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, st_hup(f.kr),
+			      "flags %#x: no EPOLLHUP with no producer attached (last detach during a refused attach)",
+			      flags);
+	memwell_kring_put(f.kr);
+}
+
+#define ST_EOS_ROUNDS	1000U
 /* Rounds end early after this long: a loaded host runs TCG slowly. */
-#define ST_EOS_SECS	40
+#define ST_EOS_SECS	15
+/* The window a round's detach or attach holds open, in µs. */
+#define ST_EOS_WINDOW_US	20
 
 /*
  * Wait for @v to reach @n, spinning; the other thread may share this CPU,
@@ -994,6 +1077,12 @@ static bool st_spin_until(atomic_t *v, int n, atomic_t *stop)
 	return true;
 }
 
+/* Holds the window where an attach and the last detach meet open. */
+static void st_eos_widen(void *arg)
+{
+	udelay(ST_EOS_WINDOW_US);
+}
+
 /**
  * struct st_eos - the last producer detaches while another attaches
  * @kr: the ring
@@ -1010,6 +1099,7 @@ struct st_eos {
 	atomic_t stop;
 };
 
+/* Odd rounds hold the attach's window open, even ones the detach's. */
 static int st_eos_attacher(void *arg)
 {
 	struct st_eos *e = arg;
@@ -1018,7 +1108,9 @@ static int st_eos_attacher(void *arg)
 	for (i = 1; i <= ST_EOS_ROUNDS; i++) {
 		if (!st_spin_until(&e->round, i, &e->stop))
 			break;
-		e->ep = memwell_ep_attach_ring(e->kr, MEMWELL_SIDE_PROD);
+		e->ep = memwell_ep_attach_ring_watched(e->kr, MEMWELL_SIDE_PROD,
+						       i & 1 ? st_eos_widen : NULL,
+						       NULL);
 		atomic_set_release(&e->done, i);
 	}
 	while (!kthread_should_stop())
@@ -1031,6 +1123,8 @@ static int st_eos_attacher(void *arg)
  * kthread attaches another: afterwards EPOLLHUP must say exactly whether no
  * producer is attached.  On a single-owner side the attach may also fail
  * (-EBUSY, it came first): the stream has then ended, and must say so.
+ * Unforced: the orders nobody thought of, at real speed, with the windows
+ * held open (st_eos_widen()) so that they are met.
  */
 static void st_eos_run(struct kunit *test, u32 flags)
 {
@@ -1056,7 +1150,7 @@ static void st_eos_run(struct kunit *test, u32 flags)
 
 		atomic_set_release(&e.round, i);
 		ndelay(delay + i % 64);
-		memwell_ep_detach(mine);
+		memwell_ep_detach_watched(mine, i & 1 ? NULL : st_eos_widen, NULL);
 		st_spin_until(&e.done, i, &never);
 		attached = !IS_ERR(e.ep);
 		/*
@@ -1067,7 +1161,7 @@ static void st_eos_run(struct kunit *test, u32 flags)
 			delay = min(delay + 16, 20000U);
 		else
 			delay = delay > 16 ? delay - 16 : 0;
-		hup = memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP;
+		hup = st_hup(e.kr);
 		if (attached && hup)
 			spurious++;
 		if (!attached && !hup)
@@ -1085,11 +1179,11 @@ static void st_eos_run(struct kunit *test, u32 flags)
 	atomic_set(&e.stop, 1);
 	kthread_stop(t);
 	put_task_struct(t);
-	KUNIT_EXPECT_GT(test, i, 500U);
+	KUNIT_EXPECT_GT(test, i, 100U);
 	KUNIT_EXPECT_NOT_NULL(test, mine);
 	if (mine)
 		memwell_ep_detach(mine);
-	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, st_hup(e.kr));
 	KUNIT_EXPECT_EQ_MSG(test, spurious, 0U, "EPOLLHUP with a producer attached");
 	KUNIT_EXPECT_EQ_MSG(test, lost, 0U, "no EPOLLHUP with no producer attached");
 	kunit_info(test, "flags %#x: %u rounds, %u attaches refused, %u spurious, %u lost\n",
@@ -1099,44 +1193,13 @@ static void st_eos_run(struct kunit *test, u32 flags)
 
 static void memwell_stream_test_eos_race(struct kunit *test)
 {
+	st_eos_forced_run(test, 0);
+	st_eos_forced_run(test, MEMWELL_F_PROD_MULTI);
 	st_eos_run(test, 0);
 	st_eos_run(test, MEMWELL_F_PROD_MULTI);
 }
 
 /* ---- a kernel consumer hangs up ---- */
-
-struct st_out_sleeper {
-	struct memwell_kring *kr;
-	struct completion done;
-	u32 mask;
-};
-
-/* Sleeps as poll() does, for room: on the queue, then (H), then a look. */
-static int st_out_sleeper_fn(void *arg)
-{
-	struct st_out_sleeper *s = arg;
-	DEFINE_WAIT(wait);
-	long left = 10 * HZ;
-
-	for (;;) {
-		__poll_t m;
-
-		prepare_to_wait(&s->kr->wq, &wait, TASK_INTERRUPTIBLE);
-		m = memwell_kring_poll(s->kr, EPOLLOUT | EPOLLWRNORM);
-		if (m) {
-			s->mask = (__force u32)m;
-			break;
-		}
-		left = schedule_timeout(left);
-		if (!left)
-			break;
-	}
-	finish_wait(&s->kr->wq, &wait);
-	complete(&s->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(HZ / 50);
-	return 0;
-}
 
 /*
  * The last kernel consumer detaching is the end of the stream for the
@@ -1147,9 +1210,10 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 {
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_CONS, 6, 6, NULL);
-	struct st_out_sleeper s = { .kr = kr };
+	struct memwell_test_sleeper s = {
+		.kr = kr, .want = EPOLLOUT | EPOLLWRNORM, .timeout = 10 * HZ,
+	};
 	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
-	struct task_struct *t;
 	u8 buf[32] = {};
 	unsigned int ms;
 
@@ -1158,10 +1222,7 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 	/* A process fills the ring; its producers then sleep for room. */
 	while (!memwell_rec_write(&kr->view, buf, sizeof(buf)))
 		;
-	init_completion(&s.done);
-	t = kthread_run(st_out_sleeper_fn, &s, "memwell_st_out");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	get_task_struct(t);
+	KUNIT_ASSERT_EQ(test, memwell_test_sleeper_start(&s, "memwell_st_out"), 0);
 	for (ms = 0; ms < 5000 &&
 	     !READ_ONCE(kr->view.side[MEMWELL_SIDE_PROD]->waiters); ms++)
 		usleep_range(1000, 2000);
@@ -1170,10 +1231,9 @@ static void memwell_stream_test_cons_hup(struct kunit *test)
 	memwell_ep_detach(ep);
 	KUNIT_EXPECT_GT_MSG(test, wait_for_completion_timeout(&s.done, 2 * HZ), 0UL,
 			    "the producer asleep for room was not woken");
-	KUNIT_EXPECT_TRUE(test, s.mask & (__force u32)EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, s.mask & EPOLLHUP);
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLOUT) & EPOLLHUP);
-	kthread_stop(t);
-	put_task_struct(t);
+	memwell_test_sleeper_stop(&s);
 	/* A consumer attaching again: the stream goes on. */
 	ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
@@ -1307,6 +1367,67 @@ static void memwell_stream_test_irq_sweep(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/* ---- bounded work on user-written record headers ---- */
+
+/* Discarded records the producing process leaves before its one record. */
+#define ST_SCAN_SKIPS	4000U
+/* Headers one memwell_ep_peek() reads at most (MEMWELL_EP_SCAN_MAX). */
+#define ST_SCAN_MAX	16ULL
+
+/*
+ * A process producing into a kernel consumer's ring discards record after
+ * record, a chain of skipped headers nearly as long as the ring, then
+ * writes one record.  Each header is one block here, so the blocks a peek
+ * passes count the headers it read: no more than the bound a call, -EAGAIN
+ * ("nothing yet") until the record is reached, and the record intact.
+ */
+static void st_scan_run(struct kunit *test, u32 flags)
+{
+	static const char msg[] = "after the discards";
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS | flags, 6, 12, NULL);
+	struct memwell_ring *r = &kr->view;
+	struct memwell_side *cons = r->side[MEMWELL_SIDE_CONS];
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
+	struct memwell_rec rec;
+	u64 pos, most = 0;
+	u32 i, calls = 0;
+	int err;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	for (i = 0; i < ST_SCAN_SKIPS; i++) {
+		KUNIT_ASSERT_EQ(test, memwell_rec_reserve(r, 8, &rec), 0);
+		KUNIT_ASSERT_EQ(test, memwell_rec_discard(r, &rec), 0);
+	}
+	KUNIT_ASSERT_EQ(test, memwell_rec_write(r, msg, sizeof(msg)), 0);
+	do {
+		pos = READ_ONCE(cons->reserve_pos);
+		err = memwell_ep_peek(ep, &rec);
+		most = max(most, READ_ONCE(cons->reserve_pos) - pos);
+		/* A consumer that waits on -EAGAIN is not kept waiting. */
+		if (err == -EAGAIN && !calls)
+			KUNIT_EXPECT_GT(test, memwell_ep_wait(ep, HZ), 0L);
+		calls++;
+	} while (err == -EAGAIN && calls <= ST_SCAN_SKIPS);
+	KUNIT_EXPECT_LE_MSG(test, most, ST_SCAN_MAX,
+			    "flags %#x: record headers one peek read", flags);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, rec.len, (u32)sizeof(msg));
+	KUNIT_EXPECT_EQ(test, memcmp(rec.data, msg, sizeof(msg)), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_release(ep, &rec), 0);
+	KUNIT_EXPECT_EQ(test, memwell_ep_peek(ep, &rec), -EAGAIN);
+	kunit_info(test, "flags %#x: the record after %u discards in %u peeks, at most %llu headers a peek\n",
+		   flags, ST_SCAN_SKIPS, calls, most);
+	memwell_ep_detach(ep);
+	memwell_kring_put(kr);
+}
+
+static void memwell_stream_test_scan_bound(struct kunit *test)
+{
+	st_scan_run(test, 0);
+	st_scan_run(test, MEMWELL_F_CONS_MULTI);
+}
+
 static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_contexts),
 	KUNIT_CASE(memwell_stream_test_lost_race),
@@ -1322,6 +1443,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_eos_race),
 	KUNIT_CASE(memwell_stream_test_cons_hup),
 	KUNIT_CASE(memwell_stream_test_irq_sweep),
+	KUNIT_CASE(memwell_stream_test_scan_bound),
 	{}
 };
 

@@ -19,6 +19,7 @@
 #include "memwell_kring.h"
 #include "memwell_sink.h"
 #include "memwell_source.h"
+#include "memwell_test_util.h"
 
 #define MEMWELL_TEST_RINGS	8
 /* Every flag of a ring processes share both sides of. */
@@ -540,51 +541,23 @@ static void memwell_test_poll(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memwell_test_poll_mask(kr, MEMWELL_U_ALL), 0U);
 }
 
-struct memwell_test_sleeper {
-	struct memwell_kring *kr;
-	struct completion done;
-	bool woken;
-};
-
-/* Sleeps like poll(): on the wait queue first, then (H), then a look. */
-static int memwell_test_sleeper_fn(void *arg)
-{
-	struct memwell_test_sleeper *s = arg;
-	DEFINE_WAIT(wait);
-	long left = 20 * HZ;
-
-	for (;;) {
-		prepare_to_wait(&s->kr->wq, &wait, TASK_INTERRUPTIBLE);
-		if (memwell_kring_poll(s->kr, MEMWELL_IN) & MEMWELL_IN) {
-			s->woken = true;
-			break;
-		}
-		left = schedule_timeout(left);
-		if (!left)
-			break;
-	}
-	finish_wait(&s->kr->wq, &wait);
-	complete(&s->done);
-	return 0;
-}
-
 static void memwell_test_poll_wake(struct kunit *test)
 {
 	struct memwell_kring *kr = memwell_test_ring(test, MEMWELL_F_RECORDS, 3, 9);
-	struct memwell_test_sleeper s = { .kr = kr };
-	struct task_struct *t;
+	struct memwell_test_sleeper s = {
+		.kr = kr, .want = MEMWELL_IN, .timeout = 20 * HZ,
+	};
 	unsigned int ms;
 
-	init_completion(&s.done);
-	t = kthread_run(memwell_test_sleeper_fn, &s, "memwell_sleeper");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_EQ(test, memwell_test_sleeper_start(&s, "memwell_sleeper"), 0);
 	for (ms = 0; ms < 10000 && !memwell_test_waiters(kr, MEMWELL_SIDE_CONS); ms++)
 		usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, memwell_test_waiters(kr, MEMWELL_SIDE_CONS), 1U);
 	/* The release sees the announcement and wakes the queue. */
 	KUNIT_EXPECT_EQ(test, memwell_rec_write(&kr->view, "wake", 4), 0);
 	wait_for_completion(&s.done);
-	KUNIT_EXPECT_TRUE(test, s.woken);
+	KUNIT_EXPECT_TRUE(test, s.mask & MEMWELL_IN);
+	memwell_test_sleeper_stop(&s);
 }
 
 /*
@@ -865,6 +838,15 @@ static void memwell_race_delay(struct rnd_state *st)
 	ndelay(prandom_u32_state(st) % 3000);
 }
 
+/* Between the consumer's look and its (H): hold the window open. */
+static void memwell_race_hold(void *arg)
+{
+	memwell_race_delay(arg);
+}
+
+/* A round ends at the third lost wake-up: each one costs a whole sleep. */
+#define MEMWELL_RACE_LOST_MAX	3U
+
 static int memwell_race_producer(void *arg)
 {
 	struct memwell_race *ra = arg;
@@ -900,10 +882,13 @@ static int memwell_race_producer(void *arg)
 
 /*
  * One round: the producer commits one record at a random moment while the
- * consumer (this thread) goes to sleep as poll() does: on the queue, (H),
- * a last look, sleep.  A sleep that ends by its timeout more than half of
- * it after the commit returned is a lost wake-up (a producer the host did
- * not run for a while only looks like one if its commit came late).
+ * consumer (this thread) goes to sleep as poll() does: on the queue, a
+ * look, (H), a last look, sleep; a random delay between the first look and
+ * (H) holds open the window where a commit is missed by the first look
+ * and its (G) finds no sleeper announced.  A sleep that ends by its timeout
+ * more than half of it after the commit returned is a lost wake-up (a
+ * producer the host did not run for a while only looks like one if its
+ * commit came late).
  */
 static u32 memwell_race_run(struct kunit *test, struct memwell_race *ra)
 {
@@ -917,7 +902,7 @@ static u32 memwell_race_run(struct kunit *test, struct memwell_race *ra)
 	t = kthread_run(memwell_race_producer, ra, "memwell_race");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	get_task_struct(t);
-	for (i = 1; i <= MEMWELL_RACE_ROUNDS; i++) {
+	for (i = 1; i <= MEMWELL_RACE_ROUNDS && lost < MEMWELL_RACE_LOST_MAX; i++) {
 		DEFINE_WAIT(wait);
 
 		WRITE_ONCE(ra->committed_ns, 0);
@@ -925,7 +910,8 @@ static u32 memwell_race_run(struct kunit *test, struct memwell_race *ra)
 		memwell_race_delay(&st);
 		for (;;) {
 			prepare_to_wait(&kr->wq, &wait, TASK_INTERRUPTIBLE);
-			if (memwell_kring_poll(kr, MEMWELL_IN) & MEMWELL_IN)
+			if (memwell_kring_poll_watched(kr, MEMWELL_IN, memwell_race_hold,
+						       &st) & MEMWELL_IN)
 				break;
 			slept++;
 			if (!schedule_timeout(MEMWELL_RACE_SLEEP)) {
@@ -943,8 +929,45 @@ static u32 memwell_race_run(struct kunit *test, struct memwell_race *ra)
 	kthread_stop(t);
 	put_task_struct(t);
 	kunit_info(test, "%s producer: %u rounds, %u sleeps, %u lost wake-ups\n",
-		   ra->ep ? "kernel" : "process", MEMWELL_RACE_ROUNDS, slept, lost);
+		   ra->ep ? "kernel" : "process", i - 1, slept, lost);
 	return lost;
+}
+
+/* The producer's commit, (G) included. */
+static void memwell_race_commit(void *arg)
+{
+	struct memwell_race *ra = arg;
+	u8 rec[8] = {};
+
+	if (ra->ep)
+		memwell_ep_output(ra->ep, rec, sizeof(rec), 0);
+	else
+		memwell_rec_write(&ra->kr->view, rec, sizeof(rec));
+}
+
+/*
+ * The interleaving the race is about, forced: the producer commits after
+ * the consumer's first look and before its (H), so its (G) finds nobody
+ * announced.  The consumer's look after (H) must see the record, or it
+ * sleeps with nobody to wake it.
+ */
+static void memwell_race_forced(struct kunit *test, struct memwell_race *ra)
+{
+	struct memwell_kring *kr = ra->kr;
+	DEFINE_WAIT(wait);
+	__poll_t mask;
+	long left = 1;
+	u8 buf[16];
+
+	prepare_to_wait(&kr->wq, &wait, TASK_INTERRUPTIBLE);
+	mask = memwell_kring_poll_watched(kr, MEMWELL_IN, memwell_race_commit, ra);
+	if (!(mask & MEMWELL_IN))
+		left = schedule_timeout(HZ / 2);
+	finish_wait(&kr->wq, &wait);
+	KUNIT_EXPECT_GT_MSG(test, left, 0L,
+			    "%s producer: a commit between the look and (H) was neither seen nor woke the sleeper",
+			    ra->ep ? "kernel" : "process");
+	KUNIT_EXPECT_EQ(test, memwell_rec_read(&kr->view, buf, sizeof(buf)), 8L);
 }
 
 static void memwell_test_poll_race(struct kunit *test)
@@ -952,6 +975,7 @@ static void memwell_test_poll_race(struct kunit *test)
 	struct memwell_race ra = { .seed = 1 };
 
 	ra.kr = memwell_test_ring(test, MEMWELL_F_RECORDS, 3, 9);
+	memwell_race_forced(test, &ra);
 	KUNIT_EXPECT_EQ(test, memwell_race_run(test, &ra), 0U);
 
 	ra.seed = 2;
@@ -959,6 +983,7 @@ static void memwell_test_poll_race(struct kunit *test)
 	ra.kr = memwell_test_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 3, 9);
 	ra.ep = memwell_ep_attach_ring(ra.kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ra.ep));
+	memwell_race_forced(test, &ra);
 	KUNIT_EXPECT_EQ(test, memwell_race_run(test, &ra), 0U);
 	memwell_ep_detach(ra.ep);
 }
