@@ -1373,22 +1373,28 @@ static void memwell_stream_test_irq_sweep(struct kunit *test)
 #define ST_SCAN_SKIPS	4000U
 /* Headers one memwell_ep_peek() reads at most (MEMWELL_EP_SCAN_MAX). */
 #define ST_SCAN_MAX	16ULL
+/* Records one batch take asks for: it reads this many more headers. */
+#define ST_SCAN_BATCH	8U
 
 /*
  * A process producing into a kernel consumer's ring discards record after
  * record, a chain of skipped headers nearly as long as the ring, then
- * writes one record.  Each header is one block here, so the blocks a peek
+ * writes one record.  Each header is one block here, so the blocks a call
  * passes count the headers it read: no more than the bound a call, -EAGAIN
  * ("nothing yet") until the record is reached, and the record intact.
+ * @batch: take with memwell_ep_batch_take() (ST_SCAN_BATCH records wanted,
+ * so up to that many more headers) instead of memwell_ep_peek().
  */
-static void st_scan_run(struct kunit *test, u32 flags)
+static void st_scan_run(struct kunit *test, u32 flags, bool batch)
 {
 	static const char msg[] = "after the discards";
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_CONS | flags, 6, 12, NULL);
+	const u64 bound = ST_SCAN_MAX + (batch ? ST_SCAN_BATCH : 0);
 	struct memwell_ring *r = &kr->view;
 	struct memwell_side *cons = r->side[MEMWELL_SIDE_CONS];
 	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
+	struct memwell_ep_batch b;
 	struct memwell_rec rec;
 	u64 pos, most = 0;
 	u32 i, calls = 0;
@@ -1402,30 +1408,42 @@ static void st_scan_run(struct kunit *test, u32 flags)
 	KUNIT_ASSERT_EQ(test, memwell_rec_write(r, msg, sizeof(msg)), 0);
 	do {
 		pos = READ_ONCE(cons->reserve_pos);
-		err = memwell_ep_peek(ep, &rec);
+		err = batch ? memwell_ep_batch_take(ep, ST_SCAN_BATCH, &b) :
+			      memwell_ep_peek(ep, &rec);
 		most = max(most, READ_ONCE(cons->reserve_pos) - pos);
 		/* A consumer that waits on -EAGAIN is not kept waiting. */
 		if (err == -EAGAIN && !calls)
 			KUNIT_EXPECT_GT(test, memwell_ep_wait(ep, HZ), 0L);
 		calls++;
 	} while (err == -EAGAIN && calls <= ST_SCAN_SKIPS);
-	KUNIT_EXPECT_LE_MSG(test, most, ST_SCAN_MAX,
-			    "flags %#x: record headers one peek read", flags);
-	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_LE_MSG(test, most, bound,
+			    "flags %#x batch %d: record headers one call read",
+			    flags, batch);
+	KUNIT_ASSERT_EQ(test, err, batch ? 1 : 0);
+	if (batch)
+		KUNIT_ASSERT_EQ(test, memwell_ep_batch_next(ep, &b, &rec), 0);
 	KUNIT_EXPECT_EQ(test, rec.len, (u32)sizeof(msg));
 	KUNIT_EXPECT_EQ(test, memcmp(rec.data, msg, sizeof(msg)), 0);
-	KUNIT_EXPECT_EQ(test, memwell_ep_release(ep, &rec), 0);
-	KUNIT_EXPECT_EQ(test, memwell_ep_peek(ep, &rec), -EAGAIN);
-	kunit_info(test, "flags %#x: the record after %u discards in %u peeks, at most %llu headers a peek\n",
-		   flags, ST_SCAN_SKIPS, calls, most);
+	if (batch) {
+		KUNIT_EXPECT_EQ(test, memwell_ep_batch_next(ep, &b, &rec), -ENOENT);
+		KUNIT_EXPECT_EQ(test, memwell_ep_batch_release(ep, &b), 0);
+		KUNIT_EXPECT_EQ(test, memwell_ep_batch_take(ep, 1, &b), -EAGAIN);
+	} else {
+		KUNIT_EXPECT_EQ(test, memwell_ep_release(ep, &rec), 0);
+		KUNIT_EXPECT_EQ(test, memwell_ep_peek(ep, &rec), -EAGAIN);
+	}
+	kunit_info(test, "flags %#x batch %d: the record after %u discards in %u calls, at most %llu headers a call\n",
+		   flags, batch, ST_SCAN_SKIPS, calls, most);
 	memwell_ep_detach(ep);
 	memwell_kring_put(kr);
 }
 
 static void memwell_stream_test_scan_bound(struct kunit *test)
 {
-	st_scan_run(test, 0);
-	st_scan_run(test, MEMWELL_F_CONS_MULTI);
+	st_scan_run(test, 0, false);
+	st_scan_run(test, MEMWELL_F_CONS_MULTI, false);
+	st_scan_run(test, 0, true);
+	st_scan_run(test, MEMWELL_F_CONS_MULTI, true);
 }
 
 static struct kunit_case memwell_stream_test_cases[] = {
