@@ -21,6 +21,29 @@ struct memwell_batch {
 	__u32 pad;
 };
 
+/*
+ * memwell_batch_take() reading @max_hdrs record headers at most (0: no
+ * bound): -EAGAIN once they were skipped records alone (taken; the next
+ * call goes on after them).  For the kernel, on headers a process wrote.
+ */
+static __memwell_hot int __memwell_batch_take_max(struct memwell_ring *r,
+						  __u32 max_recs, __u64 max_blocks,
+						  __u64 max_len, __u32 max_hdrs,
+						  struct memwell_batch *b)
+{
+	struct memwell_span first;
+	int n;
+
+	b->span.pos = 0;
+	b->span.n = 0;
+	b->used = 0;
+	b->records = 0;
+	n = __memwell_take(r, max_recs, max_blocks, max_len, max_hdrs, &b->span,
+			   &first);
+	b->records = n > 0 ? (__u32)n : 0;
+	return n;
+}
+
 /**
  * memwell_batch_take() - reserve up to @max_recs published records at once
  * @r: a records ring
@@ -37,16 +60,7 @@ static __memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_re
 					    __u64 max_blocks, __u64 max_len,
 					    struct memwell_batch *b)
 {
-	struct memwell_span first;
-	int n;
-
-	b->span.pos = 0;
-	b->span.n = 0;
-	b->used = 0;
-	b->records = 0;
-	n = __memwell_take(r, max_recs, max_blocks, max_len, 0, &b->span, &first);
-	b->records = n > 0 ? (__u32)n : 0;
-	return n;
+	return __memwell_batch_take_max(r, max_recs, max_blocks, max_len, 0, b);
 }
 
 /**

@@ -22,6 +22,16 @@ struct memwell_ep {
 	unsigned int role;
 };
 
+/*
+ * Skipped record headers one consumer call reads at most, besides the
+ * records it takes.  A process producing into the ring writes them:
+ * discarded records cost a header each, and a chain of them can be as long
+ * as the ring.  Past this the call takes the skipped records read so far
+ * and gives -EAGAIN: the next call goes on after them (memwell_ep_wait()
+ * returns at once, blocks being ready).
+ */
+#define MEMWELL_EP_SCAN_MAX	16U
+
 int memwell_flush_lost(struct memwell_ep *ep);
 bool memwell_ep_help_peer(struct memwell_ep *ep);
 void memwell_ep_count_n(struct memwell_ep *ep, enum memwell_stat i, u64 n);

@@ -197,10 +197,12 @@ EXPORT_SYMBOL_GPL(memwell_ep_batch_abort);
  * @b: the batch: walk it with memwell_ep_batch_next(), then give it back
  *     with memwell_ep_batch_release()
  *
- * The headers are checked against what the producers published; the work
- * is bounded by @max_recs and the ring's block count, whatever user space
- * wrote.  On an empty ring the consumer side announces it may sleep, as
- * memwell_ep_peek() does.  Any context but NMI.
+ * The headers are checked against what the producers published; a call
+ * reads @max_recs + MEMWELL_EP_SCAN_MAX headers at most, whatever user
+ * space wrote: past that many skipped (discarded) records it takes those
+ * and gives -EAGAIN, and the next call goes on after them.  On an empty
+ * ring the consumer side announces it may sleep, as memwell_ep_peek()
+ * does.  Any context but NMI.
  *
  * Return: records taken (1 .. @max_recs), or -EAGAIN (empty), -EBUSY,
  * -EINVAL (not a consumer, @max_recs 0), -EIO (corrupt producer positions
@@ -210,15 +212,20 @@ int memwell_ep_batch_take(struct memwell_ep *ep, u32 max_recs,
 			  struct memwell_ep_batch *b)
 {
 	struct memwell_ring *r = &ep->view;
+	u32 max_hdrs;
 	int n;
 
 	b->held = 0;
 	b->room = 0;
 	if (unlikely(ep->role != MEMWELL_SIDE_CONS))
 		return -EINVAL;
-	n = memwell_batch_take(r, max_recs, r->count, ~0ULL, &b->b);
+	/* Each record taken costs a header; skipped ones MEMWELL_EP_SCAN_MAX. */
+	max_hdrs = max_recs > U32_MAX - MEMWELL_EP_SCAN_MAX ? U32_MAX :
+		   max_recs + MEMWELL_EP_SCAN_MAX;
+	n = __memwell_batch_take_max(r, max_recs, r->count, ~0ULL, max_hdrs, &b->b);
 	if (n == -EAGAIN && memwell_ep_help_peer(ep))
-		n = memwell_batch_take(r, max_recs, r->count, ~0ULL, &b->b);
+		n = __memwell_batch_take_max(r, max_recs, r->count, ~0ULL, max_hdrs,
+					     &b->b);
 	if (n > 0)
 		b->held = MEMWELL_EPB_TAKEN;
 	return n;

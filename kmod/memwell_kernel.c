@@ -455,15 +455,6 @@ EXPORT_SYMBOL_NS_GPL(memwell_ep_detach_watched, MEMWELL_NS);
 #define MEMWELL_EP_SWEEP_MAX	16U
 
 /*
- * Record headers one memwell_ep_peek() reads at most.  A process producing
- * into the ring writes them: discarded records cost a header each, and a
- * chain of them can be as long as the ring.  Past this the peek takes the
- * skipped records read so far and gives -EAGAIN: the next call goes on
- * after them (memwell_ep_wait() returns at once, blocks being ready).
- */
-#define MEMWELL_EP_SCAN_MAX	16U
-
-/*
  * An endpoint may write only its own side, so its own calls cannot publish
  * what the processes of the other side released but left unswept (a sweep
  * stopped at MEMWELL_SWEEP_MAX, or a process killed between its mark and
