@@ -61,10 +61,12 @@ static __memwell_hot int memwell_batch_next(const struct memwell_ring *r,
 					    struct memwell_batch *b,
 					    struct memwell_rec *rec)
 {
+	const struct __memwell_geo g = __memwell_geo(r);
+
 	while (b->used < b->span.n) {
 		__u64 pos = b->span.pos + b->used;
 		__u32 len, flags;
-		__u64 blocks = __memwell_rec_check(r, pos, b->span.n - b->used,
+		__u64 blocks = __memwell_rec_check(&g, pos, b->span.n - b->used,
 						 &len, &flags);
 
 		if (!blocks)

@@ -171,6 +171,18 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 	struct memwell_side *self;
 	__u64 rel;
 
+	/* A writable single-owner side: the checks below in one test. */
+	if (likely(s <= MEMWELL_SIDE_CONS && (r->fast & __MEMWELL_FAST_SIDE(s)))) {
+		self = r->side[s];
+		rel = __memwell_read_once(&self->release_pos);
+		if (unlikely(sp->pos != rel || sp->n - 1 >= r->count ||
+			     sp->n > __memwell_read_once(&self->reserve_pos) - rel))
+			return -EINVAL;
+		/* (C) pairs with the peer's acquire (B)/(D): our accesses first. */
+		__memwell_store_release(&self->release_pos, rel + sp->n);
+		__memwell_wake_peer(r, s);
+		return 0;
+	}
 	if (unlikely((unsigned int)s > MEMWELL_SIDE_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
 	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
@@ -296,6 +308,7 @@ struct __memwell_recs {
 static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
 					     __u64 room, struct __memwell_recs *w)
 {
+	const struct __memwell_geo g = __memwell_geo(r);
 	const __u64 max_blocks = w->max_blocks, max_len = w->max_len;
 	const __u32 max_recs = w->max_recs;
 	__u64 used = 0, taken = 0;
@@ -304,7 +317,7 @@ static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64
 	/* Each step consumes >= 1 of the private bound @room. */
 	while (used < room && found < max_recs) {
 		__u32 len, flags;
-		__u64 b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
+		__u64 b = __memwell_rec_check(&g, pos + used, room - used, &len, &flags);
 
 		if (!b)
 			return -EIO;
@@ -359,6 +372,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 					 struct memwell_span *sp)
 {
 	struct memwell_side *self = r->side[s];
+	const __u64 count = r->count;
 	__u64 pos = __memwell_read_once(&self->reserve_pos);
 	bool helped = false, armed = false;
 	unsigned int tries;
@@ -371,7 +385,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		__u64 n;
 
 		/* Fewer than wanted: look whether the peer released more. */
-		if (unlikely(avail < max || avail > r->count)) {
+		if (unlikely(avail < max || avail > count)) {
 			__u64 cached = lim;
 
 			lim = __memwell_side_fetch_limit(r, s);
@@ -384,7 +398,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 					avail = lim - pos;
 				}
 			}
-			if (unlikely(avail > r->count)) {
+			if (unlikely(avail > count)) {
 				/* Our pos may be stale: others moved on. */
 				__u64 now = multi ?
 					__memwell_read_once(&self->reserve_pos) : pos;
@@ -429,7 +443,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 				 * published past what the cache said?
 				 */
 				lim = __memwell_side_fetch_limit(r, s);
-				if (lim - pos > avail && lim - pos <= r->count &&
+				if (lim - pos > avail && lim - pos <= count &&
 				    avail < w->max_blocks) {
 					__memwell_write_once(&self->limit_cache, lim);
 					continue;
@@ -475,6 +489,23 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 					 __u64 min, __u64 max, struct memwell_span *sp)
 {
+	/*
+	 * A writable single-owner side whose cached limit shows @max blocks
+	 * (and no more than the ring: the cache is shared memory): what the
+	 * claim step would do, without its loop.
+	 */
+	if (likely(s <= MEMWELL_SIDE_CONS && (r->fast & __MEMWELL_FAST_SIDE(s)))) {
+		struct memwell_side *self = r->side[s];
+		__u64 pos = __memwell_read_once(&self->reserve_pos);
+		__u64 avail = __memwell_read_once(&self->limit_cache) - pos;
+
+		if (likely(min - 1 < max && max <= avail && avail <= r->count)) {
+			__memwell_write_once(&self->reserve_pos, pos + max);
+			sp->pos = pos;
+			sp->n = max;
+			return (int)max;
+		}
+	}
 	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
 		return -EINVAL;
 	/* A side only the kernel may write (its pages are read-only here). */
