@@ -116,6 +116,16 @@ static inline bool __memwell_help_peer(struct memwell_ring *r,
  * (G) After publishing side @s's release: if the peer's participants said
  * they sleep, kick them.  The full barrier orders our release_pos store
  * before the load of waiters; it pairs with (H) in __memwell_arm().
+ *
+ * It is paid on every release with a kick, and no cheaper test can tell
+ * that no peer may be asleep: a peer announces itself ((H), waiters = 1)
+ * and then looks at our release_pos, and without the barrier our load of
+ * waiters may be satisfied while our store still sits in the store
+ * buffer, so each misses the other's store (the store-buffering pattern)
+ * and the peer sleeps with our record published.  Anything the releaser
+ * read before its store (the peer's position, say) is as stale.
+ * tests/spin/wake.pml shows both: no lost wake-up with the barrier, one
+ * found without it (MUT_NOBARRIER).  Local mode (no kick) pays nothing.
  */
 static __memwell_hot void __memwell_wake_peer(struct memwell_ring *r,
 					      unsigned int s)
