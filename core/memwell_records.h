@@ -267,7 +267,14 @@ static __memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
 
 	if (err)
 		return err;
-	__memwell_memcpy(buf, rec.data, rec.len);
+	/*
+	 * Always true (the take refused a record longer than @size, and a
+	 * record has a byte at least), but said: with the fast path inlined,
+	 * a caller's memwell_rec_read(r, NULL, 0) (a test for emptiness)
+	 * would otherwise look like a copy to NULL to the compiler.
+	 */
+	if (likely(rec.len - 1U < size))
+		__memwell_memcpy(buf, rec.data, rec.len);
 	err = memwell_rec_release(r, &rec);
 	return err ? err : (long)rec.len;
 }
