@@ -22,6 +22,80 @@ struct memwell_batch {
 };
 
 /*
+ * A single consumer's batch, the claim step's first try without its loop:
+ * what __memwell_rec_scan() takes (up to @max_recs records within
+ * @max_blocks, skipped records taken along, none longer than @max_len),
+ * with a plain record (no flag but MEMWELL_REC_LOST, a length, within
+ * what is published and the caller's bounds) checked in one test.  Each
+ * header is checked once, here; memwell_batch_next() only bounds the
+ * records by the span.  Returns 0 when the general way must decide (an
+ * empty ring, only skipped records, a bad header, a first record too
+ * long or too large), which reads everything again.  @max_hdrs, if not
+ * 0, bounds the headers read here as it bounds the general way's.
+ */
+static __memwell_hot int __memwell_batch_take_single(struct memwell_ring *r, __u32 max_recs,
+						     __u64 max_blocks, __u64 max_len,
+						     __u32 max_hdrs,
+						     struct memwell_batch *b)
+{
+	struct memwell_side *self = r->side[MEMWELL_SIDE_CONS];
+	const struct __memwell_geo g = __memwell_geo(r);
+	__u64 pos = __memwell_read_once(&self->reserve_pos);
+	__u64 avail = __memwell_read_once(&self->limit_cache) - pos;
+	__u64 used = 0, taken = 0, room;
+	__u32 found = 0, hdrs = 0;
+
+	if (avail - 1 >= g.count) {
+		/* Nothing cached (or a wild cache): (D), a fresh look. */
+		__u64 lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
+
+		avail = lim - pos;
+		if (unlikely(avail - 1 >= g.count))
+			return 0;	/* empty or corrupt */
+		__memwell_write_once(&self->limit_cache, lim);
+	}
+	room = avail < max_blocks ? avail : max_blocks;
+	/* Each step takes >= 1 block of the private bound @avail, or ends. */
+	do {
+		const struct memwell_rec_hdr *h = (const struct memwell_rec_hdr *)
+			__memwell_geo_block(&g, pos + used);
+		__u32 len = __memwell_read_once(&h->len);
+		__u32 flags = __memwell_read_once(&h->flags);
+		__u64 blocks = __memwell_geo_rec_blocks(&g, len);
+
+		if (likely(!(flags & ~MEMWELL_REC_LOST) && len && len <= max_len &&
+			   blocks <= room - used)) {
+			used += blocks;
+			taken = used;
+			found++;
+			continue;
+		}
+		/* The rest as __memwell_rec_scan(), errors left to it. */
+		if ((flags & ~MEMWELL_REC_FLAGS) || (!len && !(flags & MEMWELL_REC_PAD)) ||
+		    blocks > avail - used)
+			return 0;
+		if (used + blocks > max_blocks) {
+			if (!used)
+				return 0;
+			break;
+		}
+		used += blocks;
+		if (flags & MEMWELL_REC_SKIP)
+			continue;
+		if (!found)
+			return 0;	/* len > max_len */
+		break;
+	} while (found < max_recs && used < avail && (!max_hdrs || ++hdrs < max_hdrs));
+	if (unlikely(!found))
+		return 0;
+	__memwell_write_once(&self->reserve_pos, pos + taken);
+	b->span.pos = pos;
+	b->span.n = taken;
+	b->records = found;
+	return (int)found;
+}
+
+/*
  * memwell_batch_take() reading @max_hdrs record headers at most (0: no
  * bound): -EAGAIN once they were skipped records alone (taken; the next
  * call goes on after them).  For the kernel, on headers a process wrote.
@@ -38,6 +112,13 @@ static __memwell_hot int __memwell_batch_take_max(struct memwell_ring *r,
 	b->span.n = 0;
 	b->used = 0;
 	b->records = 0;
+	if (likely((r->fast & __MEMWELL_FAST_REC(MEMWELL_SIDE_CONS)) && max_recs &&
+		   max_blocks)) {
+		n = __memwell_batch_take_single(r, max_recs, max_blocks, max_len,
+						max_hdrs, b);
+		if (likely(n))
+			return n;
+	}
 	n = __memwell_take(r, max_recs, max_blocks, max_len, max_hdrs, &b->span,
 			   &first);
 	b->records = n > 0 ? (__u32)n : 0;
@@ -69,31 +150,43 @@ static __memwell_hot int memwell_batch_take(struct memwell_ring *r, __u32 max_re
  * @b: a batch from memwell_batch_take()
  * @rec: the record (rec->span is the record's own blocks, for information)
  *
- * Return: 0, -ENOENT at the end of the batch, -EIO if a header changed.
+ * The take checked every header.  Here each record is only bounded by
+ * what is left of the span, so a header rewritten since (shared memory)
+ * can neither lead outside the batch nor stop the walk.
+ *
+ * Return: 0, -ENOENT at the end of the batch, -EIO if a header rewritten
+ * since the take runs past the batch.
  */
 static __memwell_hot int memwell_batch_next(const struct memwell_ring *r,
 					    struct memwell_batch *b,
 					    struct memwell_rec *rec)
 {
-	while (b->used < b->span.n) {
-		__u64 pos = b->span.pos + b->used;
-		__u32 len, flags;
-		__u64 blocks = __memwell_rec_check(r, pos, b->span.n - b->used,
-						 &len, &flags);
+	const struct __memwell_geo g = __memwell_geo(r);
+	const __u64 end = b->span.n;
+	__u64 used = b->used;
 
-		if (!blocks)
+	/* Each step takes >= 1 block (round >= block size) of the span. */
+	while (used < end) {
+		const __u64 pos = b->span.pos + used;
+		struct memwell_rec_hdr *h = (struct memwell_rec_hdr *)__memwell_geo_block(&g, pos);
+		__u32 len = __memwell_read_once(&h->len);
+		__u32 flags = __memwell_read_once(&h->flags);
+		__u64 blocks = __memwell_geo_rec_blocks(&g, len);
+
+		if (unlikely(blocks > end - used))
 			return -EIO;
-		b->used += blocks;
+		used += blocks;
 		if (flags & MEMWELL_REC_SKIP)
 			continue;
-		rec->data = (unsigned char *)memwell_block(r, pos) +
-			    MEMWELL_REC_HDR_SIZE;
+		b->used = used;
+		rec->data = h + 1;
 		rec->len = len;
-		rec->flags = flags;
+		rec->flags = flags & MEMWELL_REC_FLAGS;
 		rec->span.pos = pos;
 		rec->span.n = blocks;
 		return 0;
 	}
+	b->used = used;
 	return -ENOENT;
 }
 
@@ -135,15 +228,19 @@ static __memwell_hot int memwell_batch_reserve(struct memwell_ring *r, __u64 min
 static __memwell_hot void *memwell_batch_put(struct memwell_ring *r,
 					     struct memwell_batch *b, __u64 len)
 {
-	__u64 blocks = memwell_rec_blocks(r, len);
+	const struct __memwell_geo g = __memwell_geo(r);
+	__u64 blocks = __memwell_geo_rec_blocks(&g, len);
 	__u64 pos = b->span.pos + b->used;
+	struct memwell_rec_hdr *h;
 
 	if (!len || len > r->rec_max || blocks > b->span.n - b->used)
 		return NULL;
-	__memwell_rec_set_hdr(r, pos, (__u32)len, 0);
+	h = (struct memwell_rec_hdr *)__memwell_geo_block(&g, pos);
+	__memwell_write_once(&h->len, (__u32)len);
+	__memwell_write_once(&h->flags, 0U);
 	b->used += blocks;
 	b->records++;
-	return (unsigned char *)memwell_block(r, pos) + MEMWELL_REC_HDR_SIZE;
+	return (unsigned char *)(h + 1);
 }
 
 /**

@@ -116,6 +116,16 @@ static inline bool __memwell_help_peer(struct memwell_ring *r,
  * (G) After publishing side @s's release: if the peer's participants said
  * they sleep, kick them.  The full barrier orders our release_pos store
  * before the load of waiters; it pairs with (H) in __memwell_arm().
+ *
+ * It is paid on every release with a kick, and no cheaper test can tell
+ * that no peer may be asleep: a peer announces itself ((H), waiters = 1)
+ * and then looks at our release_pos, and without the barrier our load of
+ * waiters may be satisfied while our store still sits in the store
+ * buffer, so each misses the other's store (the store-buffering pattern)
+ * and the peer sleeps with our record published.  Anything the releaser
+ * read before its store (the peer's position, say) is as stale.
+ * tests/spin/wake.pml shows both: no lost wake-up with the barrier, one
+ * found without it (MUT_NOBARRIER).  Local mode (no kick) pays nothing.
  */
 static __memwell_hot void __memwell_wake_peer(struct memwell_ring *r,
 					      unsigned int s)
@@ -171,6 +181,18 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 	struct memwell_side *self;
 	__u64 rel;
 
+	/* A writable single-owner side: the checks below in one test. */
+	if (likely(s <= MEMWELL_SIDE_CONS && (r->fast & __MEMWELL_FAST_SIDE(s)))) {
+		self = r->side[s];
+		rel = __memwell_read_once(&self->release_pos);
+		if (unlikely(sp->pos != rel || sp->n - 1 >= r->count ||
+			     sp->n > __memwell_read_once(&self->reserve_pos) - rel))
+			return -EINVAL;
+		/* (C) pairs with the peer's acquire (B)/(D): our accesses first. */
+		__memwell_store_release(&self->release_pos, rel + sp->n);
+		__memwell_wake_peer(r, s);
+		return 0;
+	}
 	if (unlikely((unsigned int)s > MEMWELL_SIDE_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
 	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
@@ -309,6 +331,7 @@ static __memwell_hot bool __memwell_recs_spent(const struct __memwell_recs *w)
 static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64 pos,
 					     __u64 room, struct __memwell_recs *w)
 {
+	const struct __memwell_geo g = __memwell_geo(r);
 	const __u64 max_blocks = w->max_blocks, max_len = w->max_len;
 	const __u32 max_recs = w->max_recs;
 	__u64 used = 0, taken = 0;
@@ -323,7 +346,7 @@ static __memwell_hot long __memwell_rec_scan(const struct memwell_ring *r, __u64
 			break;
 		if (w->max_hdrs)
 			w->hdrs++;
-		b = __memwell_rec_check(r, pos + used, room - used, &len, &flags);
+		b = __memwell_rec_check(&g, pos + used, room - used, &len, &flags);
 		if (!b)
 			return -EIO;
 		if (used + b > max_blocks) {
@@ -379,6 +402,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 					 struct memwell_span *sp)
 {
 	struct memwell_side *self = r->side[s];
+	const __u64 count = r->count;
 	__u64 pos = __memwell_read_once(&self->reserve_pos);
 	bool helped = false, armed = false;
 	unsigned int tries;
@@ -391,7 +415,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 		__u64 n;
 
 		/* Fewer than wanted: look whether the peer released more. */
-		if (unlikely(avail < max || avail > r->count)) {
+		if (unlikely(avail < max || avail > count)) {
 			__u64 cached = lim;
 
 			lim = __memwell_side_fetch_limit(r, s);
@@ -404,7 +428,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 					avail = lim - pos;
 				}
 			}
-			if (unlikely(avail > r->count)) {
+			if (unlikely(avail > count)) {
 				/* Our pos may be stale: others moved on. */
 				__u64 now = multi ?
 					__memwell_read_once(&self->reserve_pos) : pos;
@@ -452,7 +476,7 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 				 * published past what the cache said?
 				 */
 				lim = __memwell_side_fetch_limit(r, s);
-				if (lim - pos > avail && lim - pos <= r->count &&
+				if (lim - pos > avail && lim - pos <= count &&
 				    avail < w->max_blocks) {
 					__memwell_write_once(&self->limit_cache, lim);
 					continue;
@@ -498,6 +522,23 @@ static __memwell_hot int __memwell_claim(struct memwell_ring *r, unsigned int s,
 static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 					 __u64 min, __u64 max, struct memwell_span *sp)
 {
+	/*
+	 * A writable single-owner side whose cached limit shows @max blocks
+	 * (and no more than the ring: the cache is shared memory): what the
+	 * claim step would do, without its loop.
+	 */
+	if (likely(s <= MEMWELL_SIDE_CONS && (r->fast & __MEMWELL_FAST_SIDE(s)))) {
+		struct memwell_side *self = r->side[s];
+		__u64 pos = __memwell_read_once(&self->reserve_pos);
+		__u64 avail = __memwell_read_once(&self->limit_cache) - pos;
+
+		if (likely(min - 1 < max && max <= avail && avail <= r->count)) {
+			__memwell_write_once(&self->reserve_pos, pos + max);
+			sp->pos = pos;
+			sp->n = max;
+			return (int)max;
+		}
+	}
 	if (unlikely(!min || min > max || (unsigned int)s > MEMWELL_SIDE_CONS))
 		return -EINVAL;
 	/* A side only the kernel may write (its pages are read-only here). */

@@ -55,7 +55,7 @@ struct memwell_ring {
 	__u32 block_shift;
 	__u32 flags;			/* MEMWELL_F_* */
 	__u32 access;			/* MEMWELL_SIDE_BIT() of each writable side */
-	__u32 pad;
+	__u32 rec_round;		/* block size - 1 + record header */
 	/*
 	 * Wake protocol (docs/wake-protocol.md), NULL in local mode: called
 	 * after a release when participants of side @sleepers announced they
@@ -63,7 +63,22 @@ struct memwell_ring {
 	 */
 	void (*kick)(struct memwell_ring *r, unsigned int sleepers);
 	void *owner;			/* for @kick */
+	/*
+	 * __MEMWELL_FAST_*: what the fast path may assume, derived from
+	 * flags and access by memwell_ring_view() so that one test replaces
+	 * three.  At the end, so that code built against an older view still
+	 * finds every other field where it was.
+	 */
+	__u32 fast;
+	__u32 pad;
 };
+
+/* Side @s is single-owner and this participant may write it. */
+#define __MEMWELL_FAST_SIDE(s)	(1U << (s))
+/* The same, on a records ring. */
+#define __MEMWELL_FAST_REC(s)	(4U << (s))
+/* Side @s is multi-owner, this participant may write it, records ring. */
+#define __MEMWELL_FAST_REC_MULTI(s)	(16U << (s))
 
 /*
  * Every layout claim of memwell.h, checked wherever the core is compiled
@@ -187,6 +202,7 @@ static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 	unsigned char *b = (unsigned char *)base;
 	int multi_prod = !!(l->flags & MEMWELL_F_PROD_MULTI);
 	int multi_cons = !!(l->flags & MEMWELL_F_CONS_MULTI);
+	unsigned int s;
 
 	r->side[MEMWELL_SIDE_PROD] = (struct memwell_side *)(b + l->prod_offset);
 	r->side[MEMWELL_SIDE_CONS] = (struct memwell_side *)(b + l->cons_offset);
@@ -200,7 +216,22 @@ static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 	r->block_shift = l->block_shift;
 	r->flags = l->flags;
 	r->access = access;
+	r->fast = 0;
+	for (s = MEMWELL_SIDE_PROD; s <= MEMWELL_SIDE_CONS; s++) {
+		if (!(access & MEMWELL_SIDE_BIT(s)))
+			continue;
+		if (r->marks[s]) {
+			if (l->flags & MEMWELL_F_RECORDS)
+				r->fast |= __MEMWELL_FAST_REC_MULTI(s);
+			continue;
+		}
+		r->fast |= __MEMWELL_FAST_SIDE(s);
+		if (l->flags & MEMWELL_F_RECORDS)
+			r->fast |= __MEMWELL_FAST_REC(s);
+	}
 	r->pad = 0;
+	/* memwell_rec_blocks() adds it: no shift of 1 per record. */
+	r->rec_round = (1U << l->block_shift) - 1 + MEMWELL_REC_HDR_SIZE;
 	r->kick = NULL;
 	r->owner = NULL;
 	r->rec_max = (l->flags & MEMWELL_F_RECORDS) ?
@@ -290,12 +321,49 @@ static __memwell_hot void *memwell_block(const struct memwell_ring *r, __u64 pos
 	return r->data + ((pos & r->mask) << r->block_shift);
 }
 
+/*
+ * The geometry the fast path uses, copied into locals once per call: a
+ * store through a __u32 or char pointer (a record header, a payload) may
+ * alias the view as far as the compiler knows, and would force it to
+ * reload r->data, r->mask and r->block_shift at every use.
+ */
+struct __memwell_geo {
+	unsigned char *data;
+	__u64 mask;
+	__u64 count;
+	__u32 shift;
+	__u32 round;
+};
+
+static __memwell_hot struct __memwell_geo __memwell_geo(const struct memwell_ring *r)
+{
+	struct __memwell_geo g;
+
+	g.data = r->data;
+	g.mask = r->mask;
+	g.count = r->count;
+	g.shift = r->block_shift;
+	g.round = r->rec_round;
+	return g;
+}
+
+static __memwell_hot unsigned char *__memwell_geo_block(const struct __memwell_geo *g,
+							__u64 pos)
+{
+	return g->data + ((pos & g->mask) << g->shift);
+}
+
 /* ---- record headers ---- */
+
+static __memwell_hot __u64 __memwell_geo_rec_blocks(const struct __memwell_geo *g,
+						    __u64 len)
+{
+	return (len + g->round) >> g->shift;
+}
 
 static __memwell_hot __u64 memwell_rec_blocks(const struct memwell_ring *r, __u64 len)
 {
-	return (MEMWELL_REC_HDR_SIZE + len + (1ULL << r->block_shift) - 1) >>
-		r->block_shift;
+	return (len + r->rec_round) >> r->block_shift;
 }
 
 static __memwell_hot void __memwell_rec_set_hdr(struct memwell_ring *r, __u64 pos,
@@ -312,11 +380,11 @@ static __memwell_hot void __memwell_rec_set_hdr(struct memwell_ring *r, __u64 po
  * from @pos on.  Returns the record's blocks, or 0 if the header is not a
  * record that fits.
  */
-static __memwell_hot __u64 __memwell_rec_check(const struct memwell_ring *r, __u64 pos,
+static __memwell_hot __u64 __memwell_rec_check(const struct __memwell_geo *g, __u64 pos,
 					       __u64 room, __u32 *len, __u32 *flags)
 {
 	const struct memwell_rec_hdr *h =
-		(const struct memwell_rec_hdr *)memwell_block(r, pos);
+		(const struct memwell_rec_hdr *)__memwell_geo_block(g, pos);
 	__u64 blocks;
 
 	*len = __memwell_read_once(&h->len);
@@ -325,7 +393,7 @@ static __memwell_hot __u64 __memwell_rec_check(const struct memwell_ring *r, __u
 		return 0;
 	if (!*len && !(*flags & MEMWELL_REC_PAD))
 		return 0;
-	blocks = memwell_rec_blocks(r, *len);
+	blocks = __memwell_geo_rec_blocks(g, *len);
 	return blocks <= room ? blocks : 0;
 }
 

@@ -60,34 +60,65 @@ static __memwell_hot int __memwell_take(struct memwell_ring *r, __u32 max_recs,
  * @len: payload bytes, 1 .. capacity - 8
  * @rec: the record; write @len bytes at rec->data, then commit or discard
  *
+ * The record's header is written here, in blocks that are ours until the
+ * commit publishes them: the commit is then a release alone.
+ *
  * Return: 0, -EAGAIN (full), -EBUSY, -EMSGSIZE, -EINVAL or -EIO.
  */
 static __memwell_hot int memwell_rec_reserve(struct memwell_ring *r, __u64 len,
 					     struct memwell_rec *rec)
 {
+	struct memwell_rec_hdr *h;
 	__u64 blocks;
 	int n;
 
-	if (unlikely(!(r->flags & MEMWELL_F_RECORDS) || !len))
-		return -EINVAL;
-	if (unlikely(len > r->rec_max))
-		return -EMSGSIZE;
+	/* rec_max is 0 unless the ring holds records: one test for three. */
+	if (unlikely(len - 1 >= r->rec_max))
+		return !(r->flags & MEMWELL_F_RECORDS) || !len ? -EINVAL : -EMSGSIZE;
 	blocks = memwell_rec_blocks(r, len);
+	if (likely(r->fast & __MEMWELL_FAST_SIDE(MEMWELL_SIDE_PROD))) {
+		/* memwell_reserve()'s fast path, the record's size known >= 1. */
+		struct memwell_side *self = r->side[MEMWELL_SIDE_PROD];
+		__u64 pos = __memwell_read_once(&self->reserve_pos);
+		__u64 avail = __memwell_read_once(&self->limit_cache) - pos;
+
+		if (likely(blocks <= avail && avail <= r->count)) {
+			__memwell_write_once(&self->reserve_pos, pos + blocks);
+			rec->span.pos = pos;
+			rec->span.n = blocks;
+			goto got;
+		}
+	}
+	if (r->fast & __MEMWELL_FAST_REC_MULTI(MEMWELL_SIDE_PROD)) {
+		/* The claim step's first try: (A) against the other owners. */
+		struct memwell_side *self = r->side[MEMWELL_SIDE_PROD];
+		__u64 pos = __memwell_read_once(&self->reserve_pos);
+		__u64 avail = __memwell_load_acquire(&self->limit_cache) - pos;
+
+		if (likely(blocks <= avail && avail <= r->count &&
+			   __memwell_cmpxchg(&self->reserve_pos, &pos, pos + blocks))) {
+			rec->span.pos = pos;
+			rec->span.n = blocks;
+			goto got;
+		}
+	}
 	n = memwell_reserve(r, MEMWELL_SIDE_PROD, blocks, blocks, &rec->span);
-	if (n < 0)
+	if (unlikely(n < 0))
 		return n;
-	rec->data = (unsigned char *)memwell_block(r, rec->span.pos) +
-		    MEMWELL_REC_HDR_SIZE;
+got:
+	h = (struct memwell_rec_hdr *)memwell_block(r, rec->span.pos);
+	__memwell_write_once(&h->len, (__u32)len);
+	__memwell_write_once(&h->flags, 0U);
+	rec->data = h + 1;
 	rec->len = (__u32)len;
 	rec->flags = 0;
 	return 0;
 }
 
-/* Publish a reserved record. */
+/* Publish a reserved record (its header was written by the reserve). */
 static __memwell_hot int memwell_rec_commit(struct memwell_ring *r,
 					    const struct memwell_rec *rec)
 {
-	__memwell_rec_set_hdr(r, rec->span.pos, rec->len, 0);
 	return memwell_release(r, MEMWELL_SIDE_PROD, &rec->span);
 }
 
@@ -116,8 +147,8 @@ static __memwell_hot int memwell_rec_write(struct memwell_ring *r, const void *b
  * Take one record: rec describes it, rec->span covers it and the skipped
  * records before it.  The header was checked by the scan; not read again.
  */
-static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_len,
-					    __u32 max_hdrs, struct memwell_rec *rec)
+static __memwell_hot int __memwell_rec_take_any(struct memwell_ring *r, __u64 max_len,
+						__u32 max_hdrs, struct memwell_rec *rec)
 {
 	const struct memwell_rec_hdr *hdr;
 	struct memwell_span sp, first;
@@ -132,6 +163,80 @@ static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_le
 	rec->flags = __memwell_read_once(&hdr->flags) & MEMWELL_REC_FLAGS;
 	rec->span = sp;
 	return 0;
+}
+
+/*
+ * Take one record, the claim step's first try without its loop: a plain
+ * record (no flag but MEMWELL_REC_LOST, a length, within what is
+ * published and @max_len) at the consumers' position is taken here, with
+ * the checks of the claim and the scan made once each.  Returns 1 when
+ * anything else (empty, a skipped record, a bad header, a stale position,
+ * a lost race) leaves it to the general way, which reads everything
+ * again.  Always inlined with a constant @multi.
+ */
+static __memwell_hot int __memwell_rec_take_first(struct memwell_ring *r, const bool multi,
+						  __u64 max_len, struct memwell_rec *rec)
+{
+	struct memwell_side *self = r->side[MEMWELL_SIDE_CONS];
+	const __u64 count = r->count;
+	__u64 pos = __memwell_read_once(&self->reserve_pos);
+	__u64 cached = multi ? __memwell_load_acquire(&self->limit_cache) :
+			       __memwell_read_once(&self->limit_cache);
+	__u64 avail = cached - pos;
+	struct memwell_rec_hdr *h;
+	__u64 blocks;
+	__u32 len, flags;
+
+	if (avail - 1 >= count) {
+		/* Nothing cached (or a wild cache): (D), a fresh look. */
+		__u64 lim = __memwell_side_fetch_limit(r, MEMWELL_SIDE_CONS);
+
+		avail = lim - pos;
+		if (unlikely(avail - 1 >= count))
+			return 1;	/* empty, corrupt or stale */
+		if (!multi)
+			__memwell_write_once(&self->limit_cache, lim);
+		else if ((__s64)(lim - cached) > 0)
+			__memwell_store_release(&self->limit_cache, lim);
+	}
+	h = (struct memwell_rec_hdr *)memwell_block(r, pos);
+	len = __memwell_read_once(&h->len);
+	flags = __memwell_read_once(&h->flags);
+	blocks = memwell_rec_blocks(r, len);
+	if (unlikely((flags & ~MEMWELL_REC_LOST) || !len || blocks > avail ||
+		     len > max_len))
+		return 1;
+	if (multi) {
+		/* (A); a stale pos (recycled header) fails here too. */
+		if (unlikely(!__memwell_cmpxchg(&self->reserve_pos, &pos, pos + blocks)))
+			return 1;
+	} else {
+		__memwell_write_once(&self->reserve_pos, pos + blocks);
+	}
+	rec->data = h + 1;
+	rec->len = len;
+	rec->flags = flags;
+	rec->span.pos = pos;
+	rec->span.n = blocks;
+	return 0;
+}
+
+/*
+ * Take one record: the first try, then the general way.  @max_hdrs, if
+ * not 0, bounds the headers the general way reads (the first try reads
+ * the first of them).
+ */
+static __memwell_hot int __memwell_rec_take(struct memwell_ring *r, __u64 max_len,
+					    __u32 max_hdrs, struct memwell_rec *rec)
+{
+	if (likely(r->fast & __MEMWELL_FAST_REC(MEMWELL_SIDE_CONS))) {
+		if (likely(!__memwell_rec_take_first(r, false, max_len, rec)))
+			return 0;
+	} else if (r->fast & __MEMWELL_FAST_REC_MULTI(MEMWELL_SIDE_CONS)) {
+		if (likely(!__memwell_rec_take_first(r, true, max_len, rec)))
+			return 0;
+	}
+	return __memwell_rec_take_any(r, max_len, max_hdrs, rec);
 }
 
 /**
@@ -182,7 +287,14 @@ static __memwell_hot long memwell_rec_read(struct memwell_ring *r, void *buf,
 
 	if (err)
 		return err;
-	__memwell_memcpy(buf, rec.data, rec.len);
+	/*
+	 * Always true (the take refused a record longer than @size, and a
+	 * record has a byte at least), but said: with the fast path inlined,
+	 * a caller's memwell_rec_read(r, NULL, 0) (a test for emptiness)
+	 * would otherwise look like a copy to NULL to the compiler.
+	 */
+	if (likely(rec.len - 1U < size))
+		__memwell_memcpy(buf, rec.data, rec.len);
 	err = memwell_rec_release(r, &rec);
 	return err ? err : (long)rec.len;
 }

@@ -24,8 +24,9 @@ pkgs=(
 	spin
 	# make bench-vm (libbpf, bpftool; python3 for the table, as make demo)
 	libbpf-dev bpftool python3
-	# make bench: the Boost.Lockfree and Concurrency Kit peers
-	libboost-dev libck-dev
+	# make bench: the Boost.Lockfree and Concurrency Kit peers; valgrind
+	# (callgrind) for the instruction counts (tests/bench/icount.sh)
+	libboost-dev libck-dev valgrind
 	# make check-man: the man pages render without warnings
 	groff-base man-db
 	# make check-examples: libuv (examples/uv_consumer.c, static libuv_a.a)

@@ -520,18 +520,22 @@ static void print_targets(void)
 		}
 	printf("  => T3 %s (%d of %d cells missed)\n", verdict(&v3), v3.missed,
 	       v3.total - v3.na);
+	/*
+	 * The target as restated in issue 10: where a pipe's syscall carries
+	 * one small record.  From 1 KiB on both copy at memcpy speed, and a
+	 * batched pipe amortises its syscall (docs/benchmarks.md, T4).
+	 */
 	for (m = 0; m < 2; m++)
-		for (s = 0; s < NSIZES; s++)
-			for (b = 1; b <= BENCH_BATCH; b += BENCH_BATCH - 1) {
-				snprintf(what, sizeof(what), "T4 %s %s %s: memwell >= 10x pipe",
-					 m ? "MPMC" : "SPSC",
-					 size_name(sizes[s], sz, sizeof(sz)),
-					 b > 1 ? "batched" : "one");
-				target(&v4, what, cell_index(m, sizes[s], b),
-				       cell_index(m, sizes[s], b), "pipe", 10.0);
-			}
-	printf("  => T4 %s (%d of %d cells missed)\n", verdict(&v4), v4.missed,
-	       v4.total - v4.na);
+		for (s = 0; s < NSIZES; s++) {
+			if (sizes[s] > 64)
+				continue;
+			snprintf(what, sizeof(what), "T4 %s %s one: memwell >= 10x pipe",
+				 m ? "MPMC" : "SPSC", size_name(sizes[s], sz, sizeof(sz)));
+			target(&v4, what, cell_index(m, sizes[s], 1),
+			       cell_index(m, sizes[s], 1), "pipe", 10.0);
+		}
+	printf("  => T4 (>= 10x pipe for records up to 64 B one at a time) %s"
+	       " (%d of %d cells missed)\n", verdict(&v4), v4.missed, v4.total - v4.na);
 }
 
 static void print_header(void)

@@ -24,14 +24,16 @@ $CC "${cflags[@]}" "${inc[@]}" -c tests/bench/icount.c -o "$OUT/icount.o"
 $CXX "${cxxflags[@]}" -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
 $CXX -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
 
+declare -A ipr	# "name size" -> instructions per record, this run
+
 count() {	# function-name size collect-pattern
 	local f=$OUT/callgrind.$1.$2
 	valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
 		--toggle-collect="$3" "$OUT/icount" "$1" "$2" "$N" >/dev/null 2>&1
 	local ir
 	ir=$(awk '/^summary:/ { print $2 }' "$f")
-	awk -v ir="$ir" -v n="$N" -v name="$1" -v size="$2" \
-		'BEGIN { printf "  %-24s %6s B  %8.1f instructions/record\n", name, size, ir / n }'
+	ipr["$1 $2"]=$(awk -v ir="$ir" -v n="$N" 'BEGIN { printf "%.1f", ir / n }')
+	printf "  %-24s %6s B  %8s instructions/record\n" "$1" "$2" "${ipr["$1 $2"]}"
 }
 
 echo "instructions per record, produce + consume, N=$N (callgrind), core ${CORE:-core}"
@@ -49,4 +51,24 @@ for size in 8 64; do
 	count boost-batch $size 'ic_boost_batch'
 	count ck-spsc $size 'ic_ck_*'
 	count ck-mpmc $size 'ic_ck_*'
+done
+
+# The instruction targets of issue 10, against the peers of this very run;
+# memwell at its better block size (8 or 64 B: they count the same today).
+target() {	# label memwell-config peer factor size
+	local mw peer
+	mw=$(printf '%s\n' "${ipr["memwell-$2-b3 $5"]}" "${ipr["memwell-$2-b6 $5"]}" | sort -g | head -1)
+	peer=${ipr["$3 $5"]}
+	awk -v l="$1 $5 B" -v mw="$mw" -v p="$peer" -v f="$4" -v name="$3" 'BEGIN {
+		lim = p * f
+		printf "  %-34s memwell %6.1f <= %s%s %6.1f  %s\n", l, mw,
+		       f == 1 ? "" : f "x ", name, lim, mw <= lim ? "PASS" : "MISS"
+	}'
+}
+echo
+echo "Targets (instructions per record, produce + consume, this run)"
+for size in 8 64; do
+	target "I1 SPSC one at a time" spsc-one lamport-one 1 $size
+	target "I2 SPSC batched (16)" spsc-batch lamport-batch 1 $size
+	target "I3 MPMC one at a time" mpmc-one ck-mpmc 2 $size
 done

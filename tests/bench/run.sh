@@ -13,7 +13,8 @@
 # policy.  Output: build/bench/results.txt (tables and target verdicts),
 # build/bench/raw.csv and raw-mpmc-other.csv (every measurement); with
 # --quick, the same names with -quick appended.
-# tests/bench/icount.sh counts instructions per record (callgrind);
+# A full run ends with tests/bench/icount.sh: instructions per record
+# (callgrind) and their target lines with verdicts;
 # tests/bench/exp.sh measures modified copies of the core side by side.
 set -euo pipefail
 
@@ -74,5 +75,17 @@ if [ "${run[0]}" = chrt ] && [[ " $* " != *" --mode "* ]]; then
 	} | tee -a "$OUT/results$tag.txt"
 	"$OUT/bench" --mode mpmc --csv "$OUT/raw-mpmc-other$tag.csv" "$@" 2>&1 |
 		grep -v '^repetition' | tee -a "$OUT/results$tag.txt" || rc=1
+fi
+# The instruction targets (noise-free, single-threaded): callgrind counts
+# of memwell and its peers, with their verdicts (tests/bench/icount.sh).
+# Not in --quick runs (they are for smoke tests).
+if [ -z "$tag" ]; then
+	if command -v valgrind >/dev/null 2>&1; then
+		echo | tee -a "$OUT/results$tag.txt"
+		bash "$SRC/icount.sh" 2>&1 | tee -a "$OUT/results$tag.txt" || rc=1
+	else
+		echo "run.sh: valgrind not found: no instruction counts" |
+			tee -a "$OUT/results$tag.txt"
+	fi
 fi
 exit "$rc"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
-# (tests/spin/ring.pml, a model of core/memwell_blocks.h).  Prints TAP and
+# (tests/spin/ring.pml, a model of core/memwell_blocks.h) and of the wake
+# protocol (tests/spin/wake.pml, (G) and (H) under TSO).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
 # directory, never in the tree.
 #
@@ -25,7 +26,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 . "$top/tests/lib/tap.sh"
-model=$here/ring.pml
 jobs=${SPIN_JOBS:-2}
 depth=1000000
 
@@ -46,15 +46,17 @@ else
 	trap 'rm -rf "$work"' EXIT
 fi
 
-# check NAME EXPECT SPIN_DEFS CC_DEFS PAN_FLAGS
+# check NAME EXPECT SPIN_DEFS CC_DEFS PAN_FLAGS [MODEL]
 #   EXPECT: pass, or the text pan must print for the check to pass
 #   (a mutant: "assertion violated", "non-progress cycle", ...)
-names=() expects=() sdefs=() cdefs=() pflags=()
+#   MODEL: a file of tests/spin, ring.pml unless given
+names=() expects=() sdefs=() cdefs=() pflags=() models=()
 check() {
 	if [ -n "${SPIN_ONLY:-}" ] && ! grep -qE -- "$SPIN_ONLY" <<<"$1"; then
 		return
 	fi
 	names+=("$1") expects+=("$2") sdefs+=("$3") cdefs+=("$4") pflags+=("$5")
+	models+=("${6:-ring.pml}")
 }
 
 # ---- the suite ----
@@ -120,6 +122,11 @@ check "limitation: NOHELP + SWEEP_MAX=1 strands released spans (expected)" \
 	"non-progress cycle" "$B21 -DNOHELP -DSWEEP_MAX=1" "$NP" "-l -f"
 check "limitation: NOHELP + a releaser stopped after its mark (expected)" \
 	"non-progress cycle" "$B -DNOHELP -DCRASH" "$NP" "-l -f"
+# The wake protocol (wake.pml, TSO): the full barrier of (G) on every
+# release with a kick is what keeps a wake-up from being lost.
+check "wake: no lost wake-up, 3 releases (G) + (H)" pass "-DN=3" "$S" "" wake.pml
+check "mutant MUT_NOBARRIER (release without (G)'s barrier) loses a wake-up" \
+	"invalid end state" "-DN=2 -DMUT_NOBARRIER" "$S" "" wake.pml
 if [ -n "${SPIN_DEEP:-}" ]; then
 	check "deep: safety + end states, 4 blocks, 2 + 1 producer spans" \
 		pass "-DNBLK=4 -DOPS=2 -DOPS2=1" "$S" ""
@@ -138,9 +145,9 @@ run_one() {	# index
 	t0=$(date +%s)
 	(
 		cd "$d" || exit 1
-		cp "$model" ring.pml	# so that `spin -t -p ring.pml' replays a trail
+		cp "$here/${models[$i]}" .	# `spin -t -p MODEL' replays a trail
 		# shellcheck disable=SC2086
-		spin ${sdefs[$i]} -a ring.pml >spin.log 2>&1 || exit 2
+		spin ${sdefs[$i]} -a "${models[$i]}" >spin.log 2>&1 || exit 2
 		# shellcheck disable=SC2086
 		cc -O2 -w -DCOLLAPSE -DVECTORSZ=4096 ${cdefs[$i]} -o pan pan.c \
 			>cc.log 2>&1 || exit 3
