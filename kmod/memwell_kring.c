@@ -183,12 +183,21 @@ static void memwell_kring_set_due(struct memwell_kring *kr)
 		   __memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
 }
 
-/* The latency bound expired: wake consumers if records wait for them. */
+/*
+ * The latency bound expired: wake consumers if records wait for them.
+ * @lat_armed is cleared with a fully ordered exchange before the ring is
+ * looked at: a commit that still saw it set (and so left the wake-up to
+ * this timer) published its record before that, and its full barrier (G)
+ * and this exchange are the store-buffering pair that makes the look
+ * below see the record.  A plain store here could wait in the store
+ * buffer past the look, and that record would wake nobody (the spin
+ * model's mutant MUT_TIMER_STORE, tests/spin/wake.pml).
+ */
 static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 {
 	struct memwell_kring *kr = container_of(t, struct memwell_kring, wake.lat_timer);
 
-	atomic_set(&kr->wake.lat_armed, 0);
+	atomic_xchg(&kr->wake.lat_armed, 0);
 	if (READ_ONCE(kr->wake.never) || !memwell_ready_blocks(&kr->view))
 		return HRTIMER_NORESTART;
 	/* poll() reports what is ready now, whatever the watermark. */
