@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
-# (tests/spin/ring.pml, a model of core/memwell_blocks.h).  Prints TAP and
+# (tests/spin/ring.pml, a model of core/memwell_blocks.h) and of the wake
+# protocol with the default wake policy (tests/spin/wake.pml).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
 # directory, never in the tree.
 #
@@ -25,7 +26,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 . "$top/tests/lib/tap.sh"
-model=$here/ring.pml
 jobs=${SPIN_JOBS:-2}
 depth=1000000
 
@@ -49,12 +49,17 @@ fi
 # check NAME EXPECT SPIN_DEFS CC_DEFS PAN_FLAGS
 #   EXPECT: pass, or the text pan must print for the check to pass
 #   (a mutant: "assertion violated", "non-progress cycle", ...)
-names=() expects=() sdefs=() cdefs=() pflags=()
+#   (the model is ring.pml, or $model when set: check_wake)
+names=() expects=() sdefs=() cdefs=() pflags=() models=()
 check() {
 	if [ -n "${SPIN_ONLY:-}" ] && ! grep -qE -- "$SPIN_ONLY" <<<"$1"; then
 		return
 	fi
 	names+=("$1") expects+=("$2") sdefs+=("$3") cdefs+=("$4") pflags+=("$5")
+	models+=("${model:-ring.pml}")
+}
+check_wake() {
+	model=wake.pml check "$@"
 }
 
 # ---- the suite ----
@@ -120,6 +125,17 @@ check "limitation: NOHELP + SWEEP_MAX=1 strands released spans (expected)" \
 	"non-progress cycle" "$B21 -DNOHELP -DSWEEP_MAX=1" "$NP" "-l -f"
 check "limitation: NOHELP + a releaser stopped after its mark (expected)" \
 	"non-progress cycle" "$B -DNOHELP -DCRASH" "$NP" "-l -f"
+# The wake protocol (wake.pml): a kernel producer's commits against a
+# consumer sleeping in poll(), the default policy's deferred wake-up by the
+# latency timer; a lost wake-up is an invalid end state.
+check_wake "wake: no lost wake-up, 2 commits" pass "" "$S" ""
+check_wake "wake: no lost wake-up, 4 commits" pass "-DN=4" "$S" ""
+check_wake "wake: mutant MUT_TIMER_STORE (timer clears lat_armed by a plain store) is caught" \
+	"invalid end state" "-DMUT_TIMER_STORE" "$S" ""
+check_wake "wake: mutant MUT_NOARM (a deferred wake-up starts no timer) is caught" \
+	"invalid end state" "-DMUT_NOARM" "$S" ""
+check_wake "wake: mutant MUT_NO_H (poll's waiters store without barrier) is caught" \
+	"invalid end state" "-DMUT_NO_H" "$S" ""
 if [ -n "${SPIN_DEEP:-}" ]; then
 	check "deep: safety + end states, 4 blocks, 2 + 1 producer spans" \
 		pass "-DNBLK=4 -DOPS=2 -DOPS2=1" "$S" ""
@@ -138,9 +154,9 @@ run_one() {	# index
 	t0=$(date +%s)
 	(
 		cd "$d" || exit 1
-		cp "$model" ring.pml	# so that `spin -t -p ring.pml' replays a trail
+		cp "$here/${models[$i]}" .	# so that `spin -t -p MODEL' replays a trail
 		# shellcheck disable=SC2086
-		spin ${sdefs[$i]} -a ring.pml >spin.log 2>&1 || exit 2
+		spin ${sdefs[$i]} -a "${models[$i]}" >spin.log 2>&1 || exit 2
 		# shellcheck disable=SC2086
 		cc -O2 -w -DCOLLAPSE -DVECTORSZ=4096 ${cdefs[$i]} -o pan pan.c \
 			>cc.log 2>&1 || exit 3
