@@ -29,6 +29,7 @@
 #include <linux/module.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 
@@ -102,6 +103,11 @@ static void memwell_gen_write(struct memwell_gen_prod *gp, struct memwell_gen_re
 {
 	h->seq = gp->seq;
 	h->producer = gp->idx;
+	if (gp->gen->p.flags & MEMWELL_GEN_F_STAMP) {
+		u64 now = ktime_get_ns();
+
+		memcpy(h + 1, &now, sizeof(now));
+	}
 	if (gp->gen->p.flags & MEMWELL_GEN_F_HEADER_ONLY)
 		h->check = 0;
 	else
@@ -335,6 +341,11 @@ static int memwell_gen_validate(const struct memwell_source *s, u32 ring_flags,
 	if (s->producers > 1 && !(ring_flags & MEMWELL_F_PROD_MULTI))
 		return -EINVAL;
 	if (s->record_size < sizeof(struct memwell_gen_rec))
+		return -EINVAL;
+	/* The stamp replaces the pattern's first 8 bytes: no pattern then. */
+	if ((s->flags & MEMWELL_GEN_F_STAMP) &&
+	    (!(s->flags & MEMWELL_GEN_F_HEADER_ONLY) ||
+	     s->record_size < sizeof(struct memwell_gen_rec) + sizeof(u64)))
 		return -EINVAL;
 	if (s->record_size > rec_max)
 		return -E2BIG;

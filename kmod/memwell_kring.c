@@ -26,6 +26,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 
 #include "memwell_kernel.h"
@@ -183,12 +184,21 @@ static void memwell_kring_set_due(struct memwell_kring *kr)
 		   __memwell_load_acquire(&kr->view.side[MEMWELL_SIDE_PROD]->release_pos));
 }
 
-/* The latency bound expired: wake consumers if records wait for them. */
+/*
+ * The latency bound expired: wake consumers if records wait for them.
+ * @lat_armed is cleared with a fully ordered exchange before the ring is
+ * looked at: a commit that still saw it set (and so left the wake-up to
+ * this timer) published its record before that, and its full barrier (G)
+ * and this exchange are the store-buffering pair that makes the look
+ * below see the record.  A plain store here could wait in the store
+ * buffer past the look, and that record would wake nobody (the spin
+ * model's mutant MUT_TIMER_STORE, tests/spin/wake.pml).
+ */
 static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 {
 	struct memwell_kring *kr = container_of(t, struct memwell_kring, wake.lat_timer);
 
-	atomic_set(&kr->wake.lat_armed, 0);
+	atomic_xchg(&kr->wake.lat_armed, 0);
 	if (READ_ONCE(kr->wake.never) || !memwell_ready_blocks(&kr->view))
 		return HRTIMER_NORESTART;
 	/* poll() reports what is ready now, whatever the watermark. */
@@ -200,6 +210,21 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * Start the timer to fire @ns from now, unless it runs already.  The
+ * caller's full barrier (G) comes first: a timer seen armed exchanges
+ * @lat_armed to 0 only after this point, so it sees what the caller
+ * published (memwell_kring_lat_fn()); the exchange is only paid once a
+ * window, not by every commit while one is pending.
+ */
+static void memwell_kring_lat_start(struct memwell_kring *kr, u64 ns)
+{
+	if (!ns || atomic_read(&kr->wake.lat_armed))
+		return;
+	if (!atomic_xchg(&kr->wake.lat_armed, 1))
+		hrtimer_start(&kr->wake.lat_timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
+}
+
 /**
  * memwell_kring_lat_arm() - start the latency bound, unless it runs already
  * @kr: the ring
@@ -209,10 +234,27 @@ static enum hrtimer_restart memwell_kring_lat_fn(struct hrtimer *t)
  */
 void memwell_kring_lat_arm(struct memwell_kring *kr)
 {
-	u64 lat = READ_ONCE(kr->wake.latency_ns);
+	memwell_kring_lat_start(kr, READ_ONCE(kr->wake.latency_ns));
+}
 
-	if (lat && !atomic_xchg(&kr->wake.lat_armed, 1))
-		hrtimer_start(&kr->wake.lat_timer, ns_to_ktime(lat), HRTIMER_MODE_REL_HARD);
+/*
+ * The default policy (no watermark, not eager): should a commit that found
+ * the consumers asleep leave their wake-up to the timer?  Yes while the
+ * timer runs anyway, or when they were woken less than MEMWELL_WAKE_HOT_NS
+ * ago: records come fast, and waking them at once would hand them a few
+ * records per sleep, a syscall and a wake-up each time.  No for a lone
+ * record (or the first after a pause), which wakes them at once, and no
+ * once half the ring is ready, so that a burst never fills the ring
+ * waiting for the timer.
+ */
+static bool memwell_kring_defer(struct memwell_kring *kr)
+{
+	if ((memwell_ready_blocks(&kr->view) << 1) >= kr->view.count)
+		return false;
+	if (atomic_read(&kr->wake.lat_armed))
+		return true;
+	return ktime_get_mono_fast_ns() - READ_ONCE(kr->wake.woken_ns) <
+	       MEMWELL_WAKE_HOT_NS;
 }
 
 /**
@@ -220,13 +262,17 @@ void memwell_kring_lat_arm(struct memwell_kring *kr)
  * @kr: the ring
  * @kflags: MEMWELL_KF_* of the call
  *
- * Adaptive: consumers are woken only when they announced they sleep (the
- * waiters word, (G) of the wake protocol), and then only as the ring's
- * policy (MEMWELL_IOC_SET_WAKE) allows: never, or once watermark bytes are
- * ready; a commit that did not wake starts the latency timer, which wakes
- * at most latency_ns later.  MEMWELL_KF_FORCE_WAKEUP wakes regardless,
- * MEMWELL_KF_NO_WAKEUP defers to the latency timer only.  Any context but
- * NMI.
+ * Consumers are woken only when they announced they sleep (the waiters
+ * word, (G) of the wake protocol), and then only as the ring's policy
+ * (MEMWELL_IOC_SET_WAKE) allows: never; once watermark bytes are ready (a
+ * commit that did not wake starts the latency timer, which wakes at most
+ * latency_ns later); at once (MEMWELL_WAKE_EAGER); or by default at once
+ * unless they were woken moments ago, and then by the timer at most
+ * latency_ns (or MEMWELL_WAKE_DEFER_NS) later, with all that came
+ * meanwhile (memwell_kring_defer()).  MEMWELL_KF_FORCE_WAKEUP wakes
+ * regardless, MEMWELL_KF_NO_WAKEUP defers to the latency timer only.  Any
+ * context but NMI: hrtimer_start() and irq_work_queue() are safe in
+ * hardirq context and under the scheduler's locks.
  */
 void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 {
@@ -243,13 +289,24 @@ void memwell_kring_produced(struct memwell_kring *kr, unsigned int kflags)
 	smp_mb();
 	if (!READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters))
 		return;
-	wm = READ_ONCE(kr->wake.watermark);
-	if (!(kflags & MEMWELL_KF_NO_WAKEUP) &&
-	    (!wm || (memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm)) {
-		memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
+	if (kflags & MEMWELL_KF_NO_WAKEUP) {
+		memwell_kring_lat_arm(kr);
 		return;
 	}
-	memwell_kring_lat_arm(kr);
+	wm = READ_ONCE(kr->wake.watermark);
+	if (wm) {
+		if ((memwell_ready_blocks(&kr->view) << kr->layout.block_shift) >= wm)
+			memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
+		else
+			memwell_kring_lat_arm(kr);
+		return;
+	}
+	if (!READ_ONCE(kr->wake.eager) && memwell_kring_defer(kr)) {
+		memwell_kring_lat_start(kr, READ_ONCE(kr->wake.latency_ns) ?:
+					MEMWELL_WAKE_DEFER_NS);
+		return;
+	}
+	memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 }
 
 /**
@@ -270,6 +327,7 @@ int memwell_kring_set_wake(struct memwell_kring *kr,
 					     (kr->view.count << kr->layout.block_shift) / 2));
 	WRITE_ONCE(kr->wake.latency_ns, p->latency_ns);
 	WRITE_ONCE(kr->wake.never, !!(p->flags & MEMWELL_WAKE_NEVER));
+	WRITE_ONCE(kr->wake.eager, !!(p->flags & MEMWELL_WAKE_EAGER));
 	/* Whoever sleeps now must re-evaluate under the new policy. */
 	memwell_kring_kick_side(kr, MEMWELL_SIDE_CONS);
 	return 0;
@@ -544,10 +602,13 @@ void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 	__poll_t hup = memwell_kring_hup(kr, MEMWELL_SIDE_PEER(side)) ? EPOLLHUP : 0;
 
 	xchg(&kr->view.side[side]->waiters, 0U);
-	if (side == MEMWELL_SIDE_CONS)
+	if (side == MEMWELL_SIDE_CONS) {
+		/* The default wake policy defers the next one a moment. */
+		WRITE_ONCE(kr->wake.woken_ns, ktime_get_mono_fast_ns());
 		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM | hup);
-	else
+	} else {
 		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM | hup);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_wake, MEMWELL_NS);
 

@@ -72,7 +72,10 @@ struct memwell_kring_reg {
  * @due_pos: records published before this producer position are due
  *           anyway (latency bound, forced wake-up): poll() reports EPOLLIN
  *           until the consumers reserved past it
- * @never: MEMWELL_WAKE_NEVER; @watermark and @latency_ns likewise
+ * @woken_ns: ktime_get_mono_fast_ns() of the consumers' last wake-up: the
+ *            default policy defers a wake-up that follows it closely
+ * @never: MEMWELL_WAKE_NEVER; @eager, @watermark and @latency_ns likewise
+ * @eager: MEMWELL_WAKE_EAGER: wake at the first commit, never defer
  * @watermark: wake consumers, and report EPOLLIN, only once this many bytes
  *             are ready (at most half the ring)
  * @latency_ns: but at most this long after a commit that did not wake
@@ -83,7 +86,9 @@ struct memwell_kring_wake {
 	struct hrtimer lat_timer;
 	atomic_t lat_armed;
 	u64 due_pos;
+	u64 woken_ns;
 	bool never;
+	bool eager;
 	u64 watermark;
 	u64 latency_ns;
 };

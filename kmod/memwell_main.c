@@ -277,7 +277,10 @@ static long memwell_ioctl_set_wake(struct file *file, void __user *uarg)
 	err = memwell_copy_sized(&p, sizeof(p), uarg);
 	if (err)
 		return err;
-	if (p.flags & ~MEMWELL_WAKE_NEVER)
+	if (p.flags & ~(MEMWELL_WAKE_NEVER | MEMWELL_WAKE_EAGER))
+		return -EINVAL;
+	/* Never waking and waking at once contradict each other. */
+	if ((p.flags & MEMWELL_WAKE_NEVER) && (p.flags & MEMWELL_WAKE_EAGER))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(p.reserved); i++)
 		if (p.reserved[i])

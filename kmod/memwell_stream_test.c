@@ -528,6 +528,110 @@ static void memwell_stream_test_wake(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/*
+ * Wait up to 2 s for the consumers' wake-up after @w: a lost one never
+ * comes, as no commit follows.  Returns the wake-ups counted.
+ */
+static u64 st_wakeups_after(struct memwell_kring *kr, u64 w)
+{
+	int i;
+
+	for (i = 0; i < 2000 && st_wakeups(kr) == w; i++)
+		usleep_range(1000, 1100);
+	return st_wakeups(kr);
+}
+
+/*
+ * The default policy.  A consumer woken moments ago (woken_ns) that sleeps
+ * again is woken by the latency timer, not by the commit: a lone record
+ * then still wakes it, within the bound (checked at 10x, or "at all" for
+ * the 50 us default: TCG's timing is no test); a burst costs one wake-up,
+ * not one per record, also when the consumer announces its sleep again
+ * after every record, as one that takes a record at a time does.  A
+ * record after a pause, and MEMWELL_WAKE_EAGER, wake at once.
+ */
+static void memwell_stream_test_wake_default(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
+	struct memwell_wake_policy pol = { .size = sizeof(pol) };
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	u64 w, t0, deferred = 0;
+	u8 buf[56] = {};
+	struct st_check c = {};
+	int i, round;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+
+	/* After a pause: woken at once. */
+	WRITE_ONCE(kr->wake.woken_ns, 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	st_drain(kr, &c);
+
+	/*
+	 * Woken moments ago: left to the timer (MEMWELL_WAKE_DEFER_NS), and
+	 * woken by it.  A vCPU stalled for the whole hot window (200 us)
+	 * before the commit wakes at once instead, one stalled for the 50 us
+	 * after it finds the timer fired already: try again then.
+	 */
+	for (round = 0; round < 20 && !deferred; round++) {
+		w = st_wakeups(kr);
+		WRITE_ONCE(kr->wake.woken_ns, ktime_get_mono_fast_ns());
+		st_sleeper(kr);
+		KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
+		if (atomic_read(&kr->wake.lat_armed)) {
+			deferred++;
+			KUNIT_EXPECT_EQ(test, st_wakeups_after(kr, w), w + 1);
+		}
+		st_drain(kr, &c);
+	}
+	KUNIT_EXPECT_EQ(test, deferred, 1ULL);
+
+	/* With the caller's bound, 10 ms: woken within 10x that. */
+	pol.latency_ns = 10 * NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	t0 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups_after(kr, w), w + 1);
+	KUNIT_EXPECT_LT(test, ktime_get_ns() - t0, (u64)(100 * NSEC_PER_MSEC));
+	st_drain(kr, &c);
+
+	/*
+	 * A burst of 64, the consumer announcing its sleep again after each
+	 * record: eager, 64 wake-ups; the default, one per 10 ms bound (a
+	 * few if the vCPU stalls), and all of them by the end.
+	 */
+	w = st_wakeups(kr);
+	WRITE_ONCE(kr->wake.woken_ns, ktime_get_mono_fast_ns());
+	for (i = 0; i < 64; i++) {
+		st_sleeper(kr);
+		KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
+	}
+	KUNIT_EXPECT_LE(test, st_wakeups(kr), w + 8);
+	for (i = 0; i < 2000 && READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters); i++)
+		usleep_range(1000, 1100);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->waiters), 0U);
+	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(&kr->view), 64ULL);
+	st_drain(kr, &c);
+
+	/* Eager: the commit wakes at once, however recent the last wake-up. */
+	pol.flags = MEMWELL_WAKE_EAGER;
+	pol.latency_ns = 0;
+	KUNIT_EXPECT_EQ(test, memwell_kring_set_wake(kr, &pol), 0);
+	w = st_wakeups(kr);
+	st_sleeper(kr);
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(ep, buf, sizeof(buf), 0), 0);
+	KUNIT_EXPECT_EQ(test, st_wakeups(kr), ++w);
+	st_drain(kr, &c);
+	memwell_ep_detach(ep);
+	memwell_kring_put(kr);
+}
+
 /* ---- a kernel consumer asleep in memwell_ep_wait() ---- */
 
 struct st_waiter {
@@ -1452,6 +1556,7 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_gen),
 	KUNIT_CASE(memwell_stream_test_gen_header_only),
 	KUNIT_CASE(memwell_stream_test_wake),
+	KUNIT_CASE(memwell_stream_test_wake_default),
 	KUNIT_CASE(memwell_stream_test_wait_rearm),
 	KUNIT_CASE(memwell_stream_test_drops),
 	KUNIT_CASE(memwell_stream_test_lifetime),

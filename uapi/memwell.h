@@ -244,7 +244,12 @@ struct memwell_ring_info {
 
 /*
  * When kernel producers wake sleeping consumers (kernel-to-user rings).
- * By default a consumer is woken as soon as it sleeps and a record is ready.
+ * By default (flags 0, watermark 0) a sleeping consumer is woken at the
+ * first commit if it was last woken more than MEMWELL_WAKE_HOT_NS ago (a
+ * lone record, or the first of a burst), and otherwise at most latency_ns
+ * (0: MEMWELL_WAKE_DEFER_NS) after that commit, with everything committed
+ * meanwhile: a fast stream wakes it once per such interval, not once per
+ * record (docs/wake-protocol.md).
  */
 struct memwell_wake_policy {
 	__u32 size;		/* sizeof(struct memwell_wake_policy) */
@@ -255,6 +260,11 @@ struct memwell_wake_policy {
 };
 
 #define MEMWELL_WAKE_NEVER	0x1U	/* consumers busy-poll: never wake */
+#define MEMWELL_WAKE_EAGER	0x2U	/* wake at the first commit, always */
+
+/* The default policy: how recent a wake-up makes the next one wait. */
+#define MEMWELL_WAKE_HOT_NS		200000ULL		/* 200 us */
+#define MEMWELL_WAKE_DEFER_NS		50000ULL		/* 50 us */
 
 /*
  * A non-zero latency_ns is within these bounds: each expiry is a timer

@@ -33,7 +33,15 @@
  * comparing the two (make bench-vm).
  */
 #define MEMWELL_GEN_F_SINGLE		0x2U
-#define MEMWELL_GEN_F_ALL		(MEMWELL_GEN_F_HEADER_ONLY | MEMWELL_GEN_F_SINGLE)
+/*
+ * With MEMWELL_GEN_F_HEADER_ONLY: the payload's first 8 bytes hold the
+ * CLOCK_MONOTONIC time in ns (a __u64) at which the record was written,
+ * just before its commit (or its batch's), for measuring wake-up
+ * latency; record_size >= 24.
+ */
+#define MEMWELL_GEN_F_STAMP		0x4U
+#define MEMWELL_GEN_F_ALL		(MEMWELL_GEN_F_HEADER_ONLY | MEMWELL_GEN_F_SINGLE | \
+					 MEMWELL_GEN_F_STAMP)
 
 /* Head of every gen record; the payload after it is a byte pattern. */
 struct memwell_gen_rec {

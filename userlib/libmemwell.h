@@ -152,9 +152,12 @@ int memwell_get_stats(const struct memwell *mw, struct memwell_ring_stats *st);
 
 /*
  * Device mode: when kernel producers wake sleeping consumers
- * (MEMWELL_IOC_SET_WAKE): @flags MEMWELL_WAKE_NEVER (consumers busy-poll),
- * or once @watermark bytes are ready (0: any record), but at most
- * @latency_ns after a commit (0: no bound).  -EOPNOTSUPP in local mode.
+ * (MEMWELL_IOC_SET_WAKE).  By default (0, 0, 0) at once, unless the
+ * consumer was woken moments ago: then at most @latency_ns (0: 50 us) after
+ * the commit, with all that came meanwhile.  @flags MEMWELL_WAKE_EAGER: at
+ * once, always; MEMWELL_WAKE_NEVER: never (consumers busy-poll).  With a
+ * @watermark: once that many bytes are ready, but at most @latency_ns
+ * after a commit (0: no bound).  -EOPNOTSUPP in local mode.
  */
 int memwell_set_wake(struct memwell *mw, __u32 flags, __u64 watermark,
 		     __u64 latency_ns);

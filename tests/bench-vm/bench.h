@@ -13,12 +13,21 @@
  * MWB_FILL=header in the environment: producers write only the header
  * (gen's MEMWELL_GEN_F_HEADER_ONLY), the payload standing for data a
  * device put in place; a copying transport still moves the whole record.
+ *
+ * MWB_STAMP=1 (header fill, records of 24 B and up): the payload starts
+ * with the CLOCK_MONOTONIC time of the commit, and a sleeping consumer
+ * measures its wake-up latency: for each return from its wait that
+ * delivers records, the time from the commit of the first (oldest) of
+ * them to the consumer reading it.  MWB_RATE=N: each producer makes N
+ * records a second instead of flat out (lone records: every one finds the
+ * consumer asleep).
  */
 #ifndef MWB_BENCH_H
 #define MWB_BENCH_H
 
 #include <dirent.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +136,75 @@ static inline void mwb_touch(struct mwb_touch *t, const void *rec, unsigned int 
 	t->seq_sum += h->seq;
 }
 
+/* Wake-up latencies in ns, a sample per wake-up (MWB_STAMP). */
+struct mwb_lat {
+	__u64 *v;
+	size_t n, cap;
+};
+
+static inline __u64 mwb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* The stamp at the start of a stamped record's payload. */
+static inline void mwb_lat_add(struct mwb_lat *l, const void *rec, unsigned int len)
+{
+	__u64 stamp, now = mwb_now_ns();
+
+	if (len < sizeof(struct memwell_gen_rec) + sizeof(stamp))
+		return;
+	memcpy(&stamp, (const unsigned char *)rec + sizeof(struct memwell_gen_rec),
+	       sizeof(stamp));
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4096;
+		__u64 *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = now > stamp ? now - stamp : 0;
+}
+
+static int mwb_u64_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile @p (0..100) in ns, or -1 without samples. */
+static inline double mwb_lat_pct(struct mwb_lat *l, double p)
+{
+	size_t i;
+
+	if (!l->n)
+		return -1;
+	qsort(l->v, l->n, sizeof(*l->v), mwb_u64_cmp);
+	i = (size_t)(p / 100 * (double)(l->n - 1) + 0.5);
+	return (double)l->v[i];
+}
+
+/* MWB_STAMP and MWB_RATE from the environment. */
+static inline int mwb_stamp(void)
+{
+	const char *e = getenv("MWB_STAMP");
+
+	return e && *e == '1';
+}
+
+static inline __u64 mwb_rate(void)
+{
+	const char *e = getenv("MWB_RATE");
+
+	return e ? strtoull(e, NULL, 0) : 0;
+}
+
 struct mwb_result {
 	const char *contender;
 	const char *mode;	/* spin or sleep */
@@ -138,17 +216,21 @@ struct mwb_result {
 	__u64 wakeups;		/* kernel wake-ups of the consumer (-1: unknown) */
 	__u64 bad;
 	double secs;
+	struct mwb_lat lat;	/* wake-up latencies (MWB_STAMP) */
 };
 
-static inline void mwb_print(const struct mwb_result *r)
+/* Prints one JSON line (sorts the latency samples). */
+static inline void mwb_print(struct mwb_result *r)
 {
 	double s = r->secs > 0 ? r->secs : 1e-9;
+	struct mwb_lat *lat = &r->lat;
 
 	printf("{\"contender\":\"%s\",\"mode\":\"%s\",\"fill\":\"%s\","
 	       "\"size\":%u,\"producers\":%u,"
 	       "\"count\":%llu,\"records\":%llu,\"dropped\":%llu,\"secs\":%.6f,"
 	       "\"records_per_s\":%.0f,\"syscalls\":%llu,\"syscalls_per_rec\":%.6f,"
-	       "\"wakeups\":%lld,\"wakeups_per_rec\":%.6f,\"bad\":%llu}\n",
+	       "\"wakeups\":%lld,\"wakeups_per_rec\":%.6f,\"bad\":%llu,"
+	       "\"rate\":%llu,\"lat_n\":%zu,\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f}\n",
 	       r->contender, r->mode, mwb_header_only ? "header" : "pattern",
 	       r->size, r->producers,
 	       (unsigned long long)r->count, (unsigned long long)r->records,
@@ -157,30 +239,41 @@ static inline void mwb_print(const struct mwb_result *r)
 	       r->records ? (double)r->syscalls / r->records : 0,
 	       (long long)r->wakeups,
 	       r->records && r->wakeups != (__u64)-1 ? (double)r->wakeups / r->records : -1,
-	       (unsigned long long)r->bad);
+	       (unsigned long long)r->bad, (unsigned long long)mwb_rate(), lat->n,
+	       lat->n ? mwb_lat_pct(lat, 50) / 1e3 : -1, lat->n ? mwb_lat_pct(lat, 99) / 1e3 : -1);
 	fflush(stdout);
 }
 
-/* argv: SIZE COUNT spin|sleep|sleep-wm [PRODUCERS] */
+/* argv: SIZE COUNT spin|sleep|sleep-wm|sleep-eager [PRODUCERS] */
 static inline int mwb_args(int argc, char **argv, unsigned int *size, __u64 *count,
 			   int *sleep, unsigned int *producers)
 {
 	const char *fill;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s SIZE COUNT spin|sleep [PRODUCERS]\n", argv[0]);
+		fprintf(stderr, "usage: %s SIZE COUNT spin|sleep|sleep-wm|sleep-eager [PRODUCERS]\n",
+			argv[0]);
 		return -1;
 	}
 	*size = (unsigned int)strtoul(argv[1], NULL, 0);
 	*count = strtoull(argv[2], NULL, 0);
-	/* 1: sleep; 2: sleep-wm, memwell's watermark wake policy (mwb_memwell) */
-	*sleep = !strcmp(argv[3], "sleep") ? 1 : !strcmp(argv[3], "sleep-wm") ? 2 : 0;
+	/*
+	 * 1: sleep; memwell's other wake policies (mwb_memwell): 2: sleep-wm,
+	 * the watermark; 3: sleep-eager, MEMWELL_WAKE_EAGER (the default
+	 * before the deferred wake-up)
+	 */
+	*sleep = !strcmp(argv[3], "sleep") ? 1 : !strcmp(argv[3], "sleep-wm") ? 2 :
+		 !strcmp(argv[3], "sleep-eager") ? 3 : 0;
 	*producers = argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 1;
 	mwb_pin(0, 1);		/* the consumer; producers pin themselves */
 	fill = getenv("MWB_FILL");
 	mwb_header_only = fill && !strcmp(fill, "header");
 	if (fill && !mwb_header_only && strcmp(fill, "pattern")) {
 		fprintf(stderr, "%s: MWB_FILL is pattern or header\n", argv[0]);
+		return -1;
+	}
+	if (mwb_stamp() && (!mwb_header_only || *size < sizeof(struct memwell_gen_rec) + 8)) {
+		fprintf(stderr, "%s: MWB_STAMP needs MWB_FILL=header and 24 B records\n", argv[0]);
 		return -1;
 	}
 	if (*size < sizeof(struct memwell_gen_rec) || *size > 65536 || !*count ||

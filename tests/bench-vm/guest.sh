@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/lib/tap.sh
 # and tests/vm/lib.sh loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, FILLS, SIZES,
-# COUNT_<size>, SCALE_COUNT and PRODUCERS.  Every measured run prints
+# COUNT_<size>, SCALE_COUNT, PRODUCERS, ONLY (wake: only the wake policies)
+# and WAKE_SIZES, WAKE_RATE, WAKE_LONE.  Every measured run prints
 # "# bench {json}"; the host (run.sh) makes the table.  Runs are
 # interleaved: each round goes through every fill x size x mode x contender
 # once, then the scaling series (pattern fill).
@@ -40,8 +41,41 @@ run_multi() {
 TAG=
 count=0
 
+# The wake policies of a sleeping consumer, header fill with stamps
+# (wake-up latency): memwell's old default (sleep-eager), its default
+# (sleep) and its watermark (sleep-wm), and BPF ringbuf, flat out
+# ("sat") and at WAKE_RATE records/s ("lone": each finds it asleep).
+wake_round() {
+	export MWB_FILL=header MWB_STAMP=1
+	for load in sat lone; do
+		TAG="\"wake\":\"$load\","
+		# shellcheck disable=SC2086 # word list from bench-vm.conf
+		for size in $WAKE_SIZES; do
+			if [ "$load" = lone ]; then
+				export MWB_RATE=$WAKE_RATE
+				count=$WAKE_LONE
+			else
+				unset MWB_RATE
+				eval "count=\$COUNT_$size"
+			fi
+			for mode in sleep-eager sleep sleep-wm; do
+				run "round $1 wake $load memwell $size $mode" \
+					./bin/mwb_memwell "$size" "$count" "$mode"
+			done
+			run "round $1 wake $load bpf $size sleep" ./bin/mwb_bpf "$size" "$count" sleep
+		done
+	done
+	unset MWB_STAMP MWB_RATE
+	TAG=""
+}
+
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
+	wake_round "$r"
+	if [ "$ONLY" = wake ]; then
+		r=$((r + 1))
+		continue
+	fi
 	# shellcheck disable=SC2086 # word lists from bench-vm.conf
 	for fill in $FILLS; do
 		export MWB_FILL=$fill

@@ -6,7 +6,9 @@
  * memwell_gen_rec, the memwell_gen_byte() pattern, the FNV-1a check),
  * fill it (or only its header, MWB_FILL=header), bpf_ringbuf_submit() it
  * with adaptive wake-up (flags 0), or none (BPF_RB_NO_WAKEUP) when the
- * consumer spins and never sleeps.  A full
+ * consumer spins and never sleeps.  With args->stamp (header fill, 64 B
+ * and up) the payload starts with the CLOCK_MONOTONIC time of the submit,
+ * as gen's MEMWELL_GEN_F_STAMP, for the wake-up latency.  A full
  * ring drops the record (its sequence number is used, as gen does) and
  * ends the loop, so that the caller backs off 50-100 us before the next
  * chunk, as gen's kthread does (usleep_range(50, 100) on a full ring).
@@ -30,7 +32,7 @@ struct mwb_args {
 	__u32 full;		/* out: the loop stopped on a full ring */
 	__u64 submit_flags;	/* in: BPF_RB_NO_WAKEUP for a spinning consumer */
 	__u32 header_only;	/* in: write the header alone (MWB_FILL=header) */
-	__u32 pad;
+	__u32 stamp;		/* in: payload starts with bpf_ktime_get_ns() (MWB_STAMP) */
 };
 
 struct mwb_loop {
@@ -39,6 +41,7 @@ struct mwb_loop {
 	__u64 submit_flags;
 	__u32 producer;
 	__u32 header_only;
+	__u32 stamp;
 };
 
 struct mwb_rec {
@@ -74,6 +77,8 @@ static long mwb_cb_##SZ(__u32 i, void *c)				\
 	h->seq = l->seq;						\
 	h->producer = l->producer;					\
 	h->check = ck;							\
+	if ((SZ) >= 24 && l->stamp)					\
+		*(__u64 *)h->payload = bpf_ktime_get_ns();		\
 	l->seq++;							\
 	bpf_ringbuf_submit(h, l->submit_flags);				\
 	return 0;							\
@@ -84,7 +89,8 @@ int mwb_gen_##SZ(struct mwb_args *a)					\
 {									\
 	struct mwb_loop l = { .seq = a->seq, .producer = a->producer,	\
 			      .submit_flags = a->submit_flags,		\
-			      .header_only = a->header_only };		\
+			      .header_only = a->header_only,		\
+			      .stamp = a->stamp };			\
 									\
 	long n = bpf_loop(a->count, mwb_cb_##SZ, &l, 0);		\
 									\

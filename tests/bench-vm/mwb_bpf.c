@@ -10,6 +10,9 @@
  * then sleeps 75 us, as gen's kthread backs off 50-100 us.
  * This thread consumes with libbpf's ring_buffer__consume() (spin: never
  * sleeps) or ring_buffer__poll(rb, 200) (sleep: epoll_wait()).
+ * MWB_STAMP=1: the program stamps each record, the consumer measures its
+ * wake-up latency (bench.h); MWB_RATE=N: each producer runs the program
+ * for one record at a time, N times a second.
  *
  * usage: mwb_bpf SIZE COUNT spin|sleep [PRODUCERS]
  */
@@ -35,7 +38,7 @@ struct mwb_args {
 	__u32 full;
 	__u64 submit_flags;
 	__u32 header_only;
-	__u32 pad;
+	__u32 stamp;
 };
 
 struct prod {
@@ -54,8 +57,10 @@ static void *producer(void *arg)
 {
 	struct prod *p = arg;
 	struct mwb_args a = { .producer = p->idx, .submit_flags = p->submit_flags,
-			      .header_only = (__u32)mwb_header_only };
-	__u64 done = 0;
+			      .header_only = (__u32)mwb_header_only,
+			      .stamp = (__u32)mwb_stamp() };
+	__u64 done = 0, rate = mwb_rate();
+	double due = mwb_now();
 
 	mwb_pin(0, 0);		/* this thread: a producer */
 
@@ -63,6 +68,14 @@ static void *producer(void *arg)
 		LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a, .ctx_size_in = sizeof(a));
 
 		a.count = p->count - done < CHUNK ? p->count - done : CHUNK;
+		if (rate) {	/* MWB_RATE: one record at a time, paced */
+			double now = mwb_now();
+
+			a.count = 1;
+			due += 1.0 / (double)rate;
+			if (due > now)
+				usleep((useconds_t)((due - now) * 1e6));
+		}
 		a.full = 0;
 		if (bpf_prog_test_run_opts(p->prog_fd, &o)) {
 			p->err = errno;
@@ -79,16 +92,29 @@ static void *producer(void *arg)
 
 static unsigned int rec_size;
 
+/* What the callback updates: the records, and the first one after a poll. */
+struct mwb_cons {
+	struct mwb_touch t;
+	struct mwb_lat *lat;
+	int woke;
+};
+
 static int on_rec(void *ctx, void *data, size_t len)
 {
-	mwb_touch(ctx, data, (unsigned int)len, rec_size);
+	struct mwb_cons *c = ctx;
+
+	/* The first record after a poll: its wake-up latency. */
+	if (c->woke && mwb_stamp())
+		mwb_lat_add(c->lat, data, (unsigned int)len);
+	c->woke = 0;
+	mwb_touch(&c->t, data, (unsigned int)len, rec_size);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct mwb_result res = { .contender = "bpf" };
-	struct mwb_touch t = { 0 };
+	struct mwb_cons c = { .lat = &res.lat };
 	struct prod prods[64];
 	struct ring_buffer *rb;
 	struct mwb_bpf *skel;
@@ -133,7 +159,7 @@ int main(int argc, char **argv)
 	}
 	prog = res.size == 16 ? skel->progs.mwb_gen_16 :
 	       res.size == 64 ? skel->progs.mwb_gen_64 : skel->progs.mwb_gen_1024;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.rb), on_rec, &t, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.rb), on_rec, &c, NULL);
 	if (!rb) {
 		fprintf(stderr, "ring_buffer__new failed\n");
 		return 1;
@@ -157,6 +183,7 @@ int main(int argc, char **argv)
 
 		if (sleep_mode) {
 			polls++;
+			c.woke = 1;
 			n = ring_buffer__poll(rb, 200);
 		} else {
 			n = ring_buffer__consume(rb);
@@ -178,12 +205,12 @@ int main(int argc, char **argv)
 		}
 		res.dropped += prods[i].dropped;
 	}
-	res.records = t.records;
-	res.bad = t.bad;
+	res.records = c.t.records;
+	res.bad = c.t.bad;
 	res.syscalls = polls;
 	res.wakeups = (__u64)-1;
 	mwb_print(&res);
 	ring_buffer__free(rb);
 	mwb_bpf__destroy(skel);
-	return t.bad ? 1 : 0;
+	return c.t.bad ? 1 : 0;
 }

@@ -14,12 +14,17 @@
  * spin:  the consumer never sleeps (retries memwell_batch_take()) and sets
  *        MEMWELL_WAKE_NEVER, so the producer never wakes it.
  * sleep: when drained it sleeps in epoll_wait() until the kernel wakes it
- *        (the default adaptive policy: at once, if it sleeps).
+ *        (the default policy: at once if it was not woken moments ago,
+ *        else within MEMWELL_WAKE_DEFER_NS, with all that came meanwhile).
  * sleep-wm: the same, with the ring's wake policy set to wake it once a
  *        quarter of the ring is ready or at most 1 ms after a record that
  *        did not wake it (MEMWELL_IOC_SET_WAKE): fewer, larger batches.
+ * sleep-eager: the same with MEMWELL_WAKE_EAGER: woken at the first
+ *        commit after it slept (the default before the deferred wake-up).
  *
- * usage: mwb_memwell SIZE COUNT spin|sleep|sleep-wm [PRODUCERS]
+ * MWB_STAMP=1: wake-up latencies (bench.h); MWB_RATE=N: N records/s.
+ *
+ * usage: mwb_memwell SIZE COUNT spin|sleep|sleep-wm|sleep-eager [PRODUCERS]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,17 +51,21 @@ int main(int argc, char **argv)
 	struct memwell *mw;
 	__u64 expected, epolls = 0, lost = 0, empty = 0;
 	double t0, deadline;
-	int sleep_mode, err, ep;
+	int sleep_mode, err, ep, woke = 0;
+	static const char *const modes[] = { "spin", "sleep", "sleep-wm", "sleep-eager" };
 
 	if (mwb_args(argc, argv, &res.size, &res.count, &sleep_mode, &res.producers))
 		return 2;
-	res.mode = sleep_mode == 2 ? "sleep-wm" : sleep_mode ? "sleep" : "spin";
+	res.mode = modes[sleep_mode];
 	src.record_size = res.size;
 	src.flags = mwb_header_only ? MEMWELL_GEN_F_HEADER_ONLY : 0;
 	if (getenv("MWB_GEN") && !strcmp(getenv("MWB_GEN"), "batch"))
 		res.contender = "memwell-b";
 	else
 		src.flags |= MEMWELL_GEN_F_SINGLE;
+	if (mwb_stamp())
+		src.flags |= MEMWELL_GEN_F_STAMP;
+	src.rate = mwb_rate();
 	src.count = res.count / res.producers;
 	src.producers = res.producers;
 	expected = src.count * src.producers;
@@ -78,7 +87,9 @@ int main(int argc, char **argv)
 	 * or 1 ms, whichever comes first.
 	 */
 	if (sleep_mode != 1) {
-		if (sleep_mode)
+		if (sleep_mode == 3)
+			err = memwell_set_wake(mw, MEMWELL_WAKE_EAGER, 0, 0);
+		else if (sleep_mode)
 			err = memwell_set_wake(mw, 0, (1ULL << (o.block_shift + o.count_shift)) / 4,
 					       1000000);
 		else
@@ -119,6 +130,10 @@ int main(int argc, char **argv)
 					lost += l.records;
 					continue;
 				}
+				/* The first record after a wait: its wake-up latency. */
+				if (woke && mwb_stamp())
+					mwb_lat_add(&res.lat, rec.data, rec.len);
+				woke = 0;
 				mwb_touch(&t, rec.data, rec.len, res.size);
 			}
 			memwell_batch_release(r, &b);
@@ -152,6 +167,7 @@ int main(int argc, char **argv)
 				perror("epoll_wait");
 				return 1;
 			}
+			woke = 1;
 		}
 	}
 	res.secs = mwb_now() - t0;

@@ -21,9 +21,15 @@
 # targets (PASS/MISS) here on the host.  A benchmark: exit 0 unless it
 # could not run.
 #
+# Each round also compares the wake policies of a sleeping consumer
+# (memwell's old default MEMWELL_WAKE_EAGER, its default, its watermark,
+# and BPF ringbuf): records/s, syscalls per record and wake-up latency
+# p50/p99, flat out and with lone records, with the target's verdict.
+#
 # Environment: BENCH_VM_ROUNDS (default 5), BENCH_VM_FILLS (default
 # "pattern header"), BENCH_VM_SCALE (multiplies the
-# record counts, default 1), BENCH_VM_TIMEOUT (VM timeout, default 900 s).
+# record counts, default 1), BENCH_VM_TIMEOUT (VM timeout, default 900 s),
+# BENCH_VM_ONLY=wake (only the wake policies: about a minute a round).
 # Everything is built in build/bench-vm/; logs there too.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -76,6 +82,10 @@ COUNT_64=$(n 600000)
 COUNT_1024=$(n 100000)
 SCALE_COUNT=$(n 600000)
 PRODUCERS="1 2 4"
+ONLY=${BENCH_VM_ONLY:-}
+WAKE_SIZES="64 1024"
+WAKE_RATE=500
+WAKE_LONE=$(n 500)
 CONF
 
 say "booting the stock kernel under QEMU/TCG ($rounds rounds; several minutes)"
@@ -93,6 +103,9 @@ runs = [json.loads(l[len("# bench "):]) for l in open(sys.argv[1], errors="repla
 if not runs:
     print("bench-vm: no measurements (see build/bench-vm/console.log)")
     sys.exit(1)
+all_runs = runs
+wake_runs = [r for r in runs if r.get("wake")]
+runs = [r for r in runs if not r.get("wake")]
 def pick(c, fill, size, mode, prods=1):
     return [r for r in runs if r["contender"] == c and r["size"] == size
             and r["mode"] == mode and r["producers"] == prods
@@ -185,11 +198,57 @@ for c in ("memwell", "bpf"):
         print(f"{c:<8} {p:>9} {len(v):>2} {fmt(min(v)):>9} {fmt(med(v)):>9} {fmt(max(v)):>9} {drop:>6.1f} {med(v)/base:>13.2f}x")
         if c == "memwell" and p == max(r["producers"] for r in mp):
             verdicts.append((f"memwell {p} producers >= 0.5x 1 producer", med(v) >= 0.5 * base, f"{med(v)/base:.2f}x"))
+if wake_runs:
+    def wpick(load, size, c, mode):
+        return [r for r in wake_runs if r["wake"] == load and r["size"] == size
+                and r["contender"] == c and r["mode"] == mode]
+    def lat(v, k):
+        x = [r[k] for r in v if r["lat_n"] > 0]
+        return med(x) if x else float("nan")
+    policies = (("memwell", "sleep-eager", "memwell old default (eager)"),
+                ("memwell", "sleep", "memwell default"),
+                ("memwell", "sleep-wm", "memwell watermark 1/4, 1 ms"),
+                ("bpf", "sleep", "BPF ringbuf"))
+    for load in ("sat", "lone"):
+        rate = {r.get("rate", 0) for r in wake_runs if r["wake"] == load}
+        print()
+        print(f"wake policies, sleeping consumer, header fill, "
+              f"{'flat out' if load == 'sat' else f'{max(rate)} records/s (lone records)'}; "
+              "medians over rounds; latency: commit of the first record to its read after each wait")
+        hdr = (f"{'size':>5} {'policy':<30} {'n':>2} {'records/s':>10} {'sys/rec':>8} {'wake/rec':>8}"
+               f" {'p50 us':>8} {'p99 us':>8}")
+        print(hdr)
+        print("-" * len(hdr))
+        for size in sorted({r["size"] for r in wake_runs}):
+            for c, mode, name in policies:
+                v = wpick(load, size, c, mode)
+                if not v:
+                    continue
+                wk = [r["wakeups_per_rec"] for r in v if r["wakeups_per_rec"] >= 0]
+                print(f"{size:>5} {name:<30} {len(v):>2} {fmt(med([r['records_per_s'] for r in v])):>10}"
+                      f" {med([r['syscalls_per_rec'] for r in v]):>8.4f}"
+                      f" {(f'{med(wk):.4f}' if wk else '-'):>8}"
+                      f" {lat(v, 'lat_p50_us'):>8.1f} {lat(v, 'lat_p99_us'):>8.1f}")
+    for size in sorted({r["size"] for r in wake_runs}):
+        d, b = wpick("sat", size, "memwell", "sleep"), wpick("sat", size, "bpf", "sleep")
+        if not d or not b:
+            continue
+        s = med([r["syscalls_per_rec"] for r in d])
+        verdicts.append((f"memwell default policy <= 0.02 syscalls/record at saturation, header fill, {size} B",
+                         s <= 0.02, f"{s:.4f}"))
+        for load in ("sat", "lone"):
+            d, b = wpick(load, size, "memwell", "sleep"), wpick(load, size, "bpf", "sleep")
+            if d and b:
+                x, y = lat(d, "lat_p99_us"), lat(b, "lat_p99_us")
+                verdicts.append((f"memwell default policy p99 wake-up latency <= BPF ringbuf's, "
+                                 f"{'saturation' if load == 'sat' else 'lone records'}, {size} B",
+                                 x <= y, f"{x:.1f} us vs {y:.1f} us"))
+
 print()
 for what, good, val in verdicts:
     print(f"{'PASS' if good else 'MISS'}  {what}: {val}")
-bad = sum(r["bad"] for r in runs)
-print(f"\n{len(runs)} runs, {bad} bad records")
+bad = sum(r["bad"] for r in all_runs)
+print(f"\n{len(all_runs)} runs, {bad} bad records")
 PY
 say "$(( $(date +%s) - start )) s in all; logs in build/bench-vm/ (console.log, bench.tap)"
 tail -n 1 "$out/vm-run.out" >&2

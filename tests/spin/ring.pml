@@ -38,7 +38,7 @@
  *   Not modelled: single-owner sides (their claim is a plain store; their
  *   only-skipped-records case), -EMSGSIZE (max_len, max_blocks), the
  *   producers' batches and batch walking, memwell_side_recover(), the
- *   wake protocol (sleeping and kicking: wake.pml).
+ *   wake protocol (sleeping and kicking: release_barrier.pml, wake.pml).
  *
  * Abstractions (why the state space is finite, what is kept exact)
  *   - Bounded work: the first producer makes OPS reservations, the second

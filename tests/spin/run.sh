@@ -3,7 +3,8 @@
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
 # (tests/spin/ring.pml, a model of core/memwell_blocks.h) and of the wake
-# protocol (tests/spin/wake.pml, (G) and (H) under TSO).  Prints TAP and
+# protocol (tests/spin/release_barrier.pml: (G) and (H) under TSO;
+# tests/spin/wake.pml: the default wake policy).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
 # directory, never in the tree.
 #
@@ -122,11 +123,24 @@ check "limitation: NOHELP + SWEEP_MAX=1 strands released spans (expected)" \
 	"non-progress cycle" "$B21 -DNOHELP -DSWEEP_MAX=1" "$NP" "-l -f"
 check "limitation: NOHELP + a releaser stopped after its mark (expected)" \
 	"non-progress cycle" "$B -DNOHELP -DCRASH" "$NP" "-l -f"
-# The wake protocol (wake.pml, TSO): the full barrier of (G) on every
-# release with a kick is what keeps a wake-up from being lost.
-check "wake: no lost wake-up, 3 releases (G) + (H)" pass "-DN=3" "$S" "" wake.pml
-check "mutant MUT_NOBARRIER (release without (G)'s barrier) loses a wake-up" \
-	"invalid end state" "-DN=2 -DMUT_NOBARRIER" "$S" "" wake.pml
+# The wake protocol (release_barrier.pml, TSO): the full barrier of (G) on
+# every release with a kick is what keeps a wake-up from being lost.
+R=release_barrier.pml
+check "release: no lost wake-up, 3 releases (G) + (H)" pass "-DN=3" "$S" "" $R
+check "release: mutant MUT_NOBARRIER (release without (G)'s barrier) loses a wake-up" \
+	"invalid end state" "-DN=2 -DMUT_NOBARRIER" "$S" "" $R
+# The wake protocol (wake.pml): a kernel producer's commits against a
+# consumer sleeping in poll(), the default policy's deferred wake-up by the
+# latency timer; a lost wake-up is an invalid end state.
+W=wake.pml
+check "wake: no lost wake-up, 2 commits" pass "" "$S" "" $W
+check "wake: no lost wake-up, 4 commits" pass "-DN=4" "$S" "" $W
+check "wake: mutant MUT_TIMER_STORE (timer clears lat_armed by a plain store) is caught" \
+	"invalid end state" "-DMUT_TIMER_STORE" "$S" "" $W
+check "wake: mutant MUT_NOARM (a deferred wake-up starts no timer) is caught" \
+	"invalid end state" "-DMUT_NOARM" "$S" "" $W
+check "wake: mutant MUT_NO_H (poll's waiters store without barrier) is caught" \
+	"invalid end state" "-DMUT_NO_H" "$S" "" $W
 if [ -n "${SPIN_DEEP:-}" ]; then
 	check "deep: safety + end states, 4 blocks, 2 + 1 producer spans" \
 		pass "-DNBLK=4 -DOPS=2 -DOPS2=1" "$S" ""

@@ -138,7 +138,9 @@ static int case_ioctl_args(void)
 	int plain = ring_fd(MEMWELL_F_RECORDS, NULL, 0);
 
 	REQUIRE(fd >= 0 && plain >= 0);
-	w.flags = 2;
+	w.flags = 4;	/* unknown */
+	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w), EINVAL);
+	w.flags = MEMWELL_WAKE_NEVER | MEMWELL_WAKE_EAGER;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_SET_WAKE, &w), EINVAL);
 	w.flags = 0;
 	w.reserved[1] = 1;
