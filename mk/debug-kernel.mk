@@ -31,9 +31,12 @@ DK_LOG    := $(DK_DIR)/build.log
 DK_IMAGE  := $(DK_TREE)/arch/x86/boot/bzImage
 DK_JOBS   := $(shell nproc)
 
-# $(call dk_run,CMD): CMD's output to the log; on failure its tail to stderr.
-# The kernel's make must not see our make's flags or variables.
-dk_run = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice -n 10 $(1) >>$(DK_LOG) 2>&1 || \
+# $(call dk_run,CMD): CMD's output to the log, a progress line to stderr
+# every 30 s (a first build takes 30-60 min); on failure the log's tail to
+# stderr.  The kernel's make must not see our make's flags or variables.
+# Lowest priority: the build shares the machine with whatever else runs.
+dk_run = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts/progress.sh debug-kernel $(DK_LOG) \
+	nice -n 19 $(1) || \
 	{ echo "debug-kernel: FAILED: $(1) (log: $(DK_LOG))" >&2; \
 	  tail -n 40 $(DK_LOG) >&2; exit 1; }
 
@@ -69,8 +72,11 @@ $(DK_TREE)/.config: $(DK_TREE)/Makefile
 # modules get spurious "undefined symbol" modpost warnings.
 $(DK_IMAGE) $(DK_TREE)/Module.symvers &: $(DK_TREE)/.config
 	@echo "debug-kernel: building bzImage and modules with -j$(DK_JOBS) (log: $(DK_LOG))" >&2
+	@date +%s >$(DK_DIR)/build-start
 	@$(call dk_run,make -C $(DK_TREE) -j$(DK_JOBS) bzImage)
 	@$(call dk_run,make -C $(DK_TREE) -j$(DK_JOBS) modules)
+	@echo "debug-kernel: built in $$(( $$(date +%s) - $$(cat $(DK_DIR)/build-start) )) s" \
+		"(load average now: $$(cut -d' ' -f1-3 /proc/loadavg))" | tee -a $(DK_LOG) >&2
 	@for f in $(DK_IMAGE) $(DK_TREE)/Module.symvers $(DK_TREE)/vmlinux; do \
 		[ -s "$$f" ] || { echo "debug-kernel: missing $$f after the build" >&2; exit 1; }; \
 	done

@@ -28,8 +28,11 @@ run_suite() {
 	shift
 	start=$(date +%s)
 	echo "# ---- $name: $*"
-	"$@" >"$log" 2>&1
-	rc=$?
+	# The log gets everything; the terminal (stderr) also gets the kernel
+	# builds' progress lines, so a first debug-kernel build (30-60 min) is
+	# not silent.
+	"$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(debug-kernel|kernel-6\.12): ' >&2
+	rc=${PIPESTATUS[0]}
 	grep -E '^(not )?ok |^1\.\.|^# ' "$log" | grep -v '^# ----' || true
 	p=$(grep -cE '^ok ' "$log" | head -n 1)
 	s=$(grep -cE '^ok .*# *(SKIP|skip)' "$log" | head -n 1)
