@@ -11,9 +11,11 @@ pkgs=(
 	build-essential make gcc clang libkmod-dev
 	# the stock kernel the modules build against and the VMs boot
 	linux-headers-amd64 linux-image-amd64
-	# the debug kernel (make debug-kernel) and checkpatch (style.sh);
-	# dwarves: pahole for its BTF
-	linux-source-6.1 xz-utils bc flex bison libelf-dev dwarves
+	# checkpatch (style.sh) ships in linux-source-6.1; the debug kernel
+	# (make debug-kernel: Debian 13's 6.12 source, fetched by
+	# scripts/fetch-linux-6.12.sh) and the 6.12 build-test tree need the
+	# rest
+	linux-source-6.1 xz-utils bc flex bison libelf-dev
 	# the VMs (scripts/vm-run.sh, scripts/build-modules.sh)
 	qemu-system-x86 busybox-static kmod cpio
 	# make check-style: checkpatch (perl), sparse, shellcheck
