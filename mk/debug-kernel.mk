@@ -3,8 +3,8 @@
 # Debian's stock kernel has none of them): Debian 13's linux-source-6.12
 # (fetched by scripts/fetch-linux-6.12.sh, never installed) from allnoconfig
 # + tests/vm/debug.config.  Run by the Makefile's debug-kernel target under
-# a lock (two builds in one tree would wreck it):
-#	make -f mk/debug-kernel.mk [print-kdir|print-key]
+# its tree's lock (two builds in one tree would wreck it):
+#	make -f mk/debug-kernel.mk [locked|print-kdir|print-key]
 #
 # The tree lives outside the work tree, in a directory named by a hash of
 # what determines the kernel: the fragment, the source package's version,
@@ -36,6 +36,8 @@ DK_TREE   := $(DK_DIR)/$(DK_SRCPKG)
 DK_LOG    := $(DK_DIR)/build.log
 DK_IMAGE  := $(DK_TREE)/arch/x86/boot/bzImage
 DK_JOBS   := $(shell nproc)
+# One lock per tree: builds of other trees (another key) go on meanwhile.
+DK_LOCK   := $(DK_DIR).lock
 
 # $(call dk_run,CMD): CMD's output to the log, a progress line to stderr
 # every 30 s (a first build takes 30-60 min); on failure the log's tail to
@@ -46,8 +48,18 @@ dk_run = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts/progress.sh debug-kerne
 	{ echo "debug-kernel: FAILED: $(1) (log: $(DK_LOG))" >&2; \
 	  tail -n 40 $(DK_LOG) >&2; exit 1; }
 
-.PHONY: all print-kdir print-key
+.PHONY: all locked print-kdir print-key
 all: $(DK_IMAGE) $(DK_TREE)/Module.symvers
+
+# all, under the tree's lock: concurrent callers wait, then find it built;
+# while they wait, they show how far the other build has got.
+locked:
+	@mkdir -p $(dir $(DK_LOCK))
+	@until flock -w 30 $(DK_LOCK) true; do \
+		echo "debug-kernel: another build holds $(DK_LOCK); waiting" \
+			"($$(grep -c '^  CC ' $(DK_LOG) 2>/dev/null) files compiled so far)" >&2; \
+	done
+	@flock $(DK_LOCK) $(MAKE) --no-print-directory -f mk/debug-kernel.mk all
 
 print-kdir:
 	@echo $(DK_TREE)
