@@ -19,9 +19,9 @@ usage() {
 usage: $0 --kernel stock|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
           [--only NAME[,NAME...]]
 
-  --kernel K          stock: Debian's linux-image-amd64; debug: the KASAN/lockdep/
-                      kmemleak/KUnit kernel of make debug-kernel (built on
-                      first use, ~20 min)
+  --kernel K          stock: Debian's linux-image-amd64; debug: the 6.12
+                      KASAN/lockdep/kmemleak/KUnit kernel of make debug-kernel
+                      (built on first use: docs/test-kernels.md)
   --timeout SEC       whole-VM timeout (default 900)
   --scale F           scale the stress tests' record counts (default 1)
   --case-timeout SEC  per test case alarm inside the VM (default 60)
