@@ -2,7 +2,8 @@
 # memwell: `make` builds the module, the library and the tools; `make check`
 # installs what it lacks and runs every test suite (make check-<suite> runs
 # one); `make bench` runs the host benchmarks.  Kbuild describes the module,
-# mk/flags.mk holds the user-space compile flags.
+# mk/flags.mk holds the user-space compile flags, mk/install.mk `make
+# install` and its kin.
 
 BUILD    ?= build
 KVER     ?= $(shell scripts/kver.sh)
@@ -18,24 +19,40 @@ VERSION_DEF := -DMEMWELL_VERSION='"$(strip $(file <VERSION))"'
 USER_HDRS   := $(wildcard uapi/*.h core/*.h userlib/*.h)
 LIB_SRCS    := $(wildcard userlib/memwell_*.c)
 LIB_OBJS    := $(LIB_SRCS:userlib/%.c=$(BUILD)/lib/%.o)
-FLAG_FILES  := Makefile mk/flags.mk
+# The flags in force: a change (WERROR, the user's CFLAGS...) rebuilds.
+FLAG_STAMP  := $(BUILD)/flags.stamp
+FLAG_FILES  := Makefile mk/flags.mk $(FLAG_STAMP)
 
 .DELETE_ON_ERROR:
-.PHONY: all lib module cli clean deps print-flags
+.PHONY: all lib module cli clean deps print-flags FORCE
 all: lib module
 
-lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so
+FORCE:
+$(FLAG_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(CC) $(MW_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
+# The library's soname is libmemwell.so.$(LIB_SOMAJOR); build/ has that
+# link too, so a program linked against build/ runs from it.
+LIB_SOMAJOR := 1
+lib: $(BUILD)/libmemwell.a $(BUILD)/libmemwell.so $(BUILD)/libmemwell.so.$(LIB_SOMAJOR)
+
+# The user's CPPFLAGS, CFLAGS and LDFLAGS come after ours: the user wins.
 $(BUILD)/lib/%.o: userlib/%.c $(USER_HDRS) $(FLAG_FILES)
 	@mkdir -p $(@D)
-	$(CC) $(MW_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(MW_CFLAGS) -fPIC $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmemwell.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/libmemwell.so: $(LIB_OBJS) userlib/libmemwell.map
 	$(CC) -shared -Wl,--version-script=userlib/libmemwell.map \
-		-Wl,-soname,libmemwell.so.1 -o $@ $(LIB_OBJS)
+		-Wl,-soname,libmemwell.so.$(LIB_SOMAJOR) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $(LIB_OBJS)
+
+$(BUILD)/libmemwell.so.$(LIB_SOMAJOR): $(BUILD)/libmemwell.so
+	ln -sf libmemwell.so $@
 
 # The module is built with the kernel's compiler, whatever CC says: a
 # CC=... on our command line must not reach kbuild.
@@ -54,12 +71,14 @@ cli: $(BUILD)/memwell $(BUILD)/memwell-static
 $(BUILD)/memwell: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
 	$(CC) $(MW_CFLAGS) $(VERSION_DEF) -DMEMWELL_CLI_KMOD \
+		$(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $@ $(CLI_SRCS) $(LIB_SRCS) -lkmod -lpthread
 
 $(BUILD)/memwell-static: $(CLI_SRCS) $(CLI_HDRS) $(LIB_SRCS) $(USER_HDRS) $(FLAG_FILES) VERSION
 	@mkdir -p $(@D)
 	$(CC) -static $(MW_CFLAGS) $(VERSION_DEF) \
-		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) -o $@ $(CLI_SRCS) $(LIB_SRCS) \
+		$(if $(CLI_KMOD_A),-DMEMWELL_CLI_KMOD) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $(CLI_SRCS) $(LIB_SRCS) \
 		$(if $(CLI_KMOD_A),-lkmod -lzstd -llzma) -lpthread
 
 clean:
@@ -68,6 +87,8 @@ clean:
 
 deps:
 	@bash scripts/deps.sh
+
+include mk/install.mk
 
 # For scripts: eval "$(make -s --no-print-directory print-flags)".
 print-flags:
@@ -88,7 +109,7 @@ print-debug-kdir:
 # its TAP and one total line, "N passed, N failed" (CI reads the one of
 # `make check`).  `make check` runs them all in one aggregate.
 # Missing dependencies are one failure in the total too.
-CHECK_SUITES := build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
+CHECK_SUITES := build style man host asan tsan spin cli install kernels vm-stock vm-rt vm-cli vm-debug
 CHECK_TARGETS := $(addprefix check-,$(CHECK_SUITES))
 CHECK_DEPS = bash scripts/deps.sh || { \
 	echo "not ok - scripts/deps.sh could not install the dependencies"; \
@@ -131,3 +152,6 @@ compile_commands.json:
 		{ if (NR > 1) print ","; \
 		  printf "  {\"directory\": \"%s\", \"file\": \"%s\", \"command\": \"%s\"}", dir, $$1, $$2 } \
 		END { print ""; print "]" }' >$@
+
+# ---- examples/: make examples, make check-examples ----
+include mk/examples.mk

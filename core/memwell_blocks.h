@@ -47,23 +47,25 @@ static __memwell_hot __u64 __memwell_side_fetch_limit(const struct memwell_ring 
 }
 
 /**
- * __memwell_side_sweep() - publish released spans of a multi-owner side
+ * __memwell_side_sweep_max() - publish released spans of a multi-owner side
  * @r: the ring
  * @s: a multi-owner side this participant may write
+ * @max: spans to publish at most (iterations of the loop, whatever the
+ *       marks say)
  *
  * Spans of a multi-owner side are released out of order: each releaser
  * marks its span's first block with the span's end position (E), and a
  * sweeper moves release_pos over every run of marked spans, one cmpxchg a
  * span (F).  A mark m at position p is current exactly when p < m <= p +
  * count: a mark left from an earlier lap is <= p, and no later lap can be
- * marked before release_pos passes p.  At most MEMWELL_SWEEP_MAX spans are
- * published per call; whoever next releases, or a peer that finds the ring
- * empty or full, sweeps on.
+ * marked before release_pos passes p.  At most @max spans are published
+ * per call; whoever next releases, or a peer that finds the ring empty or
+ * full, sweeps on.
  *
  * Return: true if release_pos moved.
  */
-static inline bool __memwell_side_sweep(struct memwell_ring *r,
-					unsigned int s)
+static inline bool __memwell_side_sweep_max(struct memwell_ring *r,
+					    unsigned int s, unsigned int max)
 {
 	struct memwell_side *self = r->side[s];
 	__u64 *marks = r->marks[s];
@@ -71,7 +73,7 @@ static inline bool __memwell_side_sweep(struct memwell_ring *r,
 	bool moved = false;
 	unsigned int i;
 
-	for (i = 0; i < MEMWELL_SWEEP_MAX; i++) {
+	for (i = 0; i < max; i++) {
 		/*
 		 * (E') reads the releaser's mark (E).  A sequentially consistent
 		 * load: with the cmpxchg before it, the other half of the
@@ -90,6 +92,13 @@ static inline bool __memwell_side_sweep(struct memwell_ring *r,
 		}
 	}
 	return moved;
+}
+
+/* Publish released spans of side @s, MEMWELL_SWEEP_MAX at most. */
+static inline bool __memwell_side_sweep(struct memwell_ring *r,
+					unsigned int s)
+{
+	return __memwell_side_sweep_max(r, s, MEMWELL_SWEEP_MAX);
 }
 
 /* A side that found too little may help the peer publish what it released. */

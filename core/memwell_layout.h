@@ -80,10 +80,11 @@ __MEMWELL_ABI_SIZE(memwell_side, MEMWELL_SIDE_SIZE);
 __MEMWELL_ABI_SIZE(memwell_rec_hdr, 8);
 __MEMWELL_ABI_SIZE(memwell_lost, 16);
 __MEMWELL_ABI_SIZE(memwell_ring_stats, 128);
-__MEMWELL_ABI_SIZE(memwell_create, 80);
+__MEMWELL_ABI_SIZE(memwell_create, 88);
 __MEMWELL_ABI_SIZE(memwell_ring_info, 120);
 __MEMWELL_ABI_SIZE(memwell_wake_policy, 56);
 __MEMWELL_ABI_SIZE(memwell_source, 72);
+__MEMWELL_ABI_SIZE(memwell_open, 56);
 #undef __MEMWELL_ABI_SIZE
 
 /* The header page holds the header, then the stats, within the smallest page. */

@@ -194,10 +194,18 @@ static bool memwell_gen_burst(struct memwell_gen_prod *gp)
 	return true;
 }
 
+/*
+ * A producer that does not run in the context it is named for would let
+ * the tests pass without testing that context: on PREEMPT_RT a timer or an
+ * hrtimer not marked _HARD runs in a thread.  There, "softirq" is a timer
+ * run by a softirq thread (BH disabled, preemptible): what softirq
+ * is on RT; hardirq stays an interrupt.  Checked once per expiry.
+ */
 static void memwell_gen_timer_fn(struct timer_list *t)
 {
 	struct memwell_gen_prod *gp = from_timer(gp, t, timer);
 
+	WARN_ONCE(!in_serving_softirq(), "memwell_gen: timer producer not in softirq context\n");
 	if (!memwell_gen_burst(gp) && !READ_ONCE(gp->gen->stopping))
 		mod_timer(&gp->timer, jiffies + 1);
 }
@@ -206,6 +214,7 @@ static enum hrtimer_restart memwell_gen_hrtimer_fn(struct hrtimer *t)
 {
 	struct memwell_gen_prod *gp = container_of(t, struct memwell_gen_prod, hrt);
 
+	WARN_ONCE(!in_hardirq(), "memwell_gen: hrtimer producer not in hardirq context\n");
 	if (memwell_gen_burst(gp) || READ_ONCE(gp->gen->stopping))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(gp->gen->period_ns));
@@ -264,6 +273,12 @@ static int memwell_gen_validate(const struct memwell_source *s, u32 ring_flags,
 	return 0;
 }
 
+/* A kthread per producer in MEMWELL_CTX_KTHREAD, none in a timer context. */
+static unsigned int memwell_gen_kthreads(const struct memwell_source *s)
+{
+	return s->context == MEMWELL_CTX_KTHREAD ? s->producers : 0;
+}
+
 /*
  * Start a gen source with parameters memwell_gen_validate() accepted.  May
  * sleep.  Returns it, or ERR_PTR() of -ENOMEM, an error of
@@ -276,7 +291,7 @@ static void *memwell_gen_start(struct memwell_kring *kr,
 	u32 i;
 	int err;
 
-	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL);
+	g = kzalloc(struct_size(g, prod, p->producers), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	g->p = *p;
@@ -363,6 +378,7 @@ static struct memwell_source_ops memwell_gen_ops = {
 	.flags = MEMWELL_GEN_F_ALL,
 	.priv = MEMWELL_SOURCE_PRIV_ADMIN,
 	.check = memwell_gen_validate,
+	.kthreads = memwell_gen_kthreads,
 	.start = memwell_gen_start,
 	.stop = memwell_gen_stop,
 };

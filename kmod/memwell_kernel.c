@@ -14,10 +14,10 @@
  * commit, so that the ring's wake policy and the per-call MEMWELL_KF_*
  * flags apply; the wake-up itself is an irq_work (memwell_kring.c).
  */
-#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "memwell_compat.h"
 #include "memwell_kernel.h"
@@ -55,8 +55,8 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 {
 	u32 flags = kr->layout.flags;
 	bool prod = role == MEMWELL_SIDE_PROD;
-	atomic_t *count = prod ? &kr->kern.prod : &kr->kern.cons;
 	struct memwell_ep *ep;
+	atomic_t *count;
 
 	if (role != MEMWELL_SIDE_PROD && role != MEMWELL_SIDE_CONS)
 		return ERR_PTR(-EINVAL);
@@ -64,16 +64,25 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 		return ERR_PTR(-EPERM);
 	if (!(flags & MEMWELL_F_RECORDS))
 		return ERR_PTR(-EINVAL);
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	/* On behalf of the process whose ioctl (or fd) attaches it. */
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
 		return ERR_PTR(-ENOMEM);
-	/* A single-owner side has one owner: a second one would corrupt it. */
-	if (atomic_inc_return(count) > 1 &&
-	    !(flags & (prod ? MEMWELL_F_PROD_MULTI : MEMWELL_F_CONS_MULTI))) {
-		atomic_dec(count);
+	count = &kr->kern.count[role];
+	/*
+	 * A single-owner side has one owner: a second one would corrupt it.
+	 * It is claimed 0 -> 1 or not at all: a refused attach that counted
+	 * itself for a moment would hide the last detach from the end of the
+	 * stream (memwell_kring_hup()).  Both are fully ordered.
+	 */
+	if (flags & (prod ? MEMWELL_F_PROD_MULTI : MEMWELL_F_CONS_MULTI)) {
+		atomic_inc_return(count);
+	} else if (atomic_cmpxchg(count, 0, 1)) {
 		kfree(ep);
 		return ERR_PTR(-EBUSY);
 	}
+	/* After the count: whoever sees the bit sees the count. */
+	set_bit(role, &kr->kern.seen);
 	memwell_kring_get(kr);
 	ep->kr = kr;
 	ep->role = role;
@@ -83,8 +92,6 @@ struct memwell_ep *memwell_ep_attach_ring(struct memwell_kring *kr,
 		ep->view.kick = kr->view.kick;
 		ep->view.owner = kr;
 	}
-	if (prod)
-		WRITE_ONCE(kr->kern.hup, false);
 	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, 1);
 	return ep;
 }
@@ -97,11 +104,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_ring);
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
  * The endpoint holds its own reference on the ring: closing the descriptor
- * does not end it.  Process context; may sleep.
+ * does not end it.  The descriptor's file must be allowed to write the
+ * side of @role: one that opened a named ring for consuming only does not
+ * make a kernel producer.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -EBADF (no such descriptor),
- * -ENXIO (not a /dev/memwell file with a ring), or an error of
- * memwell_ep_attach_ring().
+ * -ENXIO (not a /dev/memwell file with a ring), -EACCES (the file may not
+ * write that side), or an error of memwell_ep_attach_ring().
  */
 struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 {
@@ -112,7 +121,13 @@ struct memwell_ep *memwell_ep_attach_fd(int fd, unsigned int role)
 	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
 	kr = memwell_file_kring(fd_file(f));
-	ep = kr ? memwell_ep_attach_ring(kr, role) : ERR_PTR(-ENXIO);
+	if (!kr)
+		ep = ERR_PTR(-ENXIO);
+	else if (role <= MEMWELL_SIDE_CONS &&
+		 !(memwell_file_access(fd_file(f)) & MEMWELL_SIDE_BIT(role)))
+		ep = ERR_PTR(-EACCES);
+	else
+		ep = memwell_ep_attach_ring(kr, role);
 	fdput(f);
 	return ep;
 }
@@ -123,10 +138,13 @@ EXPORT_SYMBOL_GPL(memwell_ep_attach_fd);
  * @name: the name (struct memwell_create.name)
  * @role: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
  *
- * The caller's credentials are checked against the ring's creator: the
- * same effective uid, or CAP_SYS_ADMIN.  Call it from the path of the
- * process on whose behalf the ring is attached (its ioctl or syscall);
- * kernel threads run with full capabilities.  Process context; may sleep.
+ * The name is looked up in the initial network namespace: kernel code has
+ * no namespace of its own.  The caller's credentials are checked against
+ * the ring's owner and mode, as for MEMWELL_IOC_OPEN: a consumer needs
+ * read permission, a producer read and write; the owner (same filesystem
+ * uid) and CAP_IPC_OWNER pass.  Call it from the path of the process on
+ * whose behalf the ring is attached (its ioctl or syscall); kernel threads
+ * run with full capabilities.  Process context; may sleep.
  *
  * Return: the endpoint, or ERR_PTR() of -ENOENT (no such ring), -EACCES
  * (credentials), or an error of memwell_ep_attach_ring().
@@ -138,7 +156,8 @@ struct memwell_ep *memwell_ep_attach_name(const char *name, unsigned int role)
 
 	if (!kr)
 		return ERR_PTR(-ENOENT);
-	if (!uid_eq(current_euid(), kr->reg.creator) && !capable(CAP_SYS_ADMIN))
+	if (role <= MEMWELL_SIDE_CONS &&
+	    memwell_kring_permission(kr, &init_user_ns, MEMWELL_SIDE_BIT(role)))
 		ep = ERR_PTR(-EACCES);
 	else
 		ep = memwell_ep_attach_ring(kr, role);
@@ -163,22 +182,32 @@ static void memwell_ep_count(struct memwell_ep *ep, enum memwell_stat i)
 		atomic64_set(c, atomic64_read(c) + 1);
 }
 
+/* struct memwell_kring_lost.state */
+#define MEMWELL_LOST_PENDING	0x1
+#define MEMWELL_LOST_TAKING	0x2
+
 /*
- * Add to the counts the next MEMWELL_REC_LOST record reports.  The two
- * counters cannot change together, so each addition is bracketed by
- * @lost_begun and @lost_ended: memwell_flush_lost() takes the pair only when
- * no addition overlapped its reading.  Any context; never waits.
+ * Add to the counts the next MEMWELL_REC_LOST record reports, then say
+ * they are pending.  The two counters cannot change together, so each
+ * addition is bracketed by @begun and @ended: memwell_lost_take() takes the
+ * pair only when no addition overlapped its reading.  Preemption is off,
+ * so only an interrupt can keep an addition in flight.  Any context; never
+ * waits.
  */
 static void memwell_lost_add(struct memwell_kring *kr, u64 recs, u64 bytes)
 {
+	preempt_disable();
 	atomic64_inc(&kr->lost.begun);
-	/* Begun before the counts change: pairs with the flusher's xchg. */
+	/* Begun before the counts change: pairs with the taker's xchg. */
 	smp_mb__after_atomic();
 	atomic64_add(recs, &kr->lost.recs);
 	atomic64_add(bytes, &kr->lost.bytes);
-	/* Counts before ended: pairs with the flusher's acquire of ended. */
+	/* Counts before ended: pairs with the taker's acquire of ended. */
 	smp_mb__before_atomic();
 	atomic64_inc(&kr->lost.ended);
+	/* Fully ordered: the counts before the word that says they wait. */
+	atomic_fetch_or(MEMWELL_LOST_PENDING, &kr->lost.state);
+	preempt_enable();
 }
 
 /**
@@ -213,40 +242,46 @@ void memwell_ep_error(struct memwell_ep *ep)
 EXPORT_SYMBOL_GPL(memwell_ep_error);
 
 /*
- * Take the pair of lost counts if no memwell_lost_add() overlaps: every
- * addition that had begun had ended (read in that order, so an ended one
- * is also seen begun), and none began before both were taken (an addition
- * seen by either xchg has its begin seen by the re-read, the xchg being a
- * full barrier).  One taker at a time, or two could each take half of the
- * pair; a producer that finds another taking leaves it to that one.  So
- * nothing here waits, and a report may be delayed, never torn or lost.
+ * Take the pair of lost counts, with MEMWELL_LOST_TAKING held, if no
+ * memwell_lost_add() overlaps: every addition that had begun had ended
+ * (read in that order, so an ended one is also seen begun), and none began
+ * before both were taken (an addition seen by either xchg has its begin
+ * seen by the re-read, the xchg being a full barrier).  Otherwise the pair
+ * stays pending, whole.
+ *
+ * Return: 0 (*@recs may be 0: nothing was pending) or -EBUSY.
  */
-static bool memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
+static int memwell_lost_take(struct memwell_kring *kr, u64 *recs, u64 *bytes)
 {
-	bool taken = false;
-	s64 ended, begun;
+	s64 ended = atomic64_read_acquire(&kr->lost.ended);
+	s64 begun = atomic64_read(&kr->lost.begun);
 
-	/* Full barrier: the reads below come after the claim. */
-	if (atomic_xchg(&kr->lost.taking, 1))
-		return false;
-	ended = atomic64_read_acquire(&kr->lost.ended);
-	begun = atomic64_read(&kr->lost.begun);
 	if (begun == ended) {
 		*recs = atomic64_xchg(&kr->lost.recs, 0);
 		*bytes = atomic64_xchg(&kr->lost.bytes, 0);
-		taken = atomic64_read(&kr->lost.begun) == begun && *recs;
-		if (!taken && (*recs || *bytes))
+		if (atomic64_read(&kr->lost.begun) == begun)
+			return 0;
+		if (*recs || *bytes)
 			memwell_lost_add(kr, *recs, *bytes);
 	}
-	/* Our xchgs before the next taker's. */
-	atomic_set_release(&kr->lost.taking, 0);
-	return taken;
+	/* An addition in flight will say pending itself; the earlier ones not. */
+	atomic_or(MEMWELL_LOST_PENDING, &kr->lost.state);
+	return -EBUSY;
 }
 
 /*
- * Records were dropped since the last MEMWELL_REC_LOST record: write one
- * first.  With several producers the counts of concurrent drops may land
- * in a later one instead; none is lost.
+ * Records were dropped: the MEMWELL_REC_LOST record that reports them
+ * must come before any record reserved after the drops, or a consumer
+ * would see the gap before its explanation.  So while drops are pending,
+ * no producer reserves a record: one of them (MEMWELL_LOST_TAKING, taken
+ * without waiting) takes the counts and reserves their report, and any
+ * other gets -EBUSY meanwhile (it retries, or drops its record: counted,
+ * reported later).  One word holds both bits, so the check that lets a
+ * record through reads them at once: a taker sets TAKING as it clears
+ * PENDING, and clears TAKING (release) only after its reservation.
+ *
+ * Return: 0 (nothing pending, or reported now), -EBUSY, or an error of
+ * the LOST record's reservation (the counts stay pending).
  */
 static int memwell_flush_lost(struct memwell_ep *ep)
 {
@@ -254,23 +289,37 @@ static int memwell_flush_lost(struct memwell_ep *ep)
 	struct memwell_rec rec;
 	struct memwell_lost *l;
 	u64 recs, bytes;
-	int err;
+	int state, err;
 
-	if (likely(!atomic64_read(&kr->lost.recs)))
+	/* Acquire: pairs with the release of the last taker. */
+	state = atomic_read_acquire(&kr->lost.state);
+	if (likely(!state))
 		return 0;
-	if (!memwell_lost_take(kr, &recs, &bytes))
-		return 0;
+	if (state != MEMWELL_LOST_PENDING ||
+	    atomic_cmpxchg(&kr->lost.state, MEMWELL_LOST_PENDING,
+			   MEMWELL_LOST_TAKING) != MEMWELL_LOST_PENDING)
+		return -EBUSY;
+	/* Held briefly, by a producer that is not preempted. */
+	preempt_disable();
+	err = memwell_lost_take(kr, &recs, &bytes);
+	if (err || !recs)
+		goto out;
 	err = memwell_rec_reserve(&ep->view, sizeof(*l), &rec);
 	if (err) {
 		memwell_lost_add(kr, recs, bytes);
-		return err;
+		goto out;
 	}
 	/* Payloads start 8 bytes into a block of >= 8 bytes: aligned. */
 	l = rec.data;
 	l->records = recs;
 	l->bytes = bytes;
 	__memwell_rec_set_hdr(&ep->view, rec.span.pos, rec.len, MEMWELL_REC_LOST);
-	return memwell_release(&ep->view, MEMWELL_SIDE_PROD, &rec.span);
+	err = memwell_release(&ep->view, MEMWELL_SIDE_PROD, &rec.span);
+out:
+	/* Release: our reservation comes before any that sees the word clear. */
+	atomic_fetch_andnot_release(MEMWELL_LOST_TAKING, &kr->lost.state);
+	preempt_enable();
+	return err;
 }
 
 /**
@@ -281,37 +330,49 @@ static int memwell_flush_lost(struct memwell_ep *ep)
  * A producer first reports the records it dropped last, if there is room
  * for the MEMWELL_REC_LOST record (they are in the stats either way).
  * When the last kernel producer of a ring detaches, its pollers see
- * EPOLLHUP (after the records still queued).  Drops the endpoint's ring
+ * EPOLLHUP (after the records still queued); when the last kernel consumer
+ * does, so do the processes producing into it, woken if asleep for room.
+ * A new endpoint of that side ends the hang-up.  Drops the endpoint's ring
  * reference, which may free the ring.  Process context; may sleep.
  */
 void memwell_ep_detach(struct memwell_ep *ep)
 {
 	struct memwell_kring *kr = ep->kr;
+	bool prod = ep->role == MEMWELL_SIDE_PROD;
 
-	if (ep->role == MEMWELL_SIDE_PROD) {
-		if (atomic64_read(&kr->lost.recs) && !memwell_flush_lost(ep))
-			memwell_kring_produced(kr, 0);
-		memwell_stat_add(kr, MEMWELL_STAT_PRODUCERS, -1);
-		if (atomic_dec_and_test(&kr->kern.prod)) {
-			WRITE_ONCE(kr->kern.hup, true);
-			wake_up_interruptible_poll(&kr->wq, EPOLLHUP | EPOLLIN |
-						   EPOLLRDNORM);
-		}
-	} else {
-		memwell_stat_add(kr, MEMWELL_STAT_CONSUMERS, -1);
-		atomic_dec(&kr->kern.cons);
-	}
+	if (prod && atomic_read(&kr->lost.state) && !memwell_flush_lost(ep))
+		memwell_kring_produced(kr, 0);
+	memwell_stat_add(kr, prod ? MEMWELL_STAT_PRODUCERS : MEMWELL_STAT_CONSUMERS, -1);
+	/*
+	 * The last of its side: the processes of the other side see EPOLLHUP
+	 * (memwell_kring_hup(), derived from the count this makes zero), and
+	 * those asleep in poll() wake up to see it.
+	 */
+	if (atomic_dec_and_test(&kr->kern.count[ep->role]))
+		wake_up_interruptible_poll(&kr->wq, EPOLLHUP | (prod ?
+					   EPOLLIN | EPOLLRDNORM :
+					   EPOLLOUT | EPOLLWRNORM));
 	memwell_kring_put(kr);
 	kfree(ep);
 }
 EXPORT_SYMBOL_GPL(memwell_ep_detach);
 
 /*
+ * Spans of the processes' side one endpoint call publishes for them at
+ * most.  Their marks are user-writable: a hostile or dead process can
+ * leave a chain as long as the ring, and a call may be in hardirq context.
+ * Past this the call fails as if the ring were full (a producer's record
+ * is dropped and counted); the processes' own releases, or poll(), sweep
+ * on.
+ */
+#define MEMWELL_EP_SWEEP_MAX	16U
+
+/*
  * An endpoint may write only its own side, so its own calls cannot publish
  * what the processes of the other side released but left unswept (a sweep
  * stopped at MEMWELL_SWEEP_MAX, or a process killed between its mark and
  * its sweep).  The ring's own view may: sweep the peer's side with it, as
- * poll() does.  Bounded by the core; any context but NMI.
+ * poll() does, MEMWELL_EP_SWEEP_MAX spans at most.  Any context but NMI.
  */
 static bool memwell_ep_help_peer(struct memwell_ep *ep)
 {
@@ -319,7 +380,7 @@ static bool memwell_ep_help_peer(struct memwell_ep *ep)
 
 	if (!__memwell_side_multi(&ep->kr->view, peer))
 		return false;
-	return __memwell_side_sweep(&ep->kr->view, peer);
+	return __memwell_side_sweep_max(&ep->kr->view, peer, MEMWELL_EP_SWEEP_MAX);
 }
 
 /**
@@ -330,18 +391,21 @@ static bool memwell_ep_help_peer(struct memwell_ep *ep)
  *       or memwell_ep_discard() it, from the same context, soon
  *
  * If records were dropped before, a MEMWELL_REC_LOST record saying how
- * many goes first.  A full ring drops the record: it is counted
+ * many goes first: no record reserved after a drop precedes its report.
+ * A full ring drops the record: it is counted
  * (struct memwell_ring_stats dropped and dropped_bytes) and reported to
  * the consumers by the next MEMWELL_REC_LOST record.  Any context but NMI;
  * never sleeps or waits.
  *
  * Return: 0; -EAGAIN (full: dropped and counted), -EBUSY (lost races on a
- * multi-owner side: retry, or give up with memwell_ep_drop()), -EMSGSIZE
+ * multi-owner side, or another producer is reserving the report of earlier
+ * drops: retry, or give up with memwell_ep_drop()), -EMSGSIZE
  * (never fits), -EINVAL (not a producer, zero length), -EIO (corrupt
  * consumer positions: nothing was written).
  */
 int memwell_ep_reserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
 {
+	bool helped = false;
 	int err;
 
 	if (unlikely(ep->role != MEMWELL_SIDE_PROD))
@@ -350,11 +414,17 @@ int memwell_ep_reserve(struct memwell_ep *ep, u32 len, struct memwell_rec *rec)
 		return -EINVAL;
 	if (unlikely(len > ep->view.rec_max))
 		return -EMSGSIZE;
+	/* The peer is helped once a call at most: bounded work. */
 	err = memwell_flush_lost(ep);
-	if (!err)
+	if (err == -EAGAIN && memwell_ep_help_peer(ep)) {
+		helped = true;
+		err = memwell_flush_lost(ep);
+	}
+	if (!err) {
 		err = memwell_rec_reserve(&ep->view, len, rec);
-	if (err == -EAGAIN && memwell_ep_help_peer(ep))
-		err = memwell_rec_reserve(&ep->view, len, rec);
+		if (err == -EAGAIN && !helped && memwell_ep_help_peer(ep))
+			err = memwell_rec_reserve(&ep->view, len, rec);
+	}
 	if (err == -EAGAIN)
 		memwell_ep_drop(ep, len);
 	return err;

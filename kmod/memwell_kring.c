@@ -11,14 +11,18 @@
  * of a page is its mmap() page offset.  Mappings take their own page
  * references (vm_insert_pages()), so the pages outlive the ring object if
  * a mapping does.
+ *
+ * A ring a process creates is charged to its user too (memwell_account.c):
+ * counted against max_user_rings, its pages against RLIMIT_MEMLOCK, until
+ * the ring object is freed.
  */
 #include <linux/atomic.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -26,14 +30,14 @@
 
 #include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
 /*
  * Ring pages are zeroed (user space must never see old kernel data),
  * charged to the creator's memcg, and a failure is an ordinary -ENOMEM for
  * a user request: no warning, no OOM kill on behalf of one ioctl.
  */
-#define MEMWELL_KRING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | \
-				 __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define MEMWELL_KRING_GFP	(MEMWELL_GFP_USER | __GFP_ZERO)
 
 static unsigned int memwell_max_ring_kib = 256 * 1024;
 module_param_named(max_ring_kib, memwell_max_ring_kib, uint, 0644);
@@ -43,98 +47,12 @@ MODULE_PARM_DESC(max_ring_kib,
 static atomic_long_t memwell_kring_rings = ATOMIC_LONG_INIT(0);
 static atomic_long_t memwell_kring_pages = ATOMIC_LONG_INIT(0);
 
-/* Named rings; a ring leaves the list when it is freed. */
-static DEFINE_MUTEX(memwell_names_lock);
-static LIST_HEAD(memwell_names);
-
-/**
- * memwell_name_check() - validate a ring name from struct memwell_create
- * @name: MEMWELL_NAME_LEN bytes
- *
- * Return: 0 for an empty name (all zero) or for 1 to MEMWELL_NAME_LEN - 1
- * characters of [A-Za-z0-9_.-] followed by a NUL and only zero bytes after
- * it; -EINVAL otherwise.
- */
-int memwell_name_check(const char *name)
-{
-	unsigned int i, len = 0;
-
-	while (len < MEMWELL_NAME_LEN && name[len]) {
-		char ch = name[len];
-
-		if (!isalnum(ch) && ch != '_' && ch != '.' && ch != '-')
-			return -EINVAL;
-		len++;
-	}
-	if (len == MEMWELL_NAME_LEN)
-		return -EINVAL;		/* not NUL-terminated */
-	for (i = len; i < MEMWELL_NAME_LEN; i++)
-		if (name[i])
-			return -EINVAL;
-	return 0;
-}
-
-static int memwell_name_add(struct memwell_kring *kr)
-{
-	struct memwell_kring *o;
-	int err = 0;
-
-	if (!kr->reg.name[0])
-		return 0;
-	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(o, &memwell_names, reg.node) {
-		if (!strcmp(o->reg.name, kr->reg.name)) {
-			err = -EEXIST;
-			goto out;
-		}
-	}
-	list_add(&kr->reg.node, &memwell_names);
-out:
-	mutex_unlock(&memwell_names_lock);
-	return err;
-}
-
-static void memwell_name_del(struct memwell_kring *kr)
-{
-	if (list_empty(&kr->reg.node))
-		return;
-	mutex_lock(&memwell_names_lock);
-	list_del_init(&kr->reg.node);
-	mutex_unlock(&memwell_names_lock);
-}
-
-/**
- * memwell_kring_find() - look a ring up by name
- * @name: a NUL-terminated name
- *
- * May sleep.  A ring whose last reference is being dropped is not found.
- *
- * Return: the ring with a new reference, or NULL.
- */
-struct memwell_kring *memwell_kring_find(const char *name)
-{
-	struct memwell_kring *kr, *found = NULL;
-
-	if (!name || !name[0])
-		return NULL;
-	mutex_lock(&memwell_names_lock);
-	list_for_each_entry(kr, &memwell_names, reg.node) {
-		if (!strncmp(kr->reg.name, name, MEMWELL_NAME_LEN) &&
-		    kref_get_unless_zero(&kr->ref)) {
-			found = kr;
-			break;
-		}
-	}
-	mutex_unlock(&memwell_names_lock);
-	return found;
-}
-
 /**
  * memwell_kring_check() - validate a creation request and compute its layout
  * @c: the request (its @size field is the caller's business)
  * @l: the layout, computed for PAGE_SHIFT, filled on success
  *
- * Return: 0; -EINVAL for a non-zero reserved field, unknown flags, both
+ * Return: 0; -EINVAL for a non-zero reserved field or mode bit, unknown flags, both
  * MEMWELL_F_KERNEL_PROD and MEMWELL_F_KERNEL_CONS, a bad name (see
  * memwell_name_check()) or a geometry memwell_layout_compute() refuses; -E2BIG if the ring would
  * allocate more than the max_ring_kib module parameter allows.
@@ -147,6 +65,8 @@ int memwell_kring_check(const struct memwell_create *c, struct memwell_layout *l
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
 			return -EINVAL;
+	if (c->mode & ~MEMWELL_MODE_MASK || c->reserved1)
+		return -EINVAL;
 	/* One side belongs to the kernel, not both. */
 	if ((c->flags & MEMWELL_F_KERNEL_PROD) && (c->flags & MEMWELL_F_KERNEL_CONS))
 		return -EINVAL;
@@ -185,8 +105,9 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	unsigned long i;
 
 	kr->mem.map_pages = l->total_size >> PAGE_SHIFT;
+	/* A large ring's array is vmalloc()ed: charged, and failing, as the pages. */
 	kr->mem.pages = kvcalloc(kr->mem.map_pages, sizeof(*kr->mem.pages),
-				 GFP_KERNEL_ACCOUNT);
+				 MEMWELL_GFP_USER);
 	if (!kr->mem.pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
@@ -206,7 +127,12 @@ static int memwell_kring_alloc_pages(struct memwell_kring *kr,
 	return 0;
 }
 
-/* The irq_work: wake what kernel participants asked for, in hardirq context. */
+/*
+ * The irq_work: wake what kernel participants asked for.  In hardirq
+ * context, or on PREEMPT_RT in the per-CPU irq_work thread: it is not
+ * IRQ_WORK_HARD_IRQ, because wake_up() takes the wait queue's spinlock_t,
+ * which sleeps there.
+ */
 static void memwell_kring_wake_work(struct irq_work *w)
 {
 	struct memwell_kring *kr = container_of(w, struct memwell_kring, wake.work);
@@ -226,7 +152,8 @@ static void memwell_kring_wake_work(struct irq_work *w)
  * @side: the side whose poll() sleepers to wake
  *
  * Queues the ring's irq_work, which does the wake-up: callers may hold
- * scheduler locks (a sched_switch probe) or run in hardirq context.
+ * scheduler locks (a sched_switch probe) or run in hardirq context, also
+ * on PREEMPT_RT (irq_work_queue() takes no sleeping lock there either).
  * Callable from any context but NMI; never sleeps, never waits.
  */
 void memwell_kring_kick_side(struct memwell_kring *kr, unsigned int side)
@@ -369,9 +296,17 @@ void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_stats, MEMWELL_NS);
 
+/*
+ * @charge_user: charge the current process's user (a ring a process asks
+ * for), or nothing (a ring kernel code creates).
+ * @published: if not NULL, called once the name is visible (KUnit).
+ */
 static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
-					       unsigned long fail_at)
+					       unsigned long fail_at,
+					       bool charge_user,
+					       void (*published)(struct memwell_kring *kr))
 {
+	struct memwell_ring_charge charge = {};
 	struct memwell_layout l;
 	struct memwell_kring *kr;
 	int err;
@@ -379,9 +314,19 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	err = memwell_kring_check(c, &l);
 	if (err)
 		return ERR_PTR(err);
-	kr = kzalloc(sizeof(*kr), GFP_KERNEL_ACCOUNT);
-	if (!kr)
+	/* Before any allocation: a refused user gets nothing allocated. */
+	if (charge_user) {
+		err = memwell_account_ring(&charge, (l.data_offset + l.data_size) >>
+					   PAGE_SHIFT);
+		if (err)
+			return ERR_PTR(err);
+	}
+	kr = kzalloc(sizeof(*kr), MEMWELL_GFP_USER);
+	if (!kr) {
+		memwell_unaccount_ring(&charge);
 		return ERR_PTR(-ENOMEM);
+	}
+	kr->charge = charge;
 	kr->layout = l;
 	INIT_LIST_HEAD(&kr->reg.node);
 	err = memwell_kring_alloc_pages(kr, fail_at);
@@ -414,29 +359,42 @@ static struct memwell_kring *memwell_kring_new(const struct memwell_create *c,
 	init_irq_work(&kr->wake.work, memwell_kring_wake_work);
 	hrtimer_init(&kr->wake.lat_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	kr->wake.lat_timer.function = memwell_kring_lat_fn;
-	kr->reg.creator = current_euid();
+	/* The owner, as a file's: the filesystem credentials (memwell_names.c). */
+	kr->reg.uid = current_fsuid();
+	kr->reg.gid = current_fsgid();
+	kr->reg.mode = c->mode ? c->mode : MEMWELL_MODE_DEFAULT;
 	memcpy(kr->reg.name, c->name, sizeof(kr->reg.name));
-	err = memwell_name_add(kr);
-	if (err)
-		goto err_vunmap;
 	kref_init(&kr->ref);
+	memwell_obs_add(kr);
 	atomic_long_inc(&memwell_kring_rings);
 	atomic_long_add(kr->mem.nr_pages, &memwell_kring_pages);
+	/* Last: a lookup may take the ring from the moment its name is seen. */
+	err = memwell_name_add(kr, current->nsproxy->net_ns);
+	if (err)
+		goto err_uncount;
+	if (published)
+		published(kr);
 	return kr;
 
-err_vunmap:
+err_uncount:
+	memwell_obs_del(kr);
+	atomic_long_sub(kr->mem.nr_pages, &memwell_kring_pages);
+	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 err_free_pages:
 	memwell_kring_free_pages(kr);
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 	return ERR_PTR(err);
 }
 
 /**
- * memwell_kring_create() - allocate and format a ring
+ * memwell_kring_create() - allocate and format a ring for kernel code
  * @c: the creation request, checked with memwell_kring_check()
  *
- * May sleep.  The caller owns the one reference of the new ring.
+ * The ring is charged to no user (its pages still go to the caller's
+ * memory cgroup).  May sleep.  The caller owns the one reference of the
+ * new ring.
  *
  * Return: the ring, or ERR_PTR() of -EINVAL or -E2BIG (see
  * memwell_kring_check()), -ENOMEM, or -EINTR if a fatal signal arrived
@@ -444,9 +402,25 @@ err_free_pages:
  */
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c)
 {
-	return memwell_kring_new(c, ULONG_MAX);
+	return memwell_kring_new(c, ULONG_MAX, false, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_user() - allocate a ring a process asked for
+ * @c: the creation request, checked with memwell_kring_check()
+ *
+ * As memwell_kring_create(), and charged to the current process's user
+ * until the ring is freed (memwell_account_ring()).
+ *
+ * Return: as memwell_kring_create(), and ERR_PTR() of -EMFILE (the uid
+ * has max_user_rings rings) or -ENOMEM (RLIMIT_MEMLOCK).
+ */
+struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c)
+{
+	return memwell_kring_new(c, ULONG_MAX, true, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_user, MEMWELL_NS);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -455,16 +429,35 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_create, MEMWELL_NS);
  * @fail_at: page allocation that fails (0 = the first); the distinct page
  *           count makes vmap() fail instead
  *
- * For the KUnit suite: every unwinding path of the allocation.
+ * For the KUnit suites: every unwinding path of the allocation, and of
+ * the charge, which is the current task's user's as for
+ * memwell_kring_create_user().
  *
- * Return: as memwell_kring_create().
+ * Return: as memwell_kring_create_user().
  */
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at)
 {
-	return memwell_kring_new(c, fail_at);
+	return memwell_kring_new(c, fail_at, true, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_create_failing, MEMWELL_NS);
+
+/**
+ * memwell_kring_create_watched() - memwell_kring_create(), watched
+ * @c: the creation request
+ * @published: called right after the ring's name became visible to
+ *             lookups, before the ring is returned
+ *
+ * For the KUnit suite: what a concurrent lookup can see of a new ring.
+ *
+ * Return: as memwell_kring_create().
+ */
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr))
+{
+	return memwell_kring_new(c, ULONG_MAX, false, published);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_create_watched, MEMWELL_NS);
 #endif
 
 /**
@@ -481,6 +474,7 @@ static void memwell_kring_release(struct kref *ref)
 {
 	struct memwell_kring *kr = container_of(ref, struct memwell_kring, ref);
 
+	memwell_obs_del(kr);
 	memwell_name_del(kr);
 	/* Nothing can queue them any more: no participant holds the ring. */
 	hrtimer_cancel(&kr->wake.lat_timer);
@@ -489,6 +483,8 @@ static void memwell_kring_release(struct kref *ref)
 	atomic_long_dec(&memwell_kring_rings);
 	vunmap(kr->mem.base);
 	memwell_kring_free_pages(kr);
+	/* Once: the ring's last reference; mappings held the file until now. */
+	memwell_unaccount_ring(&kr->charge);
 	kfree(kr);
 }
 
@@ -528,6 +524,7 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
 		memwell_kring_wake(kr, MEMWELL_SIDE_PEER(side));
 	return n;
 }
+EXPORT_SYMBOL_NS_GPL(memwell_kring_recover, MEMWELL_NS);
 
 /**
  * memwell_kring_wake() - wake the poll() sleepers of one side
@@ -537,16 +534,20 @@ long memwell_kring_recover(struct memwell_kring *kr, unsigned int side)
  * Clears the side's waiters word first: a sleeper that wakes up and finds
  * nothing to do announces itself again (H) before it sleeps again.  Wakes
  * unconditionally, whatever the word held: user space may write it.
- * Callable from any context but NMI.
+ * Takes the wait queue's spinlock_t: process context or the irq_work, not
+ * hardirq context or a preempt-disabled section on PREEMPT_RT, where it
+ * sleeps; elsewhere memwell_kring_kick_side().
  */
 void memwell_kring_wake(struct memwell_kring *kr, unsigned int side)
 {
+	/* A hang-up of the peer's kernel side goes with every wake of this side. */
+	__poll_t hup = memwell_kring_hup(kr, MEMWELL_SIDE_PEER(side)) ? EPOLLHUP : 0;
+
 	xchg(&kr->view.side[side]->waiters, 0U);
 	if (side == MEMWELL_SIDE_CONS)
-		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM |
-					   (READ_ONCE(kr->kern.hup) ? EPOLLHUP : 0));
+		wake_up_interruptible_poll(&kr->wq, EPOLLIN | EPOLLRDNORM | hup);
 	else
-		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM);
+		wake_up_interruptible_poll(&kr->wq, EPOLLOUT | EPOLLWRNORM | hup);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_wake, MEMWELL_NS);
 

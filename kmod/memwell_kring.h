@@ -18,6 +18,7 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
+#include "memwell_account.h"
 #include "memwell_ring.h"
 
 struct memwell_source_ops;
@@ -46,15 +47,20 @@ struct memwell_kring_mem {
 };
 
 /**
- * struct memwell_kring_reg - a ring in the name registry
+ * struct memwell_kring_reg - a ring's name, owner and mode
  * @name: the name given at creation, or empty
- * @node: in the name registry while @name is not empty
- * @creator: effective uid of the creating process
+ * @node: in its network namespace's name list while @name is not empty
+ *        and that namespace lives (memwell_names.c)
+ * @uid: owner: filesystem uid of the creating process
+ * @gid: and its filesystem gid
+ * @mode: permission bits for opening by name (MEMWELL_MODE_MASK)
  */
 struct memwell_kring_reg {
 	char name[MEMWELL_NAME_LEN];
 	struct list_head node;
-	kuid_t creator;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
 };
 
 /**
@@ -89,32 +95,47 @@ struct memwell_kring_wake {
  * @bytes: and their payload bytes
  * @begun: additions to @recs and @bytes begun
  * @ended: and ended: a pair is consistent only when nothing is in flight
- * @taking: a producer is taking the pair for a MEMWELL_REC_LOST record
+ * @state: MEMWELL_LOST_PENDING (drops wait for a report: no producer may
+ *         reserve a record before that report) and MEMWELL_LOST_TAKING (a
+ *         producer is reserving it), in one word so that a producer reads
+ *         both at once (memwell_kernel.c)
  */
 struct memwell_kring_lost {
 	atomic64_t recs;
 	atomic64_t bytes;
 	atomic64_t begun;
 	atomic64_t ended;
-	atomic_t taking;
+	atomic_t state;
 };
 
 /**
  * struct memwell_kring_kern - the ring's kernel endpoints and source
- * @prod: kernel producers attached now
- * @cons: kernel consumers attached now
- * @hup: the last kernel producer detached: poll() reports EPOLLHUP
+ * @count: kernel endpoints of each side (MEMWELL_SIDE_*) attached now
+ * @seen: bit MEMWELL_SIDE_* set, for good, once that side had one: with
+ *        @count, the end of the stream (memwell_kring_hup()) is derived,
+ *        never a flag that a detach and an attach could set out of order
  * @src_lock: serialises attaching and detaching source instances
  * @src_ops: the kind of @src
  * @src: the attached source instance (memwell_source.h), or NULL
+ * @src_charge: the kthreads of @src, charged to the user who attached it
  */
 struct memwell_kring_kern {
-	atomic_t prod;
-	atomic_t cons;
-	bool hup;
+	atomic_t count[2];
+	unsigned long seen;
 	struct mutex src_lock;		/* serialises @src */
 	const struct memwell_source_ops *src_ops;
 	void *src;
+	struct memwell_thread_charge src_charge;
+};
+
+/**
+ * struct memwell_kring_obs - the ring as observers see it (memwell_obs.c)
+ * @id: unique while the module is loaded, from 1
+ * @node: in the list of every ring, from creation to release
+ */
+struct memwell_kring_obs {
+	u64 id;
+	struct list_head node;
 };
 
 /**
@@ -132,6 +153,9 @@ struct memwell_kring_kern {
  * @wake: when kernel producers wake the consumers
  * @lost: drops not reported yet
  * @kern: kernel endpoints and the source instance
+ * @charge: what its creator is charged for it (nothing for a ring kernel
+ *          code created), until it is freed
+ * @obs: its id and place in the list of rings
  */
 struct memwell_kring {
 	struct kref ref;
@@ -145,6 +169,8 @@ struct memwell_kring {
 	struct memwell_kring_wake wake;
 	struct memwell_kring_lost lost;
 	struct memwell_kring_kern kern;
+	struct memwell_ring_charge charge;
+	struct memwell_kring_obs obs;
 };
 
 /* Counters of struct memwell_ring_stats, updated in the header page. */
@@ -175,9 +201,27 @@ static inline void memwell_stat_add(struct memwell_kring *kr,
 	atomic64_add(v, memwell_stat_ptr(kr, i));
 }
 
+/**
+ * memwell_kring_hup() - has the kernel side of a ring hung up?
+ * @kr: the ring
+ * @side: MEMWELL_SIDE_PROD or MEMWELL_SIDE_CONS
+ *
+ * True once kernel endpoints of @side attached and the last one detached,
+ * until another attaches: poll() reports EPOLLHUP.  @seen is read first
+ * (acquire, after the attach's fully ordered count increment), so a count
+ * of zero read after it is a detach, not an attach not yet counted.
+ */
+static inline bool memwell_kring_hup(struct memwell_kring *kr, unsigned int side)
+{
+	/* Acquire: pairs with the increment ordered before set_bit(). */
+	return (smp_load_acquire(&kr->kern.seen) & BIT(side)) &&
+	       !atomic_read(&kr->kern.count[side]);
+}
+
 int memwell_kring_check(const struct memwell_create *c,
 			struct memwell_layout *l);
 struct memwell_kring *memwell_kring_create(const struct memwell_create *c);
+struct memwell_kring *memwell_kring_create_user(const struct memwell_create *c);
 struct memwell_kring *memwell_kring_create_failing(const struct memwell_create *c,
 						   unsigned long fail_at);
 void memwell_kring_get(struct memwell_kring *kr);
@@ -189,16 +233,32 @@ void memwell_kring_lat_arm(struct memwell_kring *kr);
 int memwell_kring_set_wake(struct memwell_kring *kr,
 			   const struct memwell_wake_policy *p);
 void memwell_kring_stats(struct memwell_kring *kr, struct memwell_ring_stats *st);
-struct memwell_kring *memwell_kring_find(const char *name);
+struct memwell_kring *memwell_kring_create_watched(const struct memwell_create *c,
+						   void (*published)(struct memwell_kring *kr));
+
+/* memwell_names.c: names per network namespace, owner and mode. */
+struct net;
+struct user_namespace;
+int memwell_names_init(void);
+void memwell_names_exit(void);
 int memwell_name_check(const char *name);
+int memwell_name_add(struct memwell_kring *kr, struct net *net);
+void memwell_name_del(struct memwell_kring *kr);
+struct memwell_kring *memwell_name_find(struct net *net, const char *name);
+struct memwell_kring *memwell_kring_find(const char *name);
+int memwell_kring_permission(struct memwell_kring *kr, struct user_namespace *ns,
+			     u32 sides);
 long memwell_kring_recover(struct memwell_kring *kr, unsigned int side);
 void memwell_kring_counts(long *rings, long *pages);
 
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
-int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma);
+int memwell_kring_mmap(struct memwell_kring *kr, u32 access,
+		       struct vm_area_struct *vma);
 
 /* memwell_main.c: the ring of a /dev/memwell file, or NULL. */
 struct memwell_kring *memwell_file_kring(struct file *file);
+/* And MEMWELL_SIDE_BIT() of the sides that file may take. */
+u32 memwell_file_access(struct file *file);
 
 /* memwell_source.c: MEMWELL_IOC_ATTACH and MEMWELL_IOC_DETACH. */
 int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source *s);

@@ -3,24 +3,55 @@
  * memwell: lock-free zero-copy rings shared by processes and the kernel.
  *
  * /dev/memwell: open() gives a file with no ring; MEMWELL_IOC_CREATE
- * gives it one (once); MEMWELL_IOC_INFO says where its regions are for
- * mmap(); poll() sleeps on it; MEMWELL_IOC_WAKE wakes the sleepers of one
- * side.  The file holds one reference on its ring, dropped when the file
- * is released, which is after the last mapping is gone (a mapping holds
- * the file) and which keeps the module loaded until then (fops.owner).
+ * gives it a new one, or MEMWELL_IOC_OPEN a named one (once);
+ * MEMWELL_IOC_INFO says where its regions are for mmap(); poll() sleeps on
+ * it; MEMWELL_IOC_WAKE wakes the sleepers of one side.  The file holds one
+ * reference on its ring, dropped when the file is released, which is after
+ * the last mapping is gone (a mapping holds the file) and which keeps the
+ * module loaded until then (fops.owner).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <net/net_namespace.h>
 
 #include "memwell_kring.h"
+#include "memwell_obs.h"
 
-/* The file's ring, or NULL; set once by MEMWELL_IOC_CREATE (a cmpxchg). */
+/**
+ * struct memwell_file - what a /dev/memwell file holds once it has a ring
+ * @kr: the ring, referenced
+ * @access: MEMWELL_SIDE_BIT() of the sides this file may write: both for
+ *          the file that created the ring, the granted ones for a file
+ *          that opened it by name
+ * @creator: this file created the ring: it alone may configure it (wake
+ *           policy, kernel sources)
+ */
+struct memwell_file {
+	struct memwell_kring *kr;
+	u32 access;
+	bool creator;
+};
+
+#define MEMWELL_SIDES_BOTH	(MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) | \
+				 MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS))
+
+/* The file's ring state, or NULL; set once, by CREATE or OPEN (a cmpxchg). */
+static struct memwell_file *memwell_file_get(struct file *file)
+{
+	/* Pairs with the cmpxchg() publishing it. */
+	return smp_load_acquire(&file->private_data);
+}
+
+/* The file's ring, or NULL. */
 static struct memwell_kring *memwell_file_ring(struct file *file)
 {
-	/* Pairs with the cmpxchg() publishing a formatted ring. */
-	return smp_load_acquire(&file->private_data);
+	struct memwell_file *mf = memwell_file_get(file);
+
+	return mf ? mf->kr : NULL;
 }
 
 static const struct file_operations memwell_fops;
@@ -39,6 +70,22 @@ struct memwell_kring *memwell_file_kring(struct file *file)
 	return memwell_file_ring(file);
 }
 
+/**
+ * memwell_file_access() - the sides a /dev/memwell file may write
+ * @file: a file for which memwell_file_kring() gave a ring
+ *
+ * Return: MEMWELL_SIDE_BIT() of each side, or 0 for any other file.
+ */
+u32 memwell_file_access(struct file *file)
+{
+	struct memwell_file *mf;
+
+	if (file->f_op != &memwell_fops)
+		return 0;
+	mf = memwell_file_get(file);
+	return mf ? mf->access : 0;
+}
+
 static int memwell_fop_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left the struct miscdevice here: no ring yet. */
@@ -48,20 +95,45 @@ static int memwell_fop_open(struct inode *inode, struct file *file)
 
 static int memwell_fop_release(struct inode *inode, struct file *file)
 {
-	struct memwell_kring *kr = file->private_data;
+	struct memwell_file *mf = file->private_data;
 
-	if (kr) {
-		/* Source instances live as long as the file at most. */
-		memwell_source_detach(kr);
+	if (mf) {
+		/* Source instances live as long as their creator's file at most. */
+		if (mf->creator)
+			memwell_source_detach(mf->kr);
+		memwell_kring_put(mf->kr);
+		kfree(mf);
+	}
+	return 0;
+}
+
+/* Give @file the ring @kr (a reference the caller passes on), once. */
+static int memwell_file_set(struct file *file, struct memwell_kring *kr,
+			    u32 access, bool creator)
+{
+	struct memwell_file *mf = kmalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+
+	if (!mf) {
 		memwell_kring_put(kr);
+		return -ENOMEM;
+	}
+	mf->kr = kr;
+	mf->access = access;
+	mf->creator = creator;
+	/* A concurrent CREATE or OPEN on the same file may have won. */
+	if (cmpxchg(&file->private_data, NULL, mf)) {
+		kfree(mf);
+		memwell_kring_put(kr);
+		return -EBUSY;
 	}
 	return 0;
 }
 
 /*
  * Like copy_struct_from_user() callers: the struct says its own size, at
- * least the known one (-EINVAL), at most a page (-E2BIG); bytes beyond the
- * known struct must be zero (-E2BIG).
+ * least the first version's (-EINVAL), at most a page (-E2BIG); bytes
+ * beyond the known struct must be zero (-E2BIG), fields beyond the
+ * caller's are zero.
  */
 static long memwell_ioctl_create(struct file *file, void __user *uarg)
 {
@@ -74,22 +146,17 @@ static long memwell_ioctl_create(struct file *file, void __user *uarg)
 		return -EBUSY;
 	if (get_user(usize, (u32 __user *)uarg))
 		return -EFAULT;
-	if (usize < sizeof(c))
+	if (usize < MEMWELL_CREATE_SIZE_VER0)
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
 	err = copy_struct_from_user(&c, sizeof(c), uarg, usize);
 	if (err)
 		return err;
-	kr = memwell_kring_create(&c);
+	kr = memwell_kring_create_user(&c);
 	if (IS_ERR(kr))
 		return PTR_ERR(kr);
-	/* A concurrent CREATE on the same file may have won. */
-	if (cmpxchg(&file->private_data, NULL, kr)) {
-		memwell_kring_put(kr);
-		return -EBUSY;
-	}
-	return 0;
+	return memwell_file_set(file, kr, MEMWELL_SIDES_BOTH, true);
 }
 
 /*
@@ -131,6 +198,8 @@ static long memwell_ioctl_info(struct file *file, void __user *uarg,
 	info.data_offset = l->data_offset;
 	info.data_size = l->data_size;
 	info.total_size = l->total_size;
+	info.access = memwell_file_get(file)->access;
+	info.mode = kr->reg.mode;
 	return memwell_copy_out(uarg, usize, &info, sizeof(info));
 }
 
@@ -159,6 +228,9 @@ static long memwell_ioctl_recover(struct file *file, unsigned long side)
 	if (kr->layout.flags & (side == MEMWELL_SIDE_PROD ? MEMWELL_F_KERNEL_PROD :
 				MEMWELL_F_KERNEL_CONS))
 		return -EPERM;
+	/* Releasing a side's reservations is that side's business. */
+	if (!(memwell_file_get(file)->access & MEMWELL_SIDE_BIT(side)))
+		return -EACCES;
 	return memwell_kring_recover(kr, side);
 }
 
@@ -200,6 +272,8 @@ static long memwell_ioctl_set_wake(struct file *file, void __user *uarg)
 
 	if (!kr)
 		return -ENXIO;
+	if (!memwell_file_get(file)->creator)
+		return -EACCES;
 	err = memwell_copy_sized(&p, sizeof(p), uarg);
 	if (err)
 		return err;
@@ -219,6 +293,8 @@ static long memwell_ioctl_attach(struct file *file, void __user *uarg)
 
 	if (!kr)
 		return -ENXIO;
+	if (!memwell_file_get(file)->creator)
+		return -EACCES;
 	err = memwell_copy_sized(&s, sizeof(s), uarg);
 	if (err)
 		return err;
@@ -231,8 +307,51 @@ static long memwell_ioctl_detach(struct file *file)
 
 	if (!kr)
 		return -ENXIO;
+	if (!memwell_file_get(file)->creator)
+		return -EACCES;
 	memwell_source_detach(kr);
 	return 0;
+}
+
+/*
+ * MEMWELL_IOC_OPEN: the named ring of the caller's network namespace, for
+ * the sides the ring's owner and mode grant the caller.  Nothing is left
+ * behind on failure: the file stays without a ring.
+ */
+static long memwell_ioctl_open(struct file *file, void __user *uarg)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct memwell_kring *kr;
+	struct memwell_open o;
+	unsigned int i;
+	int err;
+
+	if (READ_ONCE(file->private_data))
+		return -EBUSY;
+	err = memwell_copy_sized(&o, sizeof(o), uarg);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(o.reserved); i++)
+		if (o.reserved[i])
+			return -EINVAL;
+	if (!o.sides || (o.sides & ~MEMWELL_SIDES_BOTH) || !o.name[0] ||
+	    memwell_name_check(o.name))
+		return -EINVAL;
+	kr = memwell_name_find(net, o.name);
+	if (!kr)
+		return -ENOENT;
+	err = memwell_kring_permission(kr, net->user_ns, o.sides);
+	/* Processes never take a side that only the kernel writes. */
+	if (!err && (((o.sides & MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD)) &&
+		      (kr->layout.flags & MEMWELL_F_KERNEL_PROD)) ||
+		     ((o.sides & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)) &&
+		      (kr->layout.flags & MEMWELL_F_KERNEL_CONS))))
+		err = -EPERM;
+	if (err) {
+		memwell_kring_put(kr);
+		return err;
+	}
+	return memwell_file_set(file, kr, o.sides, false);
 }
 
 /* The command of number @nr as this module defines it, or 0. */
@@ -241,7 +360,7 @@ static unsigned int memwell_ioc_cmd(unsigned int nr)
 	static const unsigned int cmds[] = {
 		MEMWELL_IOC_CREATE, MEMWELL_IOC_INFO, MEMWELL_IOC_WAKE,
 		MEMWELL_IOC_RECOVER, MEMWELL_IOC_STATS, MEMWELL_IOC_SET_WAKE,
-		MEMWELL_IOC_ATTACH, MEMWELL_IOC_DETACH,
+		MEMWELL_IOC_ATTACH, MEMWELL_IOC_DETACH, MEMWELL_IOC_OPEN,
 	};
 	unsigned int i;
 
@@ -291,6 +410,8 @@ static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
 		return memwell_ioctl_attach(file, (void __user *)arg);
 	case MEMWELL_IOC_DETACH:
 		return memwell_ioctl_detach(file);
+	case MEMWELL_IOC_OPEN:
+		return memwell_ioctl_open(file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -298,11 +419,11 @@ static long memwell_fop_ioctl(struct file *file, unsigned int cmd,
 
 static int memwell_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct memwell_kring *kr = memwell_file_ring(file);
+	struct memwell_file *mf = memwell_file_get(file);
 
-	if (!kr)
+	if (!mf)
 		return -ENXIO;
-	return memwell_kring_mmap(kr, vma);
+	return memwell_kring_mmap(mf->kr, mf->access, vma);
 }
 
 /*
@@ -320,6 +441,14 @@ static __poll_t memwell_fop_poll(struct file *file, poll_table *wait)
 	return memwell_kring_poll(kr, poll_requested_events(wait));
 }
 
+/* /proc/<pid>/fdinfo/<fd>: the ring as memwell_obs.c prints it. */
+static void memwell_fop_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	memwell_obs_show_fdinfo(m, memwell_file_ring(file),
+				file->f_mode & FMODE_WRITE,
+				memwell_file_access(file));
+}
+
 static const struct file_operations memwell_fops = {
 	.owner = THIS_MODULE,
 	.open = memwell_fop_open,
@@ -328,31 +457,42 @@ static const struct file_operations memwell_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = memwell_fop_mmap,
 	.poll = memwell_fop_poll,
+	.show_fdinfo = memwell_fop_show_fdinfo,
 };
 
 /*
- * Mode 0666: this is a test device, and opening it grants nothing shared.
- * A ring exists only behind the file that created it (it reaches other
- * processes only by passing or inheriting that file; its optional name is
- * for kernel code, which checks the creator's credentials), its
- * memory is charged to its creator's memory cgroup, and max_ring_kib caps
- * each ring.
+ * Mode 0600, root only, unless udev says otherwise: the shipped rule
+ * (dist/udev/60-memwell.rules) opens it to the memwell group.  Every open
+ * file may allocate kernel memory and map it, so who may open the device
+ * is the administrator's choice (docs/security.md).
  */
 static struct miscdevice memwell_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "memwell",
 	.fops = &memwell_fops,
-	.mode = 0666,
+	.mode = 0600,
 };
 
 static int __init memwell_init(void)
 {
-	return misc_register(&memwell_misc);
+	int err = memwell_names_init();
+
+	if (err)
+		return err;
+	err = misc_register(&memwell_misc);
+	if (err) {
+		memwell_names_exit();
+		return err;
+	}
+	memwell_obs_init();
+	return 0;
 }
 
 static void __exit memwell_exit(void)
 {
+	memwell_obs_exit();
 	misc_deregister(&memwell_misc);
+	memwell_names_exit();
 }
 
 module_init(memwell_init);

@@ -42,6 +42,7 @@ static bool memwell_region_is(unsigned long pgoff, unsigned long len,
 /**
  * memwell_kring_mmap() - map one region of a ring
  * @kr: the ring
+ * @access: MEMWELL_SIDE_BIT() of the sides the mapping file may write
  * @vma: the new mapping; vm_pgoff and its length select the region
  *
  * Return: 0; -EINVAL if the mapping is not MAP_SHARED or is not exactly
@@ -49,16 +50,19 @@ static bool memwell_region_is(unsigned long pgoff, unsigned long len,
  * its offset and size; data: data_offset, 2 * data_size); -EPERM for an
  * executable mapping or a writable mapping of a region user space may not
  * write (the header; on MEMWELL_F_KERNEL_PROD rings the producer control
- * and the data; on MEMWELL_F_KERNEL_CONS rings the consumer control); or
- * the error of vm_insert_pages().
+ * and the data; on MEMWELL_F_KERNEL_CONS rings the consumer control);
+ * -EACCES for a writable mapping of a side's region (producers: their
+ * control and the data; consumers: their control) by a file that may not
+ * write that side (@access); or the error of vm_insert_pages().
  */
-int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
+int memwell_kring_mmap(struct memwell_kring *kr, u32 access,
+		       struct vm_area_struct *vma)
 {
 	const struct memwell_layout *l = &kr->layout;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	unsigned long pgoff = vma->vm_pgoff;
 	unsigned long num = len >> PAGE_SHIFT;
-	bool header, ro;
+	bool header, ro, prod, cons, denied;
 
 	/* MAP_SHARED of a read-only file has VM_MAYSHARE without VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -69,20 +73,25 @@ int memwell_kring_mmap(struct memwell_kring *kr, struct vm_area_struct *vma)
 	    !memwell_region_is(pgoff, len, l->cons_offset, l->cons_size) &&
 	    !memwell_region_is(pgoff, len, l->data_offset, 2 * l->data_size))
 		return -EINVAL;
+	/* The producers write their control and the data, consumers theirs. */
+	prod = memwell_region_is(pgoff, len, l->prod_offset, l->prod_size) ||
+	       memwell_region_is(pgoff, len, l->data_offset, 2 * l->data_size);
+	cons = memwell_region_is(pgoff, len, l->cons_offset, l->cons_size);
 	/* What the kernel alone writes is read-only for processes. */
-	ro = header;
-	if (l->flags & MEMWELL_F_KERNEL_PROD)
-		ro |= memwell_region_is(pgoff, len, l->prod_offset, l->prod_size) ||
-		      memwell_region_is(pgoff, len, l->data_offset, 2 * l->data_size);
-	if (l->flags & MEMWELL_F_KERNEL_CONS)
-		ro |= memwell_region_is(pgoff, len, l->cons_offset, l->cons_size);
+	ro = header || (prod && (l->flags & MEMWELL_F_KERNEL_PROD)) ||
+	     (cons && (l->flags & MEMWELL_F_KERNEL_CONS));
+	/* What this file may not write, as a file opened read-only. */
+	denied = (prod && !(access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD))) ||
+		 (cons && !(access & MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS)));
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 	if (ro && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
+	if (denied && (vma->vm_flags & VM_WRITE))
+		return -EACCES;
 
 	/* mprotect() can never add what was refused here. */
-	vm_flags_clear(vma, ro ? VM_MAYEXEC | VM_MAYWRITE : VM_MAYEXEC);
+	vm_flags_clear(vma, ro || denied ? VM_MAYEXEC | VM_MAYWRITE : VM_MAYEXEC);
 	/* mremap() cannot grow it; core dumps leave it out. */
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &memwell_vm_ops;

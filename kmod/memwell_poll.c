@@ -62,7 +62,7 @@ static bool memwell_kring_readable(struct memwell_kring *kr)
 	if (!(kr->layout.flags & MEMWELL_F_KERNEL_PROD))
 		return true;
 	wm = READ_ONCE(kr->wake.watermark);
-	if (!wm || READ_ONCE(kr->kern.hup))
+	if (!wm || memwell_kring_hup(kr, MEMWELL_SIDE_PROD))
 		return true;
 	if ((s64)(READ_ONCE(kr->wake.due_pos) -
 		  READ_ONCE(kr->view.side[MEMWELL_SIDE_CONS]->reserve_pos)) > 0)
@@ -96,7 +96,8 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
  * (poll_wait()) for a wake after that to reach it.
  *
  * EPOLLHUP once the last kernel producer of the ring detached (records
- * still queued are EPOLLIN as well).
+ * still queued are EPOLLIN as well), or the last kernel consumer (room
+ * left is EPOLLOUT as well), until another one attaches.
  *
  * Return: the ready events among EPOLLIN/EPOLLOUT and their RDNORM/WRNORM,
  * and EPOLLHUP.
@@ -122,8 +123,13 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 	if ((armed & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN) &&
 	    memwell_ready_blocks(&kr->view))
 		memwell_kring_lat_arm(kr);
-	/* The last kernel producer detached: nothing more will come. */
-	if (READ_ONCE(kr->kern.hup))
+	/*
+	 * The kernel's side hung up: nothing more will come (producers), or
+	 * be taken (consumers).  Read after poll_wait(), as the detach makes
+	 * the count zero before it wakes the queue: a sleeper sees it.
+	 */
+	if (memwell_kring_hup(kr, MEMWELL_SIDE_PROD) ||
+	    memwell_kring_hup(kr, MEMWELL_SIDE_CONS))
 		mask |= EPOLLHUP;
 	return mask;
 }

@@ -101,7 +101,7 @@ static void *memwell_sched_start(struct memwell_kring *kr,
 	struct memwell_sched *s;
 	int err;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);

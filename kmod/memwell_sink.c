@@ -115,6 +115,11 @@ static int memwell_sink_validate(const struct memwell_source *s,
 	return 0;
 }
 
+static unsigned int memwell_sink_kthreads(const struct memwell_source *s)
+{
+	return 1;
+}
+
 /*
  * Start a sink on a ring memwell checked.  May sleep.  Returns the sink,
  * or ERR_PTR() of -ENOMEM, an error of memwell_ep_attach_ring() or of
@@ -127,7 +132,7 @@ static void *memwell_sink_start(struct memwell_kring *kr,
 	struct task_struct *t;
 	int err;
 
-	k = kvzalloc(sizeof(*k), GFP_KERNEL);
+	k = kvzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
 	k->ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
@@ -160,6 +165,7 @@ static struct memwell_source_ops memwell_sink_ops = {
 	.sides = MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS),
 	.priv = MEMWELL_SOURCE_PRIV_ADMIN,
 	.check = memwell_sink_validate,
+	.kthreads = memwell_sink_kthreads,
 	.start = memwell_sink_start,
 	.stop = memwell_sink_stop,
 };

@@ -4,7 +4,9 @@
  * and MEMWELL_IOC_DETACH: check a struct memwell_source against the kind
  * it names and start the one instance a ring may have at a time; stop it
  * on MEMWELL_IOC_DETACH or when the ring's file is released.  memwell.ko
- * knows no kind: every kind is a module that registers here.
+ * knows no kind: every kind is a module that registers here.  The
+ * kthreads an instance starts are charged to the user who attached it
+ * (max_user_kthreads, memwell_account.c) until it is stopped.
  */
 #include <linux/capability.h>
 #include <linux/export.h>
@@ -139,11 +141,13 @@ static int memwell_source_check(const struct memwell_kring *kr,
  * caller lacks the kind's privilege or the ring's flags do not give the
  * kernel the side the kind takes; -EINVAL or -E2BIG for a bad field;
  * -EBUSY if the ring has an instance already (or a kernel endpoint holds
- * a single-owner side the kind needs); an error of the kind's start.
+ * a single-owner side the kind needs); -EAGAIN if its kthreads would take
+ * the caller's uid over max_user_kthreads; an error of the kind's start.
  */
 int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source *s)
 {
 	const struct memwell_source_ops *ops = memwell_source_get(s->kind);
+	struct memwell_thread_charge charge;
 	void *inst;
 	int err;
 
@@ -159,16 +163,22 @@ int memwell_source_attach(struct memwell_kring *kr, const struct memwell_source 
 		err = -EBUSY;
 		goto err_unlock;
 	}
+	err = memwell_account_threads(&charge, ops->kthreads ? ops->kthreads(s) : 0);
+	if (err)
+		goto err_unlock;
 	inst = ops->start(kr, s);
 	if (IS_ERR_OR_NULL(inst)) {
 		err = inst ? PTR_ERR(inst) : -ENOMEM;
-		goto err_unlock;
+		goto err_uncharge;
 	}
 	kr->kern.src_ops = ops;
 	kr->kern.src = inst;
+	kr->kern.src_charge = charge;
 	mutex_unlock(&kr->kern.src_lock);
 	return 0;
 
+err_uncharge:
+	memwell_unaccount_threads(&charge);
 err_unlock:
 	mutex_unlock(&kr->kern.src_lock);
 err_put:
@@ -186,17 +196,22 @@ EXPORT_SYMBOL_NS_GPL(memwell_source_attach, MEMWELL_NS);
 void memwell_source_detach(struct memwell_kring *kr)
 {
 	const struct memwell_source_ops *ops;
+	struct memwell_thread_charge charge;
 	void *inst;
 
 	mutex_lock(&kr->kern.src_lock);
 	ops = kr->kern.src_ops;
 	inst = kr->kern.src;
+	charge = kr->kern.src_charge;
 	kr->kern.src_ops = NULL;
 	kr->kern.src = NULL;
+	memset(&kr->kern.src_charge, 0, sizeof(kr->kern.src_charge));
 	mutex_unlock(&kr->kern.src_lock);
 	if (!inst)
 		return;
 	ops->stop(inst);
+	/* @stop returned: the kthreads it charged are gone. */
+	memwell_unaccount_threads(&charge);
 	/* Last: @ops may go with its module. */
 	module_put(ops->owner);
 }

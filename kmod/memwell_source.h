@@ -52,6 +52,9 @@ enum memwell_source_priv {
  * @check: optional: check the kind's fields of a request before @start
  *	(-EINVAL, -E2BIG, ...); @ring_flags are the ring's MEMWELL_F_* flags,
  *	@rec_max its largest record payload.  May sleep.
+ * @kthreads: optional: how many kthreads @start starts for a request
+ *	@check accepted (NULL: none); memwell charges them to the caller's
+ *	uid before @start and uncharges them after @stop.  Never sleeps.
  * @start: start an instance on @kr: attach its endpoints with
  *	memwell_ep_attach_ring(); @kr stays valid until @stop returns.
  *	Returns the instance (never NULL) or an ERR_PTR().  May sleep.
@@ -72,6 +75,7 @@ struct memwell_source_ops {
 	enum memwell_source_priv priv;
 	int (*check)(const struct memwell_source *s, u32 ring_flags,
 		     u64 rec_max);
+	unsigned int (*kthreads)(const struct memwell_source *s);
 	void *(*start)(struct memwell_kring *kr, const struct memwell_source *s);
 	void (*stop)(void *inst);
 	struct list_head node;

@@ -54,6 +54,7 @@ static struct memwell_kring *st_ring(struct kunit *test, u32 flags, u32 bs,
 struct st_check {
 	u64 next[MEMWELL_GEN_PRODUCERS];
 	u64 records, gaps, lost_recs, lost_bytes, bad;
+	u64 late;		/* records after a gap no LOST record reported yet */
 	u32 lost_size;		/* if set, each LOST record: bytes = records * it */
 };
 
@@ -85,6 +86,12 @@ static void st_verify(struct st_check *c, const struct memwell_rec *rec)
 	c->gaps += h.seq - c->next[h.producer];
 	c->next[h.producer] = h.seq + 1;
 	c->records++;
+	/*
+	 * A gap is a drop its producer made before this record: the LOST
+	 * record that reports it must come first.
+	 */
+	if (c->gaps > c->lost_recs)
+		c->late++;
 }
 
 /* Consume what is there; returns records taken. */
@@ -231,6 +238,7 @@ static void memwell_stream_test_contexts(struct kunit *test)
 		memwell_ep_detach(p[i].ep);
 	}
 	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.late, 0ULL);
 	KUNIT_EXPECT_EQ(test, c.next[0], p[0].seq);
 	KUNIT_EXPECT_EQ(test, c.next[1], p[1].seq);
 	KUNIT_EXPECT_EQ(test, c.next[2], p[2].seq);
@@ -302,6 +310,7 @@ static void memwell_stream_test_lost_race(struct kunit *test)
 	for (i = 0; i < 2; i++)
 		memwell_ep_detach(p[i].ep);
 	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.late, 0ULL);
 	KUNIT_EXPECT_GT(test, st.dropped, 0ULL);
 	/* The last records of a producer may be drops no later record shows. */
 	KUNIT_EXPECT_EQ(test, c.next[0], p[0].seq);
@@ -642,11 +651,11 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
 					   MEMWELL_F_KERNEL_PROD |
 					   MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	long rings0, pages0, rings, pages, nr = kr->mem.nr_pages;
 	struct memwell_ep *a, *b;
-	long rings0, rings, pages;
 	u8 buf[16] = {};
 
-	memwell_kring_counts(&rings0, &pages);
+	memwell_kring_counts(&rings0, &pages0);
 	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	b = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
@@ -661,8 +670,27 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rings, rings0);
 	KUNIT_EXPECT_EQ(test, memwell_ep_output(a, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
-	/* The last producer to detach frees it. */
-	memwell_kring_get(kr);
+	memwell_ep_detach(a);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0);
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
+	/*
+	 * The test holds no reference now: the last producer's detach frees
+	 * the ring, its pages and all (kr is gone).
+	 */
+	memwell_ep_detach(b);
+	memwell_kring_counts(&rings, &pages);
+	KUNIT_EXPECT_EQ(test, rings, rings0 - 1);
+	KUNIT_EXPECT_EQ(test, pages, pages0 - nr);
+
+	/* With the file still open: EPOLLHUP after the last producer. */
+	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD |
+		     MEMWELL_F_PROD_MULTI, 6, 8, NULL);
+	a = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	b = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, memwell_ep_output(b, buf, sizeof(buf), 0), 0);
 	memwell_ep_detach(a);
 	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLHUP);
 	memwell_ep_detach(b);
@@ -670,8 +698,6 @@ static void memwell_stream_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLIN) & EPOLLIN);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(kr->stats->producers), 0ULL);
 	memwell_kring_put(kr);
-	memwell_kring_counts(&rings, &pages);
-	KUNIT_EXPECT_EQ(test, rings, rings0 - 1);
 
 	/* A single-owner side takes one kernel producer. */
 	kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 6, 8, NULL);
@@ -734,10 +760,12 @@ static void memwell_stream_test_names(struct kunit *test)
 							     MEMWELL_SIDE_CONS)), -EPERM);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(memwell_ep_attach_name("nope", 0)), -ENOENT);
 
-	/* Another user without CAP_SYS_ADMIN may not attach. */
+	/* Another user without CAP_IPC_OWNER may not attach a 0600 ring. */
 	cred = prepare_creds();
 	KUNIT_ASSERT_NOT_NULL(test, cred);
 	cred->euid = KUIDT_INIT(4321);
+	cred->fsuid = KUIDT_INIT(4321);
+	cred->fsgid = KGIDT_INIT(4321);
 	cap_clear(cred->cap_effective);
 	old = override_creds(cred);
 	ep = memwell_ep_attach_name("st.ring-1_A", MEMWELL_SIDE_PROD);
@@ -941,6 +969,344 @@ static void memwell_stream_test_registry(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/* ---- end of stream ---- */
+
+#define ST_EOS_ROUNDS	4000U
+/* Rounds end early after this long: a loaded host runs TCG slowly. */
+#define ST_EOS_SECS	40
+
+/*
+ * Wait for @v to reach @n, spinning; the other thread may share this CPU,
+ * so let it run now and then.  False if @stop is set first.
+ */
+static bool st_spin_until(atomic_t *v, int n, atomic_t *stop)
+{
+	unsigned int spins = 0;
+
+	while (atomic_read_acquire(v) < n) {
+		if (atomic_read(stop))
+			return false;
+		if (++spins % 64)
+			cpu_relax();
+		else
+			usleep_range(1, 2);
+	}
+	return true;
+}
+
+/**
+ * struct st_eos - the last producer detaches while another attaches
+ * @kr: the ring
+ * @round: the round the attacher may start
+ * @done: the last round the attacher finished
+ * @ep: what its attach gave in that round
+ * @stop: the attacher is to stop
+ */
+struct st_eos {
+	struct memwell_kring *kr;
+	atomic_t round;
+	atomic_t done;
+	struct memwell_ep *ep;
+	atomic_t stop;
+};
+
+static int st_eos_attacher(void *arg)
+{
+	struct st_eos *e = arg;
+	u32 i;
+
+	for (i = 1; i <= ST_EOS_ROUNDS; i++) {
+		if (!st_spin_until(&e->round, i, &e->stop))
+			break;
+		e->ep = memwell_ep_attach_ring(e->kr, MEMWELL_SIDE_PROD);
+		atomic_set_release(&e->done, i);
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 50);
+	return 0;
+}
+
+/*
+ * Each round the test's producer, the only one attached, detaches while a
+ * kthread attaches another: afterwards EPOLLHUP must say exactly whether no
+ * producer is attached.  On a single-owner side the attach may also fail
+ * (-EBUSY, it came first): the stream has then ended, and must say so.
+ */
+static void st_eos_run(struct kunit *test, u32 flags)
+{
+	struct st_eos e = {};
+	struct task_struct *t;
+	unsigned long end = jiffies + ST_EOS_SECS * HZ;
+	struct memwell_ep *mine;
+	u32 i, spurious = 0, lost = 0, busy = 0, delay = 0;
+	atomic_t never = ATOMIC_INIT(0);
+
+	e.kr = st_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD | flags,
+		       6, 6, NULL);
+	atomic_set(&e.round, 0);
+	atomic_set(&e.done, 0);
+	atomic_set(&e.stop, 0);
+	mine = memwell_ep_attach_ring(e.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mine));
+	t = kthread_run(st_eos_attacher, &e, "memwell_st_eos");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	for (i = 1; i <= ST_EOS_ROUNDS && time_before(jiffies, end); i++) {
+		bool attached, hup;
+
+		atomic_set_release(&e.round, i);
+		ndelay(delay + i % 64);
+		memwell_ep_detach(mine);
+		st_spin_until(&e.done, i, &never);
+		attached = !IS_ERR(e.ep);
+		/*
+		 * Keep the detach at the moment the attacher counts itself: later
+		 * if it attached (the detach came first), earlier if it was refused.
+		 */
+		if (attached)
+			delay = min(delay + 16, 20000U);
+		else
+			delay = delay > 16 ? delay - 16 : 0;
+		hup = memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP;
+		if (attached && hup)
+			spurious++;
+		if (!attached && !hup)
+			lost++;
+		if (!attached) {
+			busy += PTR_ERR(e.ep) == -EBUSY;
+			e.ep = memwell_ep_attach_ring(e.kr, MEMWELL_SIDE_PROD);
+		}
+		mine = IS_ERR(e.ep) ? NULL : e.ep;
+		if (!mine)
+			break;
+		if (!(i % 256))
+			cond_resched();
+	}
+	atomic_set(&e.stop, 1);
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_GT(test, i, 500U);
+	KUNIT_EXPECT_NOT_NULL(test, mine);
+	if (mine)
+		memwell_ep_detach(mine);
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(e.kr, EPOLLIN) & EPOLLHUP);
+	KUNIT_EXPECT_EQ_MSG(test, spurious, 0U, "EPOLLHUP with a producer attached");
+	KUNIT_EXPECT_EQ_MSG(test, lost, 0U, "no EPOLLHUP with no producer attached");
+	kunit_info(test, "flags %#x: %u rounds, %u attaches refused, %u spurious, %u lost\n",
+		   flags, i - 1, busy, spurious, lost);
+	memwell_kring_put(e.kr);
+}
+
+static void memwell_stream_test_eos_race(struct kunit *test)
+{
+	st_eos_run(test, 0);
+	st_eos_run(test, MEMWELL_F_PROD_MULTI);
+}
+
+/* ---- a kernel consumer hangs up ---- */
+
+struct st_out_sleeper {
+	struct memwell_kring *kr;
+	struct completion done;
+	u32 mask;
+};
+
+/* Sleeps as poll() does, for room: on the queue, then (H), then a look. */
+static int st_out_sleeper_fn(void *arg)
+{
+	struct st_out_sleeper *s = arg;
+	DEFINE_WAIT(wait);
+	long left = 10 * HZ;
+
+	for (;;) {
+		__poll_t m;
+
+		prepare_to_wait(&s->kr->wq, &wait, TASK_INTERRUPTIBLE);
+		m = memwell_kring_poll(s->kr, EPOLLOUT | EPOLLWRNORM);
+		if (m) {
+			s->mask = (__force u32)m;
+			break;
+		}
+		left = schedule_timeout(left);
+		if (!left)
+			break;
+	}
+	finish_wait(&s->kr->wq, &wait);
+	complete(&s->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 50);
+	return 0;
+}
+
+/*
+ * The last kernel consumer detaching is the end of the stream for the
+ * processes producing into the ring, as the last kernel producer's is for
+ * those consuming: a producer asleep for room is woken and sees EPOLLHUP.
+ */
+static void memwell_stream_test_cons_hup(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS, 6, 6, NULL);
+	struct st_out_sleeper s = { .kr = kr };
+	struct memwell_ep *ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
+	struct task_struct *t;
+	u8 buf[32] = {};
+	unsigned int ms;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLOUT) & EPOLLHUP);
+	/* A process fills the ring; its producers then sleep for room. */
+	while (!memwell_rec_write(&kr->view, buf, sizeof(buf)))
+		;
+	init_completion(&s.done);
+	t = kthread_run(st_out_sleeper_fn, &s, "memwell_st_out");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	for (ms = 0; ms < 5000 &&
+	     !READ_ONCE(kr->view.side[MEMWELL_SIDE_PROD]->waiters); ms++)
+		usleep_range(1000, 2000);
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, completion_done(&s.done));
+	memwell_ep_detach(ep);
+	KUNIT_EXPECT_GT_MSG(test, wait_for_completion_timeout(&s.done, 2 * HZ), 0UL,
+			    "the producer asleep for room was not woken");
+	KUNIT_EXPECT_TRUE(test, s.mask & (__force u32)EPOLLHUP);
+	KUNIT_EXPECT_TRUE(test, memwell_kring_poll(kr, EPOLLOUT) & EPOLLHUP);
+	kthread_stop(t);
+	put_task_struct(t);
+	/* A consumer attaching again: the stream goes on. */
+	ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_CONS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ep));
+	KUNIT_EXPECT_FALSE(test, memwell_kring_poll(kr, EPOLLOUT) & EPOLLHUP);
+	memwell_ep_detach(ep);
+	memwell_kring_put(kr);
+}
+
+/* ---- bounded work in interrupt context on user-written marks ---- */
+
+/**
+ * struct st_irq_call - one endpoint call from an hrtimer (hardirq)
+ * @hrt: the timer
+ * @ep: the endpoint
+ * @len: for a producer, the record to reserve; 0 for a consumer's peek
+ * @err: what the call returned
+ * @hardirq: it ran in hardirq context
+ * @done: it ran
+ */
+struct st_irq_call {
+	struct hrtimer hrt;
+	struct memwell_ep *ep;
+	u32 len;
+	int err;
+	bool hardirq;
+	struct completion done;
+};
+
+static enum hrtimer_restart st_irq_call_fn(struct hrtimer *t)
+{
+	struct st_irq_call *c = container_of(t, struct st_irq_call, hrt);
+	struct memwell_rec rec;
+
+	c->hardirq = in_hardirq();
+	if (c->len) {
+		c->err = memwell_ep_reserve(c->ep, c->len, &rec);
+		if (!c->err)
+			memwell_ep_discard(c->ep, &rec, 0);
+	} else {
+		c->err = memwell_ep_peek(c->ep, &rec);
+		if (!c->err)
+			memwell_ep_release(c->ep, &rec);
+	}
+	complete(&c->done);
+	return HRTIMER_NORESTART;
+}
+
+static void st_irq_call(struct kunit *test, struct st_irq_call *c)
+{
+	init_completion(&c->done);
+	hrtimer_init(&c->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->hrt.function = st_irq_call_fn;
+	hrtimer_start(&c->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c->done, 5 * HZ), 0UL);
+	hrtimer_cancel(&c->hrt);
+	KUNIT_EXPECT_TRUE(test, c->hardirq);
+}
+
+/*
+ * The processes' side claimed every block and marked each one a span of
+ * its own, released but not swept: a chain of count marks in user-writable
+ * memory, as a dead or hostile process leaves it.  (On records rings the
+ * producers' spans are one-block records.)
+ */
+static void st_mark_chain(struct memwell_ring *r, unsigned int s, u64 from)
+{
+	u64 p;
+
+	for (p = from; p != from + r->count; p++) {
+		if (s == MEMWELL_SIDE_PROD)
+			__memwell_rec_set_hdr(r, p, 8, 0);
+		WRITE_ONCE(r->marks[s][p & r->mask], p + 1);
+	}
+	WRITE_ONCE(r->side[s]->reserve_pos, from + r->count);
+	/* All of it before the hrtimer's CPU looks. */
+	smp_mb();
+}
+
+/*
+ * A kernel endpoint called in hardirq context on such a chain publishes
+ * a bounded part of it for the processes, not MEMWELL_SWEEP_MAX spans: a
+ * producer that still finds no room drops its record (counted), a
+ * consumer takes what the bounded sweep published.
+ */
+static void memwell_stream_test_irq_sweep(struct kunit *test)
+{
+	struct memwell_kring *kr = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_PROD |
+					   MEMWELL_F_CONS_MULTI, 6, 11, NULL);
+	struct memwell_kring *kc = st_ring(test, MEMWELL_F_RECORDS |
+					   MEMWELL_F_KERNEL_CONS |
+					   MEMWELL_F_PROD_MULTI, 6, 11, NULL);
+	struct memwell_ring *r = &kr->view;
+	struct st_irq_call c = {};
+	struct memwell_ring_stats st;
+	u8 buf[48] = {};
+	u64 moved;
+
+	/* Producer: the ring full, the consumers' releases all unswept. */
+	c.ep = memwell_ep_attach_ring(kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c.ep));
+	while (!memwell_ep_output(c.ep, buf, sizeof(buf), MEMWELL_KF_NO_WAKEUP))
+		;
+	KUNIT_ASSERT_EQ(test, memwell_free_blocks(r), 0ULL);
+	memwell_kring_stats(kr, &st);
+	KUNIT_ASSERT_EQ(test, st.dropped, 1ULL);
+	st_mark_chain(r, MEMWELL_SIDE_CONS, 0);
+	/* A record of 100 blocks. */
+	c.len = 100 * 64 - 8;
+	st_irq_call(test, &c);
+	moved = READ_ONCE(r->side[MEMWELL_SIDE_CONS]->release_pos);
+	KUNIT_EXPECT_LE_MSG(test, moved, 64ULL, "spans swept in hardirq");
+	KUNIT_EXPECT_EQ(test, c.err, -EAGAIN);
+	memwell_kring_stats(kr, &st);
+	KUNIT_EXPECT_EQ(test, st.dropped, 2ULL);
+	memwell_ep_detach(c.ep);
+
+	/* Consumer: the producers' records all released, unswept. */
+	r = &kc->view;
+	c.ep = memwell_ep_attach_ring(kc, MEMWELL_SIDE_CONS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c.ep));
+	st_mark_chain(r, MEMWELL_SIDE_PROD, 0);
+	c.len = 0;
+	st_irq_call(test, &c);
+	moved = READ_ONCE(r->side[MEMWELL_SIDE_PROD]->release_pos);
+	KUNIT_EXPECT_LE_MSG(test, moved, 64ULL, "spans swept in hardirq");
+	KUNIT_EXPECT_GT(test, moved, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.err, 0);
+	memwell_ep_detach(c.ep);
+	memwell_kring_put(kc);
+	memwell_kring_put(kr);
+}
+
 static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_contexts),
 	KUNIT_CASE(memwell_stream_test_lost_race),
@@ -953,6 +1319,9 @@ static struct kunit_case memwell_stream_test_cases[] = {
 	KUNIT_CASE(memwell_stream_test_names),
 	KUNIT_CASE(memwell_stream_test_sources),
 	KUNIT_CASE(memwell_stream_test_registry),
+	KUNIT_CASE(memwell_stream_test_eos_race),
+	KUNIT_CASE(memwell_stream_test_cons_hup),
+	KUNIT_CASE(memwell_stream_test_irq_sweep),
 	{}
 };
 

@@ -15,7 +15,10 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 
+#include "memwell_kernel.h"
 #include "memwell_kring.h"
+#include "memwell_sink.h"
+#include "memwell_source.h"
 
 #define MEMWELL_TEST_RINGS	8
 /* Every flag of a ring processes share both sides of. */
@@ -385,6 +388,51 @@ static void memwell_test_lifetime(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pages, pages0);
 }
 
+/* What memwell_test_published() saw the moment a ring's name appeared. */
+static struct {
+	unsigned int ref;
+	long rings;
+	struct memwell_kring *found;
+} memwell_test_seen;
+
+static void memwell_test_published(struct memwell_kring *kr)
+{
+	struct memwell_kring *found;
+	long pages;
+
+	memwell_test_seen.ref = kref_read(&kr->ref);
+	memwell_kring_counts(&memwell_test_seen.rings, &pages);
+	found = memwell_kring_find(kr->reg.name);
+	memwell_test_seen.found = found;
+	if (found)
+		memwell_kring_put(found);
+}
+
+/*
+ * A lookup that sees a ring's name takes a ring that is complete: its
+ * reference count set, counted.  A name published before kref_init() was
+ * seen by lookups on a ring with no reference yet.
+ */
+static void memwell_test_name_published(struct kunit *test)
+{
+	struct memwell_create c = {
+		.size = sizeof(c), .flags = MEMWELL_F_RECORDS,
+		.block_shift = 3, .count_shift = 10, .name = "kunit.published",
+	};
+	long rings0, pages0;
+	struct memwell_kring *kr;
+
+	memwell_kring_counts(&rings0, &pages0);
+	memset(&memwell_test_seen, 0, sizeof(memwell_test_seen));
+	kr = memwell_kring_create_watched(&c, memwell_test_published);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kr);
+	KUNIT_EXPECT_EQ(test, memwell_test_seen.ref, 1U);
+	KUNIT_EXPECT_EQ(test, memwell_test_seen.rings, rings0 + 1);
+	KUNIT_EXPECT_PTR_EQ(test, memwell_test_seen.found, kr);
+	memwell_kring_put(kr);
+	KUNIT_EXPECT_NULL(test, memwell_kring_find(c.name));
+}
+
 /* Every allocation step failing in turn unwinds completely. */
 static void memwell_test_alloc_failure(struct kunit *test)
 {
@@ -571,6 +619,7 @@ static void memwell_test_hostile(struct kunit *test)
 		struct memwell_batch b;
 		struct memwell_rec rec;
 		u64 base = it * 7;
+		u32 mask;
 		long n;
 		int err;
 
@@ -595,9 +644,13 @@ static void memwell_test_hostile(struct kunit *test)
 			break;
 		}
 
-		memwell_kring_poll(kr, MEMWELL_IN | MEMWELL_OUT);
-		KUNIT_EXPECT_LE(test, memwell_ready_blocks(r), r->count);
-		KUNIT_EXPECT_LE(test, memwell_free_blocks(r), r->count);
+		/*
+		 * poll() says what the ring says, once its own sweeps are done:
+		 * readable exactly when blocks are ready, writable when free.
+		 */
+		mask = memwell_test_poll_mask(kr, MEMWELL_U_ALL);
+		KUNIT_EXPECT_EQ(test, !!(mask & MEMWELL_U_IN), memwell_ready_blocks(r) != 0);
+		KUNIT_EXPECT_EQ(test, !!(mask & MEMWELL_U_OUT), memwell_free_blocks(r) != 0);
 
 		err = memwell_rec_reserve(r, 1 + prandom_u32_state(&st) % 200, &rec);
 		if (!err) {
@@ -623,6 +676,291 @@ static void memwell_test_hostile(struct kunit *test)
 			memwell_batch_release(r, &b);
 		}
 	}
+}
+
+/*
+ * Hostile shared state against the kernel's own participants: a process
+ * scribbles over everything it may write (its side's positions, limit
+ * cache, marks and waiters word, and on a ring it produces into the record
+ * headers) while kernel endpoints produce or consume, RECOVER runs on the
+ * process side, and a sink consumes.  Every call must return one of its
+ * documented errors, hand out only memory inside the ring, and return
+ * promptly: no loop may follow what the process wrote.
+ */
+static void memwell_test_scribble(struct rnd_state *st, struct memwell_ring *r,
+				  unsigned int s, u64 base)
+{
+	struct memwell_side *side = r->side[s];
+	struct memwell_rec_hdr *h;
+
+	switch (prandom_u32_state(st) % 7) {
+	case 0:
+		WRITE_ONCE(side->reserve_pos, memwell_test_pos(st, base, r->count));
+		break;
+	case 1:
+		WRITE_ONCE(side->release_pos, memwell_test_pos(st, base, r->count));
+		break;
+	case 2:
+		WRITE_ONCE(side->limit_cache, memwell_test_pos(st, base, r->count));
+		break;
+	case 3:
+		WRITE_ONCE(side->waiters, prandom_u32_state(st));
+		break;
+	case 4:
+		/* A chain of one-block spans, released and never swept. */
+		WRITE_ONCE(r->marks[s][base & r->mask], base + 1);
+		WRITE_ONCE(r->marks[s][(base + 1) & r->mask], base + 2);
+		break;
+	default:
+		if (r->marks[s])
+			WRITE_ONCE(r->marks[s][prandom_u32_state(st) & r->mask],
+				   memwell_test_pos(st, base, r->count));
+		if (s != MEMWELL_SIDE_PROD)
+			break;
+		h = memwell_block(r, prandom_u32_state(st));
+		WRITE_ONCE(h->len, prandom_u32_state(st) % 8192);
+		WRITE_ONCE(h->flags, prandom_u32_state(st) % 5);
+		break;
+	}
+}
+
+static bool memwell_test_inside(const struct memwell_ring *r,
+				const struct memwell_rec *rec)
+{
+	const unsigned char *d = rec->data;
+
+	return d >= r->data + MEMWELL_REC_HDR_SIZE && rec->len <= r->rec_max &&
+	       d + rec->len <= r->data + 2 * (r->count << r->block_shift);
+}
+
+/* The slowest single call a case saw, against a generous bound. */
+#define MEMWELL_TEST_CALL_NS	(200 * NSEC_PER_MSEC)
+
+static void memwell_test_hostile_kernel(struct kunit *test)
+{
+	struct memwell_kring *kp = memwell_test_ring(test, MEMWELL_F_RECORDS |
+						     MEMWELL_F_KERNEL_PROD |
+						     MEMWELL_F_PROD_MULTI |
+						     MEMWELL_F_CONS_MULTI, 3, 9);
+	struct memwell_kring *kc = memwell_test_ring(test, MEMWELL_F_RECORDS |
+						     MEMWELL_F_KERNEL_CONS |
+						     MEMWELL_F_PROD_MULTI, 3, 9);
+	const struct memwell_source sink = {
+		.size = sizeof(sink), .kind = MEMWELL_SRC_SINK,
+	};
+	struct memwell_ring *rp = &kp->view, *rc = &kc->view;
+	struct memwell_ep *prod, *cons;
+	struct memwell_ring_stats stats;
+	u64 slowest = 0, t0;
+	struct rnd_state st;
+	unsigned int it;
+	u8 buf[256] = {};
+
+	prandom_seed_state(&st, 0x686f7374696c65ULL);
+	prod = memwell_ep_attach_ring(kp, MEMWELL_SIDE_PROD);
+	cons = memwell_ep_attach_ring(kc, MEMWELL_SIDE_CONS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(prod));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(cons));
+	for (it = 0; it < 3000; it++) {
+		u32 len = 1 + prandom_u32_state(&st) % 200;
+		struct memwell_rec rec;
+		long n;
+		int err;
+
+		memwell_test_scribble(&st, rp, MEMWELL_SIDE_CONS, it * 5);
+		memwell_test_scribble(&st, rc, MEMWELL_SIDE_PROD, it * 5);
+		t0 = ktime_get_ns();
+
+		/* A kernel producer against hostile consumers. */
+		err = memwell_ep_reserve(prod, len, &rec);
+		if (!err) {
+			KUNIT_EXPECT_TRUE(test, memwell_test_inside(rp, &rec));
+			memset(rec.data, 0xee, rec.len);
+			err = (it & 1) ? memwell_ep_commit(prod, &rec, 0) :
+					 memwell_ep_discard(prod, &rec, 0);
+			KUNIT_EXPECT_EQ(test, err, 0);
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, err == 0 || err == -EAGAIN || err == -EBUSY ||
+				      err == -EIO, "reserve %d", err);
+		err = memwell_ep_output(prod, buf, len, MEMWELL_KF_FORCE_WAKEUP);
+		KUNIT_EXPECT_TRUE_MSG(test, err == 0 || err == -EAGAIN || err == -EBUSY ||
+				      err == -EIO, "output %d", err);
+		n = memwell_rec_read(rp, buf, sizeof(buf));
+		KUNIT_EXPECT_TRUE_MSG(test, n > 0 || n == -EAGAIN || n == -EBUSY ||
+				      n == -EIO || n == -EMSGSIZE, "read %ld", n);
+		n = memwell_kring_recover(kp, MEMWELL_SIDE_CONS);
+		KUNIT_EXPECT_TRUE_MSG(test, (n >= 0 && n <= (long)rp->count) || n == -EIO,
+				      "recover %ld", n);
+
+		/* A kernel consumer against hostile producers. */
+		err = memwell_ep_peek(cons, &rec);
+		if (!err) {
+			KUNIT_EXPECT_TRUE(test, memwell_test_inside(rc, &rec));
+			KUNIT_EXPECT_EQ(test, memwell_ep_release(cons, &rec), 0);
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, err == 0 || err == -EAGAIN || err == -EBUSY ||
+				      err == -EIO, "peek %d", err);
+		if (err == -EAGAIN)
+			KUNIT_EXPECT_GE(test, memwell_ep_wait(cons, 0), 0L);
+		err = memwell_rec_write(rc, buf, len);
+		KUNIT_EXPECT_TRUE_MSG(test, err == 0 || err == -EAGAIN || err == -EBUSY ||
+				      err == -EIO, "write %d", err);
+		n = memwell_kring_recover(kc, MEMWELL_SIDE_PROD);
+		KUNIT_EXPECT_TRUE_MSG(test, (n >= 0 && n <= (long)rc->count) || n == -EIO,
+				      "recover %ld", n);
+		memwell_kring_poll(kp, MEMWELL_IN | MEMWELL_OUT);
+		memwell_kring_poll(kc, MEMWELL_IN | MEMWELL_OUT);
+		slowest = max(slowest, ktime_get_ns() - t0);
+		if (!(it % 64))
+			cond_resched();
+	}
+	memwell_ep_detach(prod);
+	memwell_ep_detach(cons);
+
+	/* The sink against the same producers, started and stopped. */
+	KUNIT_ASSERT_EQ(test, memwell_source_attach(kc, &sink), 0);
+	for (it = 0; it < 2000; it++) {
+		memwell_test_scribble(&st, rc, MEMWELL_SIDE_PROD, it * 3);
+		memwell_rec_write(rc, buf, 1 + prandom_u32_state(&st) % 200);
+		if (!(it % 16))
+			usleep_range(100, 200);
+	}
+	/* The sink's kthread sleeps 100 ms at most between looks. */
+	t0 = ktime_get_ns();
+	memwell_source_detach(kc);
+	t0 = ktime_get_ns() - t0;
+	memwell_kring_stats(kc, &stats);
+	KUNIT_EXPECT_EQ(test, stats.consumers, 0ULL);
+	kunit_info(test, "slowest call %llu us, sink stopped in %llu us: %llu consumed, %llu errors\n",
+		   slowest / 1000, t0 / 1000, stats.consumed, stats.errors);
+	KUNIT_EXPECT_LT(test, slowest, (u64)MEMWELL_TEST_CALL_NS);
+	KUNIT_EXPECT_LT(test, t0, 10ULL * MEMWELL_TEST_CALL_NS);
+}
+
+/* ---- the wake protocol under a real race ---- */
+
+#define MEMWELL_RACE_ROUNDS	4000U
+
+/**
+ * struct memwell_race - a consumer going to sleep against a producer
+ * @kr: the ring
+ * @ep: a kernel producer, or NULL: a process's producer (the ring's view)
+ * @round: the round the producer may play
+ * @seed: the producer's random delays
+ * @committed_ns: when the producer's commit (and its kick) returned, or 0
+ */
+struct memwell_race {
+	struct memwell_kring *kr;
+	struct memwell_ep *ep;
+	atomic_t round;
+	u64 seed;
+	u64 committed_ns;
+};
+
+/* The consumer's sleep; one that outlives a commit by half of it was lost. */
+#define MEMWELL_RACE_SLEEP	HZ
+
+static void memwell_race_delay(struct rnd_state *st)
+{
+	ndelay(prandom_u32_state(st) % 3000);
+}
+
+static int memwell_race_producer(void *arg)
+{
+	struct memwell_race *ra = arg;
+	struct rnd_state st;
+	u8 rec[8] = {};
+	u32 i;
+
+	prandom_seed_state(&st, ra->seed);
+	for (i = 1; i <= MEMWELL_RACE_ROUNDS; i++) {
+		unsigned int spins = 0;
+
+		while (atomic_read_acquire(&ra->round) < i) {
+			if (kthread_should_stop())
+				return 0;
+			/* The consumer may share this CPU: let it run. */
+			if (++spins % 64)
+				cpu_relax();
+			else
+				usleep_range(1, 2);
+		}
+		memwell_race_delay(&st);
+		/* Commit, then (G): kick announced consumers. */
+		if (ra->ep)
+			memwell_ep_output(ra->ep, rec, sizeof(rec), 0);
+		else
+			memwell_rec_write(&ra->kr->view, rec, sizeof(rec));
+		WRITE_ONCE(ra->committed_ns, ktime_get_ns());
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 50);
+	return 0;
+}
+
+/*
+ * One round: the producer commits one record at a random moment while the
+ * consumer (this thread) goes to sleep as poll() does: on the queue, (H),
+ * a last look, sleep.  A sleep that ends by its timeout more than half of
+ * it after the commit returned is a lost wake-up (a producer the host did
+ * not run for a while only looks like one if its commit came late).
+ */
+static u32 memwell_race_run(struct kunit *test, struct memwell_race *ra)
+{
+	struct memwell_kring *kr = ra->kr;
+	struct task_struct *t;
+	struct rnd_state st;
+	u32 i, lost = 0, slept = 0;
+	u8 buf[16];
+
+	prandom_seed_state(&st, ra->seed ^ 0x5a5a);
+	t = kthread_run(memwell_race_producer, ra, "memwell_race");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	for (i = 1; i <= MEMWELL_RACE_ROUNDS; i++) {
+		DEFINE_WAIT(wait);
+
+		WRITE_ONCE(ra->committed_ns, 0);
+		atomic_set_release(&ra->round, i);
+		memwell_race_delay(&st);
+		for (;;) {
+			prepare_to_wait(&kr->wq, &wait, TASK_INTERRUPTIBLE);
+			if (memwell_kring_poll(kr, MEMWELL_IN) & MEMWELL_IN)
+				break;
+			slept++;
+			if (!schedule_timeout(MEMWELL_RACE_SLEEP)) {
+				u64 c = READ_ONCE(ra->committed_ns);
+
+				lost += c && ktime_get_ns() - c >
+					jiffies_to_nsecs(MEMWELL_RACE_SLEEP) / 2;
+				break;
+			}
+		}
+		finish_wait(&kr->wq, &wait);
+		while (memwell_rec_read(&kr->view, buf, sizeof(buf)) != 8)
+			usleep_range(1, 2);
+	}
+	kthread_stop(t);
+	put_task_struct(t);
+	kunit_info(test, "%s producer: %u rounds, %u sleeps, %u lost wake-ups\n",
+		   ra->ep ? "kernel" : "process", MEMWELL_RACE_ROUNDS, slept, lost);
+	return lost;
+}
+
+static void memwell_test_poll_race(struct kunit *test)
+{
+	struct memwell_race ra = { .seed = 1 };
+
+	ra.kr = memwell_test_ring(test, MEMWELL_F_RECORDS, 3, 9);
+	KUNIT_EXPECT_EQ(test, memwell_race_run(test, &ra), 0U);
+
+	ra.seed = 2;
+	atomic_set(&ra.round, 0);
+	ra.kr = memwell_test_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 3, 9);
+	ra.ep = memwell_ep_attach_ring(ra.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ra.ep));
+	KUNIT_EXPECT_EQ(test, memwell_race_run(test, &ra), 0U);
+	memwell_ep_detach(ra.ep);
 }
 
 /* ---- many kthreads ---- */
@@ -949,10 +1287,13 @@ static struct kunit_case memwell_test_cases[] = {
 	KUNIT_CASE(memwell_test_discard),
 	KUNIT_CASE(memwell_test_geometry),
 	KUNIT_CASE(memwell_test_lifetime),
+	KUNIT_CASE(memwell_test_name_published),
 	KUNIT_CASE(memwell_test_alloc_failure),
 	KUNIT_CASE(memwell_test_poll),
 	KUNIT_CASE(memwell_test_poll_wake),
 	KUNIT_CASE(memwell_test_hostile),
+	KUNIT_CASE(memwell_test_hostile_kernel),
+	KUNIT_CASE(memwell_test_poll_race),
 	KUNIT_CASE(memwell_test_stress_spsc),
 	KUNIT_CASE(memwell_test_stress_mpmc),
 	{}

@@ -14,9 +14,15 @@ CXX := g++
 endif
 
 MW_INCLUDES   := -Iuapi -Icore -Iuserlib
+# -Werror is for our own builds: the tests always, the library and CLI when
+# WERROR=1, which scripts/check.sh (make check, make check-<suite>) sets; a
+# plain `make` or a distribution's build warns but does not fail.
 MW_WARN       := -Wall -Wextra -Werror
-# Library, CLI, benchmarks.
-MW_CFLAGS     := -std=gnu11 -O2 -g $(MW_WARN) $(MW_INCLUDES)
+MW_LIB_WARN   := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# Library, CLI, benchmarks.  The library and the CLI take the user's
+# CPPFLAGS, CFLAGS and LDFLAGS after ours (the Makefile's rules), so the
+# user wins.
+MW_CFLAGS     := -std=gnu11 -O2 -g $(MW_LIB_WARN) $(MW_INCLUDES)
 # Tests: the harness lives in tests/lib/; the optimisation level is the
 # variant's (MW_OPT_*).
 MW_TEST_CFLAGS := -std=gnu11 -g $(MW_WARN) $(MW_INCLUDES) -Itests/lib
@@ -32,6 +38,6 @@ MW_BENCH_CFLAGS := -std=gnu11 $(MW_BENCH_OPT) $(MW_WARN) $(MW_INCLUDES)
 MW_BENCH_CXXFLAGS := -std=gnu++17 $(MW_BENCH_OPT) $(MW_WARN)
 
 # What `make print-flags` prints as shell assignments.
-MW_PRINT_FLAGS := CC CXX KDIR MW_INCLUDES MW_WARN MW_CFLAGS MW_TEST_CFLAGS \
+MW_PRINT_FLAGS := CC CXX KDIR MW_INCLUDES MW_WARN MW_LIB_WARN MW_CFLAGS MW_TEST_CFLAGS \
 		  MW_OPT_NONE MW_OPT_ASAN MW_OPT_TSAN MW_CXXFLAGS MW_BENCH_OPT \
 		  MW_BENCH_CFLAGS MW_BENCH_CXXFLAGS

@@ -20,8 +20,9 @@ done
 # API); internals are named __memwell_* and need no page.
 core_hdrs=$(for h in core/*.h; do case $h in *shim*) ;; *) echo "$h" ;; esac; done)
 
-# Functions of the library's header: prototypes start a line.
-lib_fns=$(grep -hoE '^[a-z][a-z0-9_ ]*[ *](memwell_[a-z0-9_]+)\(' userlib/libmemwell.h |
+# Functions of the library's headers (libmemwell.h, libmemwell_ffi.h):
+# prototypes start a line.
+lib_fns=$(grep -hoE '^[a-z_][a-z0-9_ ]*[ *](memwell_[a-z0-9_]+)\(' userlib/libmemwell*.h |
 	sed -E 's/.*[ *](memwell_[a-z0-9_]+)\($/\1/' | sort -u)
 # Inline functions of the core (the return type may be on the same line).
 # shellcheck disable=SC2086

@@ -3,7 +3,7 @@
 # The aggregator behind `make check` and `make check-<suite>`:
 #
 #   scripts/check.sh SUITE...   (build style host asan tsan spin cli
-#                                vm-stock vm-cli vm-debug)
+#                                install vm-stock vm-rt vm-cli vm-debug examples)
 #
 # runs the named suites and prints one total line, "N passed, N failed[, N
 # skipped]", which CI reads.  Installing what is missing is make's job (the
@@ -15,6 +15,8 @@
 # Full logs are kept in build/check/.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
+# Our checks build the library and the CLI with -Werror (mk/flags.mk).
+export WERROR="${WERROR:-1}"
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
@@ -63,7 +65,7 @@ suite_build() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-[ $# -gt 0 ] || set -- build style man host asan tsan spin cli kernels vm-stock vm-cli vm-debug
+[ $# -gt 0 ] || set -- build style man host asan tsan spin cli install kernels vm-stock vm-rt vm-cli vm-debug examples
 for suite in "$@"; do
 	case $suite in
 	build) run_suite build suite_build ;;
@@ -74,13 +76,20 @@ for suite in "$@"; do
 	tsan) run_suite host-tsan tests/host/run.sh --quick --san tsan ;;
 	spin) run_suite spin tests/spin/run.sh ;;
 	cli) run_suite cli-host bash tests/host/cli_run.sh ;;
+	# make install/uninstall in a staged DESTDIR, install-module, DKMS.
+	install) run_suite install bash tests/install/run.sh ;;
 	# The modules build without warnings against 6.1 and a 6.12 tree.
 	kernels) run_suite kernels bash scripts/kernel-build-test.sh ;;
-	# In the test VMs: Debian's stock kernel (what users run), then the
-	# debug kernel (KASAN, lockdep, UBSAN, kmemleak, KUnit), built by make.
+	# In the test VMs: Debian's stock kernel (what users run), its
+	# PREEMPT_RT flavour (sleeping spinlocks, threaded interrupts: the
+	# "any context" claim), then the debug kernel (KASAN, lockdep, UBSAN,
+	# kmemleak, KUnit), built by make.
 	vm-stock) run_suite vm-stock tests/vm/run.sh --kernel stock ;;
+	vm-rt) run_suite vm-rt tests/vm/run.sh --kernel rt ;;
 	vm-cli) run_suite vm-cli bash tests/vm/cli_run.sh ;;
 	vm-debug) run_suite vm-debug tests/vm/run.sh --kernel debug ;;
+	# examples/ (C with epoll and libuv, Python asyncio) in one VM boot.
+	examples) run_suite examples bash tests/vm/examples_run.sh ;;
 	*) echo "check.sh: unknown suite '$suite'" >&2; exit 2 ;;
 	esac
 done

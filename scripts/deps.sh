@@ -9,13 +9,16 @@ pkgs=(
 	# make lib cli module, the tests' builds; clang: the header tests
 	# (tests/host/run.sh) and the BPF program (tests/bench-vm)
 	build-essential make gcc clang libkmod-dev
-	# the stock kernel the modules build against and the VMs boot
+	# the stock kernel the modules build against and the VMs boot, and its
+	# PREEMPT_RT flavour (make check-vm-rt)
 	linux-headers-amd64 linux-image-amd64
+	linux-headers-rt-amd64 linux-image-rt-amd64
 	# checkpatch (style.sh) ships in linux-source-6.1; the debug kernel
 	# (make debug-kernel: Debian 13's 6.12 source, fetched by
 	# scripts/fetch-linux-6.12.sh) and the 6.12 build-test tree need the
-	# rest
-	linux-source-6.1 xz-utils bc flex bison libelf-dev
+	# rest; dwarves: pahole, for the BTF of modules built against the
+	# stock kernel's headers
+	linux-source-6.1 xz-utils bc flex bison libelf-dev dwarves
 	# the VMs (scripts/vm-run.sh, scripts/build-modules.sh)
 	qemu-system-x86 busybox-static kmod cpio
 	# make check-style: checkpatch (perl), sparse, shellcheck
@@ -28,6 +31,11 @@ pkgs=(
 	libboost-dev libck-dev
 	# make check-man: the man pages render without warnings
 	groff-base man-db
+	# make check-examples: libuv (examples/uv_consumer.c, static libuv_a.a)
+	# and Debian's python3 with ctypes, bundled into the VM
+	libuv1-dev python3-minimal libpython3-stdlib
+	# make check-install: pkg-config of the staged install, the DKMS build
+	pkgconf dkms
 )
 
 missing=()

@@ -7,11 +7,12 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 --kernel stock|debug --run SCRIPT [--files "PATH..."] [--log FILE]
+usage: $0 --kernel stock|rt|debug --run SCRIPT [--files "PATH..."] [--log FILE]
           [--tap FILE] [--timeout SEC] [--append "KERNEL ARGS"] [--mem SIZE]
-       $0 --kernel stock|debug --print-kdir
+       $0 --kernel stock|rt|debug --print-kdir
 
-  --kernel K     stock: Debian's installed linux-image-amd64; debug: the
+  --kernel K     stock: Debian's installed linux-image-amd64; rt: its
+                 PREEMPT_RT flavour, linux-image-rt-amd64; debug: the
                  KASAN/lockdep/UBSAN/kmemleak/KUnit kernel (make debug-kernel,
                  built on first use)
   --run SCRIPT   guest script, run by busybox sh with set -e in /memwell with
@@ -63,6 +64,16 @@ stock)
 	[ -n "$rel" ] || die "linux-image-amd64 is not installed (scripts/deps.sh)"
 	image=/boot/vmlinuz-$rel
 	kdir=/lib/modules/$rel/build
+	mem=${mem:-2G}
+	;;
+rt)
+	# Debian's PREEMPT_RT flavour of the same release (linux-image-rt-amd64,
+	# installed like the stock one by scripts/deps.sh).
+	rel=$("$root/scripts/kver.sh" rt)
+	[ -n "$rel" ] || die "linux-image-rt-amd64 is not installed (scripts/deps.sh)"
+	image=/boot/vmlinuz-$rel
+	kdir=/lib/modules/$rel/build
+	[ -d "$kdir" ] || die "$kdir missing (linux-headers-rt-amd64 not installed?)"
 	mem=${mem:-2G}
 	;;
 debug)

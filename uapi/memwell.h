@@ -166,12 +166,28 @@ struct memwell_create {
 	__u32 block_shift;
 	__u32 count_shift;
 	/*
-	 * Empty, or a unique NUL-terminated name ([A-Za-z0-9_.-]) by which
-	 * kernel code may attach to the ring; zero-filled after the NUL.
+	 * Empty, or a NUL-terminated name ([A-Za-z0-9_.-]), unique in the
+	 * creator's network namespace, by which processes of that namespace
+	 * (MEMWELL_IOC_OPEN) and kernel code (initial namespace only) find
+	 * the ring; zero-filled after the NUL.
 	 */
 	char name[MEMWELL_NAME_LEN];
 	__u64 reserved[4];	/* zero */
+	/* Since the second version (MEMWELL_CREATE_SIZE_VER1): */
+	__u32 mode;		/* who may open it by name (MEMWELL_MODE_*) */
+	__u32 reserved1;	/* zero */
 };
+
+#define MEMWELL_CREATE_SIZE_VER0	80U	/* up to reserved */
+#define MEMWELL_CREATE_SIZE_VER1	88U	/* mode, reserved1 */
+
+/*
+ * A named ring's mode: permission bits as a file's, for group and others
+ * (r: consume, r and w: produce; the owner may always do both).  Zero
+ * means MEMWELL_MODE_DEFAULT: the owner alone.
+ */
+#define MEMWELL_MODE_MASK	0777U
+#define MEMWELL_MODE_DEFAULT	0600U
 
 /* Argument of MEMWELL_IOC_INFO: where each region is in the mapping. */
 struct memwell_ring_info {
@@ -188,7 +204,14 @@ struct memwell_ring_info {
 	__u64 data_offset;	/* data, mapped twice: data_size * 2 bytes */
 	__u64 data_size;
 	__u64 total_size;	/* mmap this many bytes at offset 0 */
-	__u64 reserved[4];	/* zero */
+	/*
+	 * The sides this file may write, as 1 << MEMWELL_SIDE_*: both for
+	 * the file that created the ring, those granted for one opened by
+	 * name (MEMWELL_IOC_OPEN).  Zero from a module older than this field.
+	 */
+	__u32 access;
+	__u32 mode;		/* the ring's mode (MEMWELL_MODE_MASK bits) */
+	__u64 reserved[3];	/* zero */
 };
 
 /*
@@ -266,5 +289,21 @@ struct memwell_source {
 #define MEMWELL_IOC_ATTACH	_IOW(MEMWELL_IOC_MAGIC, 7, struct memwell_source)
 /* Stop the kernel source or sink of this file's ring, if any. */
 #define MEMWELL_IOC_DETACH	_IO(MEMWELL_IOC_MAGIC, 8)
+
+/*
+ * Give this file (which has no ring yet) the named ring of the caller's
+ * network namespace, for the sides asked for: consuming needs read
+ * permission by the ring's mode, producing read and write; the owner and
+ * CAP_IPC_OWNER (in that namespace's user namespace) may do both.  A side
+ * only the kernel takes (MEMWELL_F_KERNEL_*) cannot be asked for.
+ */
+struct memwell_open {
+	__u32 size;		/* sizeof(struct memwell_open) */
+	__u32 sides;		/* 1 << MEMWELL_SIDE_PROD and/or 1 << MEMWELL_SIDE_CONS */
+	char name[MEMWELL_NAME_LEN];	/* as struct memwell_create.name, not empty */
+	__u64 reserved[2];	/* zero */
+};
+
+#define MEMWELL_IOC_OPEN	_IOW(MEMWELL_IOC_MAGIC, 9, struct memwell_open)
 
 #endif /* _UAPI_LINUX_MEMWELL_H */

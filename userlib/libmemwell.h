@@ -5,7 +5,8 @@
  * A ring is created or attached through an opaque handle; the fast path
  * (reserve, commit, peek, release, batches) is the inline ring core of
  * memwell_ring.h operating on memwell_get_ring(handle), with no call into the
- * library and no syscall.
+ * library and no syscall (other languages call it out of line:
+ * libmemwell_ffi.h).
  *
  *   struct memwell *mw;
  *   struct memwell_opts o = { .size = sizeof(o), .flags = MEMWELL_F_RECORDS,
@@ -53,6 +54,12 @@ struct memwell_opts {
 	 * local mode, the memfd's name (/proc/<pid>/fd).
 	 */
 	const char *name;
+	/*
+	 * Device mode, named rings: who else may open it by name
+	 * (MEMWELL_IOC_OPEN), as permission bits (MEMWELL_MODE_MASK); 0 is
+	 * 0600, the creator's user alone.  Local mode: must be 0.
+	 */
+	__u32 mode;
 };
 
 /* The fields of the first version: size to count_shift. */
@@ -98,7 +105,8 @@ int memwell_attach_dev_fd(int fd, struct memwell **out);
  *
  * Return: the ready events (> 0), 0 on timeout, -EINTR if a signal
  * arrived (call again), -EPIPE when the ring's kernel producers are gone
- * and nothing is left to read (EPOLLHUP), -EOPNOTSUPP in local mode with a
+ * and nothing is left to read, or its kernel consumers are gone and no
+ * room is left to write (EPOLLHUP), -EOPNOTSUPP in local mode with a
  * non-zero timeout (there is no kernel to sleep in), -EINVAL for bad
  * @events.  Readiness is a hint: another consumer may take the data
  * first, and WRITE means at least one free block, maybe too few for a

@@ -166,7 +166,10 @@ static int memwell_poll(struct memwell *mw, int events, int timeout_ms)
 	ready &= events;
 	if (ready)
 		return ready;
-	/* Only kernel producers hang up: they are gone and nothing is left. */
+	/*
+	 * Only the kernel's side hangs up: its producers are gone and nothing
+	 * is left to read, or its consumers and no room is left to write.
+	 */
 	if (p.revents & POLLERR)
 		return -EIO;
 	if (p.revents & POLLHUP)

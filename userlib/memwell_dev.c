@@ -129,6 +129,9 @@ int memwell_dev_attach(int fd, struct memwell **out)
 	if (err)
 		return err;
 	access = memwell_dev_access(l.flags);
+	/* A file that opened a named ring may write the sides it was granted. */
+	if (info.access)
+		access &= info.access;
 	err = memwell_dev_map(fd, &l, access, &base);
 	if (err)
 		return err;
@@ -175,6 +178,7 @@ int memwell_create_dev(const struct memwell_opts *opts, struct memwell **out)
 	c.flags = o.flags;
 	c.block_shift = o.block_shift;
 	c.count_shift = o.count_shift;
+	c.mode = o.mode;
 	name = memwell_opts_name(&o);
 	if (name) {
 		if (strlen(name) >= sizeof(c.name))

@@ -62,8 +62,8 @@ int memwell_create_local(const struct memwell_opts *opts, struct memwell **out)
 	err = memwell_opts_get(opts, &o);
 	if (err)
 		return err;
-	/* No kernel takes part in a memfd ring. */
-	if (o.flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
+	/* No kernel takes part in a memfd ring, and nobody opens it by name. */
+	if (o.flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS) || o.mode)
 		return -EINVAL;
 	err = memwell_layout_compute(o.flags, o.block_shift,
 				     o.count_shift, memwell_page_shift(), &l);

@@ -188,7 +188,7 @@ static int case_create_bad_struct(void)
 	c.count_shift = 10;
 	c.size = 0;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_CREATE, &c), EINVAL);
-	c.size = sizeof(c) - 1;
+	c.size = MEMWELL_CREATE_SIZE_VER0 - 1;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_CREATE, &c), EINVAL);
 	c.size = 1U << 20;
 	REQUIRE_ERRNO(ioctl(fd, MEMWELL_IOC_CREATE, &c), E2BIG);
@@ -368,8 +368,10 @@ static int case_info_and_header(void)
 		REQUIRE_EQ(in.data_offset, l.data_offset);
 		REQUIRE_EQ(in.data_size, l.data_size);
 		REQUIRE_EQ(in.total_size, l.total_size);
-		REQUIRE(!in.reserved[0] && !in.reserved[1] && !in.reserved[2] &&
-			!in.reserved[3]);
+		REQUIRE_EQ(in.access, MEMWELL_SIDE_BIT(MEMWELL_SIDE_PROD) |
+			   MEMWELL_SIDE_BIT(MEMWELL_SIDE_CONS));
+		REQUIRE_EQ(in.mode, MEMWELL_MODE_DEFAULT);
+		REQUIRE(!in.reserved[0] && !in.reserved[1] && !in.reserved[2]);
 		b = map_ring(fd, &in);
 		REQUIRE(b);
 		h = (const void *)b;

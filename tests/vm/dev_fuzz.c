@@ -162,6 +162,10 @@ static void fz_op_create(__u64 *s, int fd)
 			a.c.name[i] = (char)fz_value(s);
 	if (!fz_pick(s, 10))
 		a.c.reserved[fz_pick(s, 4)] = fz_value(s);
+	if (!fz_pick(s, 4))
+		a.c.mode = (__u32)(fz_pick(s, 8) ? fz_pick(s, 01000) : fz_value(s));
+	if (!fz_pick(s, 20))
+		a.c.reserved1 = (__u32)fz_value(s);
 	if (!fz_pick(s, 10))
 		a.c.size = (__u32)fz_value(s);
 	if (!fz_pick(s, 10)) {
@@ -179,9 +183,15 @@ static void fz_op_ioctl(__u64 *s, int fd)
 		struct memwell_ring_stats st;
 		struct memwell_wake_policy wp;
 		struct memwell_source src;
-		__u64 raw[512];
+		/*
+		 * As large as any command can say its struct is: a random
+		 * command may be INFO or STATS with a 14-bit size, and the
+		 * module then fills that many bytes (memwell_copy_out()).
+		 */
+		struct memwell_open op;
+		__u64 raw[(1U << _IOC_SIZEBITS) / sizeof(__u64)];
 	} a;
-	unsigned int nr = (unsigned int)fz_pick(s, 10);
+	unsigned int nr = (unsigned int)fz_pick(s, 11);
 	unsigned int i;
 	long r;
 
@@ -227,16 +237,24 @@ static void fz_op_ioctl(__u64 *s, int fd)
 		r = ioctl(fd, MEMWELL_IOC_DETACH);
 		fz_expect("DETACH", r, errno);
 		break;
+	case 9:
+		/* The names CREATE uses, any sides: ours or another thread's ring. */
+		a.op.size = fz_pick(s, 8) ? sizeof(a.op) : (__u32)fz_value(s);
+		a.op.sides = (__u32)(fz_pick(s, 8) ? 1 + fz_pick(s, 3) : fz_value(s));
+		snprintf(a.op.name, sizeof(a.op.name), "fz%u", (unsigned int)fz_pick(s, 8));
+		r = ioctl(fd, MEMWELL_IOC_OPEN, fz_ptr(s, &a));
+		fz_expect("OPEN", r, errno);
+		break;
 	default: {
 		/* Unknown numbers, other types, random commands. */
 		unsigned long cmd = fz_pick(s, 2) ?
 			_IOC((unsigned int)fz_pick(s, 4), MEMWELL_IOC_MAGIC,
-			     9 + (unsigned int)fz_pick(s, 247),
+			     10 + (unsigned int)fz_pick(s, 246),
 			     (unsigned int)fz_pick(s, 1U << 14)) :
 			(unsigned long)(__u32)t_rand_r(s);
 
 		r = ioctl(fd, cmd, fz_ptr(s, &a));
-		if (_IOC_TYPE(cmd) == MEMWELL_IOC_MAGIC && _IOC_NR(cmd) >= 9 &&
+		if (_IOC_TYPE(cmd) == MEMWELL_IOC_MAGIC && _IOC_NR(cmd) >= 10 &&
 		    (r >= 0 || errno != ENOTTY)) {
 			int e = r < 0 ? errno : 0;
 

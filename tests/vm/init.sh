@@ -15,7 +15,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 
-# Written by vm-run.sh: MEMWELL_KERNEL (stock|debug), MEMWELL_RUN (script).
+# Written by vm-run.sh: MEMWELL_KERNEL (stock|rt|debug), MEMWELL_RUN (script).
 # shellcheck source=/dev/null
 . /memwell/.vm.conf
 

@@ -82,6 +82,19 @@ rmmod_held() {
 	wait $_pid
 }
 
+# The module makes /dev/memwell 0600 root:root; then do what the shipped
+# udev rule (dist/udev/60-memwell.rules) does, with gid 65534 as the
+# memwell group, so that tests dropping to 65534:65534 open it.
+dev_node_rule() {
+	_st=$(stat -c '%a %u %g' /dev/memwell 2>&1)
+	if [ "$_st" = "600 0 0" ]; then
+		tap_ok "/dev/memwell after insmod: mode 0600, root:root"
+	else
+		tap_fail "/dev/memwell after insmod: mode 0600, root:root (got: $_st)"
+	fi
+	chgrp 65534 /dev/memwell && chmod 0660 /dev/memwell
+}
+
 SOURCES="memwell_gen memwell_sched memwell_sink"
 
 tap_check "insmod memwell.ko" insmod ./memwell.ko
@@ -90,6 +103,7 @@ if [ -c /dev/memwell ]; then
 else
 	tap_fail "/dev/memwell exists"
 fi
+dev_node_rule
 for m in $SOURCES; do
 	tap_check "insmod $m.ko" insmod "./$m.ko"
 done
@@ -99,7 +113,7 @@ if [ -e ./memwell_test.ko ]; then
 	tap_check "insmod memwell_test.ko" insmod ./memwell_test.ko
 	# KTAP goes to vm-run.sh's .ktap file; the verdict is one test point.
 	# Named, so that a suite that did not run (KUnit disabled) fails.
-	if kunit_check memwell memwell_stream; then
+	if kunit_check memwell memwell_stream memwell_account; then
 		tap_ok "KUnit suites of memwell_test.ko"
 	else
 		tap_fail "KUnit suites of memwell_test.ko"
@@ -160,6 +174,7 @@ rmmod_held hold-fd
 rmmod_held hold-map
 tap_check "rmmod memwell once nothing holds it" rmmod memwell
 tap_check "insmod memwell.ko again" insmod ./memwell.ko
+dev_node_rule
 tap_check "a ring works after reloading" ./bin/dev_lib same_api
 tap_check "final rmmod memwell" rmmod memwell
 

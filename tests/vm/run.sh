@@ -16,10 +16,11 @@ set -euo pipefail
 
 usage() {
 	cat >&2 <<EOF
-usage: $0 --kernel stock|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
+usage: $0 --kernel stock|rt|debug [--timeout SEC] [--scale F] [--case-timeout SEC]
           [--only NAME[,NAME...]]
 
-  --kernel K          stock: Debian's linux-image-amd64; debug: the 6.12
+  --kernel K          stock: Debian's linux-image-amd64; rt: its PREEMPT_RT
+                      flavour, linux-image-rt-amd64; debug: the 6.12
                       KASAN/lockdep/kmemleak/KUnit kernel of make debug-kernel
                       (built on first use: docs/test-kernels.md)
   --timeout SEC       whole-VM timeout (default 900)
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $kernel in
-stock | debug) ;;
+stock | rt | debug) ;;
 *) usage ;;
 esac
 
@@ -109,7 +110,7 @@ append="MW_TIMEOUT=$case_timeout MW_SCALE=$scale"
 [ -z "$only" ] || append+=" MW_BINARIES=$only"
 # KUnit suites run at insmod only if KUnit is enabled (6.1: kunit.enable,
 # whose default CONFIG_KUNIT_DEFAULT_ENABLED allnoconfig leaves off).
-[ "$kernel" = stock ] || append+=" kunit.enable=1"
+[ "$kernel" != debug ] || append+=" kunit.enable=1"
 rc=0
 start=$(date +%s)
 "$root/scripts/vm-run.sh" --kernel "$kernel" --run "$root/tests/vm/run-user-tests.sh" \

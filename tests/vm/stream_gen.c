@@ -6,8 +6,15 @@
  * hardirq), until EPOLLHUP says the source made its count and detached.
  * Drops on a ring nobody drains are visible in the header page, through
  * MEMWELL_IOC_STATS and as MEMWELL_REC_LOST records.
+ *
+ * memwell_gen.ko warns (and the VM run fails) if a timer producer does not
+ * run in softirq context or an hrtimer one in hardirq context; on
+ * PREEMPT_RT the softirq and hardirq cases say what those contexts are
+ * there.
  */
 #include "stream.h"
+
+#include <sys/utsname.h>
 
 #define GEN_COUNT	1500
 #define GEN_SIZE	100
@@ -69,6 +76,14 @@ static int stream_epoll(__u32 ctx, __u32 producers, __u64 rate)
 	return T_PASS;
 }
 
+/* The kernel is PREEMPT_RT (uname -v says so, as for SMP and PREEMPT). */
+static int st_preempt_rt(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.version, " PREEMPT_RT ") != NULL;
+}
+
 static int case_kthread(void)
 {
 	return stream_epoll(MEMWELL_CTX_KTHREAD, 2, 5000);
@@ -76,11 +91,15 @@ static int case_kthread(void)
 
 static int case_softirq(void)
 {
+	if (st_preempt_rt())
+		t_diag("PREEMPT_RT: softirqs run in threads, so this is a timer run by a softirq thread, ktimers/N on Debian's 6.1 (BH disabled, preemptible); softirq in interrupt context does not exist here");
 	return stream_epoll(MEMWELL_CTX_SOFTIRQ, 2, 5000);
 }
 
 static int case_hardirq(void)
 {
+	if (st_preempt_rt())
+		t_diag("PREEMPT_RT: a _HARD hrtimer, still in hard interrupt context (memwell_gen checks in_hardirq())");
 	return stream_epoll(MEMWELL_CTX_HARDIRQ, 2, 5000);
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char bench_help[] =
 "usage: memwell bench [options]\n"
@@ -534,19 +535,31 @@ int cmd_bench(int argc, char **argv)
 		__u64 sys = tot.syscalls + lib_sys;
 		double per1k = tot.records ? 1000.0 * (double)sys / (double)tot.records : 0;
 
-		if (cli_json)
-			printf("{\"cmd\":\"bench\",\"transport\":\"%s\",\"mode\":\"%s\",\"procs\":%s,"
-			       "\"producers\":%u,\"consumers\":%u,\"size\":%llu,\"batch\":%llu,"
-			       "\"records\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
-			       "\"records_per_s\":%.0f,\"mb_per_s\":%.2f,\"syscalls\":%llu,"
-			       "\"lib_syscalls\":%llu,\"syscalls_per_1000\":%.3f,\"drops\":0,"
-			       "\"errors\":%llu,\"ok\":%s}\n",
-			       tname, mode, b.procs ? "true" : "false", b.producers, b.consumers,
-			       (unsigned long long)b.size, (unsigned long long)b.batch,
-			       (unsigned long long)tot.records, (unsigned long long)tot.bytes, secs,
-			       tot.records / secs, tot.bytes / secs / 1e6,
-			       (unsigned long long)sys, (unsigned long long)lib_sys, per1k,
-			       (unsigned long long)tot.errors, rc ? "false" : "true");
+		if (cli_json) {
+			struct cj j;
+
+			cj_begin(&j, stdout);
+			cj_str(&j, "cmd", "bench");
+			cj_str(&j, "transport", tname);
+			cj_str(&j, "mode", mode);
+			cj_bool(&j, "procs", b.procs);
+			cj_u64(&j, "producers", b.producers);
+			cj_u64(&j, "consumers", b.consumers);
+			cj_u64(&j, "size", b.size);
+			cj_u64(&j, "batch", b.batch);
+			cj_u64(&j, "records", tot.records);
+			cj_u64(&j, "bytes", tot.bytes);
+			cj_dbl(&j, "seconds", secs, 6);
+			cj_dbl(&j, "records_per_s", tot.records / secs, 0);
+			cj_dbl(&j, "mb_per_s", tot.bytes / secs / 1e6, 2);
+			cj_u64(&j, "syscalls", sys);
+			cj_u64(&j, "lib_syscalls", lib_sys);
+			cj_dbl(&j, "syscalls_per_1000", per1k, 3);
+			cj_u64(&j, "drops", 0);
+			cj_u64(&j, "errors", tot.errors);
+			cj_bool(&j, "ok", !rc);
+			cj_end(&j);
+		}
 		else
 			printf("bench %s (%s, %s, %uP/%uC, %llu B x batch %llu): %llu records in %.3f s: "
 			       "%.0f rec/s, %.1f MB/s, %.2f syscalls/1000 rec, %llu errors\n",

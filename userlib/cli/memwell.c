@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 
 /* The project version (top-level VERSION), passed by the Makefile. */
 #ifndef MEMWELL_VERSION
@@ -29,24 +30,61 @@ const char *cli_errname(int err)
 	return n ? n : "EUNKNOWN";
 }
 
-static void cli_vline(int err, const char *fmt, va_list ap)
+int cli_exit_code(int err)
 {
-	char buf[512];
+	return err == EACCES || err == EPERM ? CLI_EXIT_PERM : CLI_EXIT_FAIL;
+}
+
+/*
+ * One error or warning: a line on stderr, or under --json one object;
+ * @code is the exit code (< 0: a warning).  Usage errors (exit 2) carry
+ * no errno: there is no system error behind them.
+ */
+static void cli_report(int code, int err, const char *hint, const char *fmt,
+		       va_list ap)
+{
+	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	cli_progress_end();
+	fflush(stdout);
+	if (code == CLI_EXIT_USAGE)
+		err = 0;
+	if (cli_json) {
+		struct cj j;
+
+		cj_begin(&j, stderr);
+		cj_str(&j, "cmd", cli_cmd);
+		cj_str(&j, code < 0 ? "warning" : "error", buf);
+		cj_str(&j, "errno", err ? cli_errname(err) : NULL);
+		if (code >= 0)
+			cj_i64(&j, "exit", code);
+		cj_str(&j, "hint", hint);
+		cj_end(&j);
+		return;
+	}
+	fputs("memwell: ", stderr);
 	if (cli_cmd)
-		fprintf(stderr, "memwell: %s: %s (%s)\n", cli_cmd, buf, cli_errname(err));
-	else
-		fprintf(stderr, "memwell: %s (%s)\n", buf, cli_errname(err));
+		fprintf(stderr, "%s: ", cli_cmd);
+	fputs(buf, stderr);
+	if (err)
+		fprintf(stderr, " (%s)", cli_errname(err));
+	fputc('\n', stderr);
+	for (const char *l = hint; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		int n = nl ? (int)(nl - l) : (int)strlen(l);
+
+		fprintf(stderr, "  %.*s\n", n, l);
+		l += n + !!nl;
+	}
 }
 
-void cli_die(int code, int err, const char *fmt, ...)
+void cli_die_hint(int code, int err, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	cli_vline(err, fmt, ap);
+	cli_report(code, err, hint, fmt, ap);
 	va_end(ap);
 	exit(code);
 }
@@ -56,8 +94,23 @@ void cli_warn(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cli_vline(err, fmt, ap);
+	cli_report(-1, err, NULL, fmt, ap);
 	va_end(ap);
+}
+
+void cli_die_dev(int err, const char *path)
+{
+	if (err == ENOENT || err == ENXIO || err == ENODEV)
+		cli_die_hint(CLI_EXIT_NO_MODULE, err,
+			     "load it as root: 'memwell load' (memwell.ko in the current directory or\n"
+			     "the module tree) or 'modprobe memwell'",
+			     "%s missing: memwell.ko is not loaded", path);
+	if (err == EACCES || err == EPERM)
+		cli_die_hint(CLI_EXIT_PERM, err,
+			     "the device is for root and the memwell group (memwell(7)): 'usermod -aG\n"
+			     "memwell USER', then log in again",
+			     "no permission to open %s", path);
+	cli_fail(err, "cannot open %s", path);
 }
 
 void cli_bad_option(int c, char **argv)
@@ -207,6 +260,8 @@ static const char usage_text[] =
 "                                      CMD, run it holding the ring (fd in\n"
 "                                      $MEMWELL_FD)\n"
 "  stat [--fd N]                       a ring's geometry, positions, counters\n"
+"  list [--fdinfo]                     every ring on the system (root), or the\n"
+"                                      rings of the processes you may inspect\n"
 "  stream [options]                    stream a kernel source (gen, sched) to\n"
 "                                      this process: count/verify, hexdump, decode\n"
 "  recv --socket PATH [options]        create a ring, hand it to a sender over\n"
@@ -215,9 +270,11 @@ static const char usage_text[] =
 "  bench [options]                     ring throughput: memwell, pipe, eventfd\n"
 "\n"
 "'memwell <command> --help' describes a command.  --json (before or after\n"
-"the command) prints one JSON object per run.  Errors are one line,\n"
-"'memwell: <command>: <what> (<ERRNO>)'; exit 2: bad usage, 3: the loaded\n"
-"module lacks the feature, 1: any other failure.\n";
+"the command) prints one JSON object per run; errors are then one JSON\n"
+"object on stderr.  Errors are one line, 'memwell: <command>: <what>\n"
+"(<ERRNO>)'.  Exit status: 0 success, 1 failure, 2 bad usage, 3 the loaded\n"
+"module lacks the feature, 4 permission denied, 5 memwell.ko not loaded,\n"
+"6 the kernel refused to load a module (signing, lockdown).\n";
 
 static const struct {
 	const char *name;
@@ -227,6 +284,7 @@ static const struct {
 	{ "unload", cmd_unload },
 	{ "create", cmd_create },
 	{ "stat", cmd_stat },
+	{ "list", cmd_list },
 	{ "stream", cmd_stream },
 	{ "send", cmd_send },
 	{ "recv", cmd_recv },
@@ -238,6 +296,10 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* --json anywhere before "--": errors in the command line are JSON too. */
+	for (int j = 1; j < argc && strcmp(argv[j], "--"); j++)
+		if (!strcmp(argv[j], "--json"))
+			cli_json = true;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			cli_json = true;
@@ -257,13 +319,6 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		if (!strcmp(argv[i], cmds[c].name)) {
 			cli_cmd = cmds[c].name;
-			/* Accept --json anywhere among the command's options too. */
-			for (int j = i + 1; j < argc; j++) {
-				if (!strcmp(argv[j], "--"))
-					break;
-				if (!strcmp(argv[j], "--json"))
-					cli_json = true;
-			}
 			optind = 1;
 			opterr = 0;
 			return cmds[c].fn(argc - i, argv + i);

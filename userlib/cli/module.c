@@ -25,6 +25,7 @@
 #endif
 
 #include "cli.h"
+#include "json.h"
 
 #ifdef MEMWELL_CLI_KMOD
 /* libkmod's own log lines would break the one-line error rule. */
@@ -123,14 +124,116 @@ static void wait_for_dev(void)
 	cli_warn(ENOENT, "module loaded but %s did not appear", dev);
 }
 
+/* The first line of @path into @buf (newline stripped), or "" if unreadable. */
+static const char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+/* The lockdown mode the kernel enforces ("[integrity]" selected), or NULL. */
+static const char *lockdown_mode(char *buf, size_t len)
+{
+	char *lb, *rb;
+
+	read_line("/sys/kernel/security/lockdown", buf, len);
+	lb = strchr(buf, '[');
+	rb = lb ? strchr(lb, ']') : NULL;
+	if (!rb)
+		return NULL;
+	*rb = 0;
+	return strcmp(lb + 1, "none") ? lb + 1 : NULL;
+}
+
+/*
+ * Does the module file end with an appended signature (~Module signature
+ * appended~)?  1 yes, 0 no, -1 unknown (no such file: loaded by name).
+ */
+static int module_signed(const char *path)
+{
+	static const char marker[] = "~Module signature appended~\n";
+	char tail[sizeof(marker) - 1];
+	int ok = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (lseek(fd, -(off_t)sizeof(tail), SEEK_END) >= 0 &&
+	    read(fd, tail, sizeof(tail)) == (ssize_t)sizeof(tail))
+		ok = !memcmp(tail, marker, sizeof(tail));
+	close(fd);
+	return ok;
+}
+
+static const char sign_hint[] =
+"Secure Boot, kernel lockdown or module.sig_enforce=1 make the kernel load\n"
+"only modules signed by a key it trusts.  Either:\n"
+"- sign memwell.ko with a Machine Owner Key (MOK): create one\n"
+"    openssl req -new -x509 -newkey rsa:2048 -nodes -days 36500 -outform DER \\\n"
+"      -keyout MOK.priv -out MOK.der -subj '/CN=memwell module signing/'\n"
+"  enroll it: 'mokutil --import MOK.der', reboot and confirm in MokManager;\n"
+"  then sign every .ko (memwell.ko and memwell_*.ko):\n"
+"    /usr/src/linux-headers-$(uname -r)/scripts/sign-file sha256 MOK.priv MOK.der memwell.ko\n"
+"- or install with DKMS, which signs with its own key (Debian/Ubuntu:\n"
+"  /var/lib/dkms/mok.pub; enroll that with mokutil --import);\n"
+"- or turn validation off: 'mokutil --disable-validation' or Secure Boot\n"
+"  off in the firmware (lockdown follows it).  See memwell(7).";
+
+/*
+ * The kernel refused a module it could read: say which policy refused it
+ * (module signing, lockdown, modules_disabled) and how to satisfy it.
+ * finit_module() gives EKEYREJECTED for an unsigned or badly signed module
+ * under module.sig_enforce, ENOKEY for an unknown key, EPERM when lockdown
+ * alone refuses it or module loading is disabled.
+ */
+static void __attribute__((noreturn)) load_refused(int err, const char *path)
+{
+	char lock[128], buf[16], policy[96];
+	const char *mode = lockdown_mode(lock, sizeof(lock));
+	bool enforce = read_line("/sys/module/module/parameters/sig_enforce",
+				 buf, sizeof(buf))[0] == 'Y';
+	int sig = module_signed(path);
+
+	if (err == EPERM && !strcmp(read_line("/proc/sys/kernel/modules_disabled",
+					      buf, sizeof(buf)), "1"))
+		cli_die_hint(CLI_EXIT_REFUSED, err,
+			     "kernel.modules_disabled=1 cannot be undone: load memwell.ko at boot\n"
+			     "(/etc/modules-load.d/memwell.conf) before it is set.",
+			     "the kernel refused %s: module loading is disabled until reboot", path);
+	if (err == EPERM && !mode && !enforce)
+		cli_die(CLI_EXIT_PERM, err, "the kernel refused %s: not permitted "
+			"(CAP_SYS_MODULE missing, or a security module denied it)", path);
+	snprintf(policy, sizeof(policy), "%s%s%s%s",
+		 enforce ? "module.sig_enforce=1" : "", enforce && mode ? ", " : "",
+		 mode ? "lockdown=" : "", mode ? mode : "");
+	cli_die_hint(CLI_EXIT_REFUSED, err, sign_hint,
+		     "the kernel refused %s: %s, and this kernel loads only signed modules (%s)",
+		     path, err == ENOKEY ? "it is signed with a key the kernel does not trust" :
+		     sig > 0 ? "its signature was rejected" :
+		     sig ? "it is unsigned or its signature was rejected" : "it is not signed",
+		     policy[0] ? policy : "see dmesg");
+}
+
 static void load_error(int err, const char *path)
 {
 	switch (err) {
 	case EEXIST:
 		cli_fail(err, "module %s is already loaded", MODNAME);
+	case EKEYREJECTED:
+	case ENOKEY:
+	case EBADMSG:
 	case EPERM:
+		load_refused(err, path);
 	case EACCES:
-		cli_fail(err, "the kernel refused to load %s (root? module loading disabled?)", path);
+		cli_fail(err, "the kernel refused to read %s (file permissions, noexec mount?)", path);
 	case ENOEXEC:
 		cli_fail(err, "%s is not a valid module for this kernel (uname -r; see dmesg)", path);
 	case EINVAL:
@@ -150,6 +253,8 @@ static char *join_params(int argc, char **argv)
 	char *p;
 
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			continue;
 		if (!strchr(argv[i], '=') || argv[i][0] == '=')
 			cli_usage("'%s' is not param=value", argv[i]);
 		n += strlen(argv[i]) + 1;
@@ -158,7 +263,9 @@ static char *join_params(int argc, char **argv)
 	if (!p)
 		cli_fail(ENOMEM, "out of memory");
 	for (int i = 0; i < argc; i++) {
-		if (i)
+		if (!strcmp(argv[i], "--json"))
+			continue;
+		if (p[0])
 			strcat(p, " ");
 		strcat(p, argv[i]);
 	}
@@ -294,8 +401,7 @@ static void load_sources(const char *dir, char *out, size_t len)
 			if (err == -ENOENT && !path)
 				continue;
 			if (err && err != -EEXIST)
-				cli_fail(-err, "loading %s failed (see dmesg)",
-					 path ? path : name);
+				load_error(-err, path ? path : name);
 		}
 		if (out[0])
 			strncat(out, " ", len - strlen(out) - 1);
@@ -373,11 +479,18 @@ int cmd_load(int argc, char **argv)
 	}
 	wait_for_dev();
 	if (cli_json) {
-		printf("{\"cmd\":\"load\",\"module\":\"%s\",\"path\":\"%s\",\"dev\":\"%s\","
-		       "\"sources\":[", MODNAME, path ? path : "", cli_dev_path());
-		for (char *k = strtok(sources, " "), *sep = ""; k; k = strtok(NULL, " "), sep = ",")
-			printf("%s\"%s\"", sep, k);
-		printf("]}\n");
+		struct cj j;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "load");
+		cj_str(&j, "module", MODNAME);
+		cj_str(&j, "path", path);
+		cj_str(&j, "dev", cli_dev_path());
+		cj_arr(&j, "sources");
+		for (char *k = strtok(sources, " "); k; k = strtok(NULL, " "))
+			cj_str(&j, NULL, k);
+		cj_arr_end(&j);
+		cj_end(&j);
 	} else {
 		printf("memwell: loaded %s (%s), sources: %s\n", path ? path : MODNAME,
 		       cli_dev_path(), sources[0] ? sources : "none");
@@ -442,9 +555,15 @@ int cmd_unload(int argc, char **argv)
 		cli_fail(ENOSYS, "this kernel cannot unload modules");
 	if (err)
 		cli_fail(-err, "unloading %s failed", MODNAME);
-	if (cli_json)
-		printf("{\"cmd\":\"unload\",\"module\":\"%s\"}\n", MODNAME);
-	else
+	if (cli_json) {
+		struct cj j;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "unload");
+		cj_str(&j, "module", MODNAME);
+		cj_end(&j);
+	} else {
 		printf("memwell: unloaded %s\n", MODNAME);
+	}
 	return 0;
 }

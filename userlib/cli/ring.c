@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 
 const char *cli_dev_path(void)
 {
@@ -39,6 +40,15 @@ bool cli_ring_opt(struct cli_ring_opts *o, int c, const char *arg)
 	case 0x1005: o->flags |= MEMWELL_F_PROD_MULTI; return true;
 	case 0x1006: o->flags |= MEMWELL_F_CONS_MULTI; return true;
 	case 0x1007: o->flags &= ~MEMWELL_F_RECORDS; return true;
+	case 0x1008: {
+		char *end;
+		unsigned long m = strtoul(arg, &end, 8);
+
+		if (!*arg || *end || m > MEMWELL_MODE_MASK)
+			cli_usage("--mode: '%s' is not octal permission bits (0-0777)", arg);
+		o->mode = (__u32)m;
+		return true;
+	}
 	}
 	return false;
 }
@@ -72,8 +82,8 @@ struct memwell *cli_ring_create(const struct cli_ring_opts *o)
 
 	cli_ring_geometry(o, &mo.block_shift, &mo.count_shift);
 	if (o->local) {
-		if (o->name[0])
-			cli_usage("--name needs a device ring (not --local)");
+		if (o->name[0] || o->mode)
+			cli_usage("--name and --mode need a device ring (not --local)");
 		if (o->flags & (MEMWELL_F_KERNEL_PROD | MEMWELL_F_KERNEL_CONS))
 			cli_usage("kernel producers/consumers need a device ring (not --local)");
 		err = memwell_create_local(&mo, &mw);
@@ -83,18 +93,15 @@ struct memwell *cli_ring_create(const struct cli_ring_opts *o)
 	}
 	path = cli_dev_path();
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		if (err == ENOENT || err == ENXIO || err == ENODEV)
-			cli_fail(err, "%s missing: memwell.ko is not loaded (memwell load)", path);
-		cli_fail(err, "cannot open %s", path);
-	}
+	if (fd < 0)
+		cli_die_dev(errno, path);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.flags = mo.flags;
 	c.block_shift = mo.block_shift;
 	c.count_shift = mo.count_shift;
 	memcpy(c.name, o->name, sizeof(c.name));
+	c.mode = o->mode;
 	if (ioctl(fd, MEMWELL_IOC_CREATE, &c)) {
 		err = errno;
 		if (err == EEXIST)
@@ -158,31 +165,41 @@ void cli_ring_stat(struct memwell *mw, const char *label)
 		fill = r->count;
 
 	if (cli_json) {
-		printf("{\"cmd\":\"stat\",\"ring\":\"%s\",\"flags\":\"%s\",\"block_size\":%llu,"
-		       "\"blocks\":%llu,\"capacity\":%llu,\"rec_max\":%llu,"
-		       "\"prod_reserve\":%llu,\"prod_release\":%llu,"
-		       "\"cons_reserve\":%llu,\"cons_release\":%llu,\"fill_blocks\":%llu,"
-		       "\"prod_waiters\":%u,\"cons_waiters\":%u,"
-		       "\"kicks\":%llu,\"waits\":%llu,\"syscalls\":%llu",
-		       label, fl, 1ULL << r->block_shift, (unsigned long long)r->count,
-		       (unsigned long long)r->count << r->block_shift,
-		       (unsigned long long)r->rec_max,
-		       (unsigned long long)p_res, (unsigned long long)p_rel,
-		       (unsigned long long)c_res, (unsigned long long)c_rel,
-		       (unsigned long long)fill, p_wait, c_wait,
-		       (unsigned long long)io.kicks, (unsigned long long)io.waits,
-		       (unsigned long long)io.syscalls);
-		if (have_ks)
-			printf(",\"kernel\":{\"produced\":%llu,\"consumed\":%llu,\"dropped\":%llu,"
-			       "\"dropped_bytes\":%llu,\"wakeups\":%llu,\"wake_ioctls\":%llu,"
-			       "\"producers\":%llu,\"consumers\":%llu}",
-			       (unsigned long long)ks.produced, (unsigned long long)ks.consumed,
-			       (unsigned long long)ks.dropped, (unsigned long long)ks.dropped_bytes,
-			       (unsigned long long)ks.wakeups, (unsigned long long)ks.wake_ioctls,
-			       (unsigned long long)ks.producers, (unsigned long long)ks.consumers);
-		else
-			printf(",\"kernel\":null");
-		printf("}\n");
+		struct cj j;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "stat");
+		cj_str(&j, "ring", label);
+		cj_str(&j, "flags", fl);
+		cj_u64(&j, "block_size", 1ULL << r->block_shift);
+		cj_u64(&j, "blocks", r->count);
+		cj_u64(&j, "capacity", r->count << r->block_shift);
+		cj_u64(&j, "rec_max", r->rec_max);
+		cj_u64(&j, "prod_reserve", p_res);
+		cj_u64(&j, "prod_release", p_rel);
+		cj_u64(&j, "cons_reserve", c_res);
+		cj_u64(&j, "cons_release", c_rel);
+		cj_u64(&j, "fill_blocks", fill);
+		cj_u64(&j, "prod_waiters", p_wait);
+		cj_u64(&j, "cons_waiters", c_wait);
+		cj_u64(&j, "kicks", io.kicks);
+		cj_u64(&j, "waits", io.waits);
+		cj_u64(&j, "syscalls", io.syscalls);
+		if (have_ks) {
+			cj_obj(&j, "kernel");
+			cj_u64(&j, "produced", ks.produced);
+			cj_u64(&j, "consumed", ks.consumed);
+			cj_u64(&j, "dropped", ks.dropped);
+			cj_u64(&j, "dropped_bytes", ks.dropped_bytes);
+			cj_u64(&j, "wakeups", ks.wakeups);
+			cj_u64(&j, "wake_ioctls", ks.wake_ioctls);
+			cj_u64(&j, "producers", ks.producers);
+			cj_u64(&j, "consumers", ks.consumers);
+			cj_obj_end(&j);
+		} else {
+			cj_null(&j, "kernel");
+		}
+		cj_end(&j);
 		return;
 	}
 	printf("ring %s: %s, %llu blocks of %llu B = %llu B, largest record %llu B\n",
@@ -268,17 +285,29 @@ int cmd_create(int argc, char **argv)
 	flags_text(o.flags, fl, sizeof(fl));
 	if (mw)
 		snprintf(fdtxt, sizeof(fdtxt), ", fd %d", memwell_fd(mw));
-	if (cli_json)
-		printf("{\"cmd\":\"create\",\"mode\":\"%s\",\"flags\":\"%s\",\"name\":\"%s\","
-		       "\"block_size\":%llu,\"blocks\":%llu,\"prod_offset\":%llu,"
-		       "\"prod_size\":%llu,\"cons_offset\":%llu,\"cons_size\":%llu,"
-		       "\"data_offset\":%llu,\"data_size\":%llu,\"total_size\":%llu,\"fd\":%d}\n",
-		       dry ? "none" : o.local ? "local" : "dev", fl, o.name,
-		       1ULL << bs, 1ULL << cs,
-		       (unsigned long long)l.prod_offset, (unsigned long long)l.prod_size,
-		       (unsigned long long)l.cons_offset, (unsigned long long)l.cons_size,
-		       (unsigned long long)l.data_offset, (unsigned long long)l.data_size,
-		       (unsigned long long)l.total_size, mw ? memwell_fd(mw) : -1);
+	if (cli_json) {
+		struct cj j;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "create");
+		cj_str(&j, "mode", dry ? "none" : o.local ? "local" : "dev");
+		cj_str(&j, "flags", fl);
+		cj_str(&j, "name", o.name[0] ? o.name : NULL);
+		cj_u64(&j, "block_size", 1ULL << bs);
+		cj_u64(&j, "blocks", 1ULL << cs);
+		cj_u64(&j, "prod_offset", l.prod_offset);
+		cj_u64(&j, "prod_size", l.prod_size);
+		cj_u64(&j, "cons_offset", l.cons_offset);
+		cj_u64(&j, "cons_size", l.cons_size);
+		cj_u64(&j, "data_offset", l.data_offset);
+		cj_u64(&j, "data_size", l.data_size);
+		cj_u64(&j, "total_size", l.total_size);
+		if (mw)
+			cj_i64(&j, "fd", memwell_fd(mw));
+		else
+			cj_null(&j, "fd");
+		cj_end(&j);
+	}
 	else
 		printf("%s ring (%s%s%s): %llu blocks of %llu B\n"
 		       "  header    0x%08llx +0x%llx (read-only)\n"

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "memwell_gen.h"
 #include "memwell_sched.h"
 
@@ -462,26 +463,41 @@ int cmd_stream(int argc, char **argv)
 		const char *alg = st.header_only ? "header-only" : "fnv1a32";
 
 		if (cli_json) {
-			printf("{\"cmd\":\"stream\",\"source\":\"%s\",\"context\":\"%s\","
-			       "\"producers\":%u,\"size\":%u,\"records\":%llu,\"bytes\":%llu,"
-			       "\"seconds\":%.6f,\"records_per_s\":%.0f,\"mb_per_s\":%.2f,"
-			       "\"syscalls\":%llu,\"epoll_waits\":%llu,\"syscalls_per_1000\":%.3f,"
-			       "\"lost\":%llu,\"lost_marks\":%llu,\"seq_gaps\":%llu,"
-			       "\"seq_errors\":%llu,\"check_errors\":%llu,\"check\":\"%s\","
-			       "\"bad_records\":%llu,\"drops\":%lld,\"kernel_produced\":%lld,"
-			       "\"kernel_wakeups\":%lld,\"ok\":%s}\n",
-			       st.kind == MEMWELL_SRC_SCHED ? "sched" : "gen", ctx_name,
-			       src.producers, src.record_size,
-			       (unsigned long long)st.records, (unsigned long long)st.bytes,
-			       secs, st.records / secs, st.bytes / secs / 1e6,
-			       (unsigned long long)sys, (unsigned long long)epolls, per1k,
-			       (unsigned long long)st.lost_recs, (unsigned long long)st.lost_marks,
-			       (unsigned long long)st.seq_gaps, (unsigned long long)st.seq_errors,
-			       (unsigned long long)st.check_errors, alg,
-			       (unsigned long long)st.bad_records,
-			       have_ks ? (long long)ks.dropped : -1LL,
-			       have_ks ? (long long)ks.produced : -1LL,
-			       have_ks ? (long long)ks.wakeups : -1LL, rc ? "false" : "true");
+			struct cj j;
+
+			cj_begin(&j, stdout);
+			cj_str(&j, "cmd", "stream");
+			cj_str(&j, "source", st.kind == MEMWELL_SRC_SCHED ? "sched" : "gen");
+			cj_str(&j, "context", ctx_name);
+			cj_u64(&j, "producers", src.producers);
+			cj_u64(&j, "size", src.record_size);
+			cj_u64(&j, "records", st.records);
+			cj_u64(&j, "bytes", st.bytes);
+			cj_dbl(&j, "seconds", secs, 6);
+			cj_dbl(&j, "records_per_s", st.records / secs, 0);
+			cj_dbl(&j, "mb_per_s", st.bytes / secs / 1e6, 2);
+			cj_u64(&j, "syscalls", sys);
+			cj_u64(&j, "epoll_waits", epolls);
+			cj_dbl(&j, "syscalls_per_1000", per1k, 3);
+			cj_u64(&j, "lost", st.lost_recs);
+			cj_u64(&j, "lost_marks", st.lost_marks);
+			cj_u64(&j, "seq_gaps", st.seq_gaps);
+			cj_u64(&j, "seq_errors", st.seq_errors);
+			cj_u64(&j, "check_errors", st.check_errors);
+			cj_str(&j, "check", alg);
+			cj_u64(&j, "bad_records", st.bad_records);
+			/* No kernel counters: null, never a made-up number. */
+			if (have_ks) {
+				cj_u64(&j, "drops", ks.dropped);
+				cj_u64(&j, "kernel_produced", ks.produced);
+				cj_u64(&j, "kernel_wakeups", ks.wakeups);
+			} else {
+				cj_null(&j, "drops");
+				cj_null(&j, "kernel_produced");
+				cj_null(&j, "kernel_wakeups");
+			}
+			cj_bool(&j, "ok", !rc);
+			cj_end(&j);
 		} else if (st.mode != 1 || st.records) {
 			fprintf(st.mode ? stderr : stdout,
 				"stream %s: %llu records, %llu B in %.3f s: %.0f rec/s, %.1f MB/s, "

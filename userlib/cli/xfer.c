@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 
 static const char recv_help[] =
 "usage: memwell recv --socket PATH [options]\n"
@@ -176,14 +177,22 @@ int cmd_recv(int argc, char **argv)
 	cli_progress_end();
 	memset(&io, 0, sizeof(io));
 	memwell_get_io_stats(mw, &io, sizeof(io));
-	if (cli_json)
-		printf("{\"cmd\":\"recv\",\"mode\":\"%s\",\"records\":%llu,\"bytes\":%llu,"
-		       "\"seconds\":%.6f,\"records_per_s\":%.0f,\"syscalls\":%llu,"
-		       "\"syscalls_per_1000\":%.3f}\n",
-		       o.local ? "local" : "dev", (unsigned long long)records,
-		       (unsigned long long)bytes, t1 - t0, records / (t1 - t0 > 0 ? t1 - t0 : 1e-9),
-		       (unsigned long long)(polls + io.syscalls),
-		       records ? 1000.0 * (double)(polls + io.syscalls) / (double)records : 0.0);
+	if (cli_json) {
+		struct cj j;
+		double secs = t1 - t0 > 0 ? t1 - t0 : 1e-9;
+		__u64 sys = polls + io.syscalls;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "recv");
+		cj_str(&j, "mode", o.local ? "local" : "dev");
+		cj_u64(&j, "records", records);
+		cj_u64(&j, "bytes", bytes);
+		cj_dbl(&j, "seconds", t1 - t0, 6);
+		cj_dbl(&j, "records_per_s", records / secs, 0);
+		cj_u64(&j, "syscalls", sys);
+		cj_dbl(&j, "syscalls_per_1000", records ? 1000.0 * (double)sys / (double)records : 0.0, 3);
+		cj_end(&j);
+	}
 	else
 		fprintf(stderr, "memwell: recv: %llu records, %llu bytes, %llu syscalls\n",
 			(unsigned long long)records, (unsigned long long)bytes,
@@ -318,11 +327,18 @@ int cmd_send(int argc, char **argv)
 	/* Every record is committed: hanging up tells the receiver to finish. */
 	memwell_close(mw);
 	close(s);
-	if (cli_json)
-		printf("{\"cmd\":\"send\",\"records\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
-		       "\"syscalls\":%llu,\"syscalls_per_1000\":%.3f}\n",
-		       (unsigned long long)records, (unsigned long long)bytes, t1 - t0,
-		       (unsigned long long)(io.syscalls + naps),
-		       records ? 1000.0 * (double)(io.syscalls + naps) / (double)records : 0.0);
+	if (cli_json) {
+		struct cj j;
+		__u64 sys = io.syscalls + naps;
+
+		cj_begin(&j, stdout);
+		cj_str(&j, "cmd", "send");
+		cj_u64(&j, "records", records);
+		cj_u64(&j, "bytes", bytes);
+		cj_dbl(&j, "seconds", t1 - t0, 6);
+		cj_u64(&j, "syscalls", sys);
+		cj_dbl(&j, "syscalls_per_1000", records ? 1000.0 * (double)sys / (double)records : 0.0, 3);
+		cj_end(&j);
+	}
 	return 0;
 }
