@@ -95,14 +95,11 @@ print-flags:
 	@$(foreach v,$(MW_PRINT_FLAGS),printf "%s='%s'\n" $(v) '$($(v))';)
 
 # ---- the debug kernel of the VM tests (mk/debug-kernel.mk) ----
-# One build at a time, also across concurrent callers: they wait on the
-# lock, then find the tree up to date.
-DK_LOCK := $(MEMWELL_CACHE)/debug-kernel/.lock
+# One build per tree at a time, also across concurrent callers: they wait
+# on the tree's lock, then find it up to date.
 .PHONY: debug-kernel print-debug-kdir
 debug-kernel: deps
-	@mkdir -p $(dir $(DK_LOCK))
-	@flock -n $(DK_LOCK) true || echo "debug-kernel: another build holds $(DK_LOCK); waiting" >&2
-	@flock $(DK_LOCK) $(MAKE) --no-print-directory -f mk/debug-kernel.mk
+	@$(MAKE) --no-print-directory -f mk/debug-kernel.mk locked
 
 print-debug-kdir:
 	@$(MAKE) --no-print-directory -f mk/debug-kernel.mk print-kdir

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The debug kernel of the VM tests (KASAN, lockdep, UBSAN, kmemleak, KUnit;
-# Debian's stock kernel has none of them): linux-source-6.1 from
-# allnoconfig + tests/vm/debug.config.  Run by the Makefile's debug-kernel
-# target under a lock (two builds in one tree would wreck it):
-#	make -f mk/debug-kernel.mk [print-kdir|print-key]
+# Debian's stock kernel has none of them): Debian 13's linux-source-6.12
+# (fetched by scripts/fetch-linux-6.12.sh, never installed) from allnoconfig
+# + tests/vm/debug.config.  Run by the Makefile's debug-kernel target under
+# its tree's lock (two builds in one tree would wreck it):
+#	make -f mk/debug-kernel.mk [locked|print-kdir|print-key]
 #
 # The tree lives outside the work tree, in a directory named by a hash of
 # what determines the kernel: the fragment, the source package's version,
@@ -13,13 +14,18 @@
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-DK_RECIPE   := memwell-debug-kernel-1
-DK_SRCPKG   := linux-source-6.1
-DK_TARBALL  := /usr/src/$(DK_SRCPKG).tar.xz
+DK_RECIPE   := memwell-debug-kernel-2
+DK_SRCPKG   := linux-source-6.12
 DK_FRAGMENT := tests/vm/debug.config
 MEMWELL_CACHE ?= $(HOME)/.cache/memwell
 
-DK_SRCVER := $(shell dpkg-query -W -f='$${Version}' $(DK_SRCPKG) 2>/dev/null)
+# "VERSION TARBALL" of the fetched source package; its messages go to stderr.
+DK_FETCH   := $(shell scripts/fetch-linux-6.12.sh)
+DK_SRCVER  := $(word 1,$(DK_FETCH))
+DK_TARBALL := $(word 2,$(DK_FETCH))
+ifeq ($(DK_TARBALL),)
+$(error debug-kernel: scripts/fetch-linux-6.12.sh could not fetch $(DK_SRCPKG))
+endif
 DK_CCVER  := $(shell gcc --version | head -n 1)
 # The fragment's settings, not its comments, determine the kernel.
 DK_KEY    := $(shell { grep -E '^(CONFIG_|\# CONFIG_.* is not set)' $(DK_FRAGMENT); \
@@ -30,6 +36,8 @@ DK_TREE   := $(DK_DIR)/$(DK_SRCPKG)
 DK_LOG    := $(DK_DIR)/build.log
 DK_IMAGE  := $(DK_TREE)/arch/x86/boot/bzImage
 DK_JOBS   := $(shell nproc)
+# One lock per tree: builds of other trees (another key) go on meanwhile.
+DK_LOCK   := $(DK_DIR).lock
 
 # $(call dk_run,CMD): CMD's output to the log, a progress line to stderr
 # every 30 s (a first build takes 30-60 min); on failure the log's tail to
@@ -40,8 +48,18 @@ dk_run = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts/progress.sh debug-kerne
 	{ echo "debug-kernel: FAILED: $(1) (log: $(DK_LOG))" >&2; \
 	  tail -n 40 $(DK_LOG) >&2; exit 1; }
 
-.PHONY: all print-kdir print-key
+.PHONY: all locked print-kdir print-key
 all: $(DK_IMAGE) $(DK_TREE)/Module.symvers
+
+# all, under the tree's lock: concurrent callers wait, then find it built;
+# while they wait, they show how far the other build has got.
+locked:
+	@mkdir -p $(dir $(DK_LOCK))
+	@until flock -w 30 $(DK_LOCK) true; do \
+		echo "debug-kernel: another build holds $(DK_LOCK); waiting" \
+			"($$(grep -c '^  CC ' $(DK_LOG) 2>/dev/null) files compiled so far)" >&2; \
+	done
+	@flock $(DK_LOCK) $(MAKE) --no-print-directory -f mk/debug-kernel.mk all
 
 print-kdir:
 	@echo $(DK_TREE)
@@ -50,8 +68,7 @@ print-key:
 	@echo $(DK_KEY)
 
 # The key names the source version: the tarball's date says nothing more.
-$(DK_TREE)/Makefile: | $(DK_TARBALL)
-	@[ -n '$(DK_SRCVER)' ] || { echo "debug-kernel: $(DK_SRCPKG) not installed" >&2; exit 1; }
+$(DK_TREE)/Makefile:
 	@mkdir -p $(DK_DIR)
 	@: >$(DK_LOG)
 	@echo "debug-kernel: extracting $(DK_TARBALL) ($(DK_SRCVER)) into $(DK_DIR)" >&2

@@ -13,8 +13,11 @@ pkgs=(
 	# PREEMPT_RT flavour (make check-vm-rt)
 	linux-headers-amd64 linux-image-amd64
 	linux-headers-rt-amd64 linux-image-rt-amd64
-	# the debug kernel (make debug-kernel) and checkpatch (style.sh);
-	# dwarves: pahole for its BTF
+	# checkpatch (style.sh) ships in linux-source-6.1; the debug kernel
+	# (make debug-kernel: Debian 13's 6.12 source, fetched by
+	# scripts/fetch-linux-6.12.sh) and the 6.12 build-test tree need the
+	# rest; dwarves: pahole, for the BTF of modules built against the
+	# stock kernel's headers
 	linux-source-6.1 xz-utils bc flex bison libelf-dev dwarves
 	# the VMs (scripts/vm-run.sh, scripts/build-modules.sh)
 	qemu-system-x86 busybox-static kmod cpio

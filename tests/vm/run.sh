@@ -20,9 +20,9 @@ usage: $0 --kernel stock|rt|debug [--timeout SEC] [--scale F] [--case-timeout SE
           [--only NAME[,NAME...]]
 
   --kernel K          stock: Debian's linux-image-amd64; rt: its PREEMPT_RT
-                      flavour, linux-image-rt-amd64; debug: the KASAN/lockdep/
-                      kmemleak/KUnit kernel of make debug-kernel (built on
-                      first use, ~20 min)
+                      flavour, linux-image-rt-amd64; debug: the 6.12
+                      KASAN/lockdep/kmemleak/KUnit kernel of make debug-kernel
+                      (built on first use: docs/test-kernels.md)
   --timeout SEC       whole-VM timeout (default 900)
   --scale F           scale the stress tests' record counts (default 1)
   --case-timeout SEC  per test case alarm inside the VM (default 60)
