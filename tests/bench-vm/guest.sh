@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench-vm`, guest side (busybox sh, cwd /memwell, tests/lib/tap.sh
 # and tests/vm/lib.sh loaded).  bench-vm.conf (written by run.sh) sets ROUNDS, FILLS, SIZES,
-# COUNT_<size>, SCALE_COUNT, PRODUCERS, ONLY (wake: only the wake policies)
+# COUNT_<size>, SCALE_COUNT, PROCS_COUNT, PRODUCERS, ONLY (wake: only the wake policies)
 # and WAKE_SIZES, WAKE_RATE, WAKE_LONE.  Every measured run prints
 # "# bench {json}"; the host (run.sh) makes the table.  Runs are
 # interleaved: each round goes through every fill x size x mode x contender
@@ -99,6 +99,13 @@ while [ "$r" -le "$ROUNDS" ]; do
 		done
 	done
 	export MWB_FILL=pattern
+	# Two processes through a /dev/memwell ring (device mode) and through a
+	# pipe, as `make demo` measures them: 64 B records, batches of 16.
+	TAG='"procs":true,'
+	for t in memwell pipe; do
+		run "round $r procs $t" ./memwell-static --json bench --procs \
+			--transport "$t" --count "$PROCS_COUNT" --size 64 --batch 16
+	done
 	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.
 	TAG='"scaling":true,'
 	for p in $PRODUCERS; do
