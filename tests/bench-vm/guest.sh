@@ -100,12 +100,21 @@ while [ "$r" -le "$ROUNDS" ]; do
 	done
 	export MWB_FILL=pattern
 	# Two processes through a /dev/memwell ring (device mode) and through a
-	# pipe, as `make demo` measures them: 64 B records, batches of 16.
-	TAG='"procs":true,'
-	for t in memwell pipe; do
-		run "round $r procs $t" ./memwell-static --json bench --procs \
-			--transport "$t" --count "$PROCS_COUNT" --size 64 --batch 16
+	# pipe, as `make demo` measures them: 64 B records, batches of 16; and
+	# the ring with a consumer that never sleeps (--spin), for the ceiling
+	# without wake-ups.  The CLI's JSON says "procs":true.
+	for t in memwell pipe spin; do
+		if [ "$t" = spin ]; then
+			TAG='"spin":true,'
+			set -- --transport memwell --spin
+		else
+			TAG=""
+			set -- --transport "$t"
+		fi
+		run "round $r procs $t" ./memwell-static --json bench --procs "$@" \
+			--count "$PROCS_COUNT" --size 64 --batch 16
 	done
+	TAG=""
 	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.
 	TAG='"scaling":true,'
 	for p in $PRODUCERS; do
