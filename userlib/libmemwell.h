@@ -101,11 +101,7 @@ int memwell_attach_dev_fd(int fd, struct memwell **out);
 
 /*
  * Wait until the ring is ready for @events (MEMWELL_WAIT_*), for at most
- * @timeout_ms (negative: no limit; 0: look without sleeping).  Before it
- * sleeps in poll() it spins a little, looking at the ring: an adaptive
- * budget of up to 1024 pauses (MEMWELL_SPIN in the environment sets the
- * most, 0: never spin; none on one CPU), so a peer that publishes soon
- * spares the waiter its poll().
+ * @timeout_ms (negative: no limit; 0: look without sleeping).
  *
  * Return: the ready events (> 0), 0 on timeout, -EINTR if a signal
  * arrived (call again), -EPIPE when the ring's kernel producers are gone

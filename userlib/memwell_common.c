@@ -14,7 +14,6 @@
 
 #include "libmemwell.h"
 #include "memwell_handle.h"
-#include "memwell_spin.h"
 
 __u32 memwell_page_shift(void)
 {
@@ -75,11 +74,6 @@ int memwell_handle_new(int fd, int mode, void *base, __u64 size,
 	mw->mode = mode;
 	mw->map = base;
 	mw->map_size = size;
-	if (mode == MEMWELL_MODE_DEV) {
-		mw->spin_max = memwell_spin_max(getenv("MEMWELL_SPIN"),
-						sysconf(_SC_NPROCESSORS_ONLN));
-		mw->spin = memwell_spin_next(0, false, mw->spin_max);
-	}
 	*out = mw;
 	return 0;
 }
@@ -145,28 +139,6 @@ static __s64 memwell_now_ms(void)
 	return (__s64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Look at the ring for a while before sleeping, and adapt the next spin
- * to whether this one saw it ready (memwell_spin.h).  Relaxed: threads
- * sharing the handle may race on the budget; any value they leave is one
- * of theirs.
- */
-static int memwell_spin_ready(struct memwell *mw, int events, __u64 min_blocks)
-{
-	unsigned int budget = __atomic_load_n(&mw->spin, __ATOMIC_RELAXED), i;
-	int ready = 0;
-
-	if (!mw->spin_max)
-		return 0;
-	for (i = 0; i < budget && !ready; i++) {
-		memwell_cpu_relax();
-		ready = memwell_ready_mask(mw, events, min_blocks);
-	}
-	__atomic_store_n(&mw->spin, memwell_spin_next(budget, ready, mw->spin_max),
-			 __ATOMIC_RELAXED);
-	return ready;
-}
-
 /* Sleep in poll() until the kernel says one of @events is ready. */
 static int memwell_poll(struct memwell *mw, int events, int timeout_ms)
 {
@@ -223,9 +195,6 @@ int memwell_wait_blocks(struct memwell *mw, int events, __u64 min_blocks,
 		return ready;
 	if (mw->mode != MEMWELL_MODE_DEV)
 		return -EOPNOTSUPP;	/* no kernel to sleep in */
-	ready = memwell_spin_ready(mw, events, min_blocks);
-	if (ready)
-		return ready;
 	if (min_blocks == 1)
 		return memwell_poll(mw, events, timeout_ms);
 

@@ -25,9 +25,6 @@ struct memwell {
 	__u64 kicks;			/* MEMWELL_IOC_WAKE issued */
 	__u64 kick_errors;		/* of which failed */
 	__u64 waits;			/* poll() calls by memwell_wait() */
-	/* Rounds memwell_wait() spins before poll(), and their most (memwell_spin.h). */
-	unsigned int spin;
-	unsigned int spin_max;
 };
 
 /*

@@ -100,25 +100,19 @@ while [ "$r" -le "$ROUNDS" ]; do
 	done
 	export MWB_FILL=pattern
 	# Two processes through a /dev/memwell ring (device mode) and through a
-	# pipe, as `make demo` measures them: 64 B records, batches of 16; the
-	# ring without memwell_wait()'s spin before poll() (MEMWELL_SPIN=0); and
-	# with participants that never sleep (--spin), the ceiling without
-	# wake-ups.  The CLI's JSON says "procs":true.
-	for t in memwell nospin pipe spin; do
-		TAG=""
-		set -- env MEMWELL_SPIN=1024 ./memwell-static --json bench --procs
-		case $t in
-		nospin)
-			TAG='"nospin":true,'
-			set -- env MEMWELL_SPIN=0 ./memwell-static --json bench --procs \
-				--transport memwell ;;
-		spin)
+	# pipe, as `make demo` measures them: 64 B records, batches of 16; and
+	# the ring with a consumer that never sleeps (--spin), for the ceiling
+	# without wake-ups.  The CLI's JSON says "procs":true.
+	for t in memwell pipe spin; do
+		if [ "$t" = spin ]; then
 			TAG='"spin":true,'
-			set -- "$@" --transport memwell --spin ;;
-		*)
-			set -- "$@" --transport "$t" ;;
-		esac
-		run "round $r procs $t" "$@" --count "$PROCS_COUNT" --size 64 --batch 16
+			set -- --transport memwell --spin
+		else
+			TAG=""
+			set -- --transport "$t"
+		fi
+		run "round $r procs $t" ./memwell-static --json bench --procs "$@" \
+			--count "$PROCS_COUNT" --size 64 --batch 16
 	done
 	TAG=""
 	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.

@@ -276,28 +276,23 @@ if wake_runs:
 if procs_runs:
     # Two processes through a /dev/memwell ring and through a pipe, paired
     # by round (the order they ran in).
-    def prow(t, kind):
-        return [r for r in procs_runs if r.get("transport") == t
-                and ("spin" if r.get("spin") else "nospin" if r.get("nospin") else "") == kind]
-    rows = (("memwell", "memwell", ""), ("memwell-nospin", "memwell", "nospin"),
-            ("memwell-spin", "memwell", "spin"), ("pipe", "pipe", ""))
-    pr = {name: [r["records_per_s"] for r in prow(t, kind)] for name, t, kind in rows}
+    def prow(t, spin):
+        return [r for r in procs_runs if r.get("transport") == t and bool(r.get("spin")) == spin]
+    rows = (("memwell", "memwell", False), ("memwell-spin", "memwell", True), ("pipe", "pipe", False))
+    pr = {name: [r["records_per_s"] for r in prow(t, spin)] for name, t, spin in rows}
     print()
-    print("two processes, 64 B records, batches of 16 (memwell bench --procs); memwell-nospin:"
-          " MEMWELL_SPIN=0, no spin before poll(); memwell-spin: --spin, participants that"
-          " never sleep; medians over rounds")
-    print(f"{'transport':<15} {'n':>2} {'min':>9} {'median':>9} {'max':>9} {'sys/1000 rec':>12}")
-    for name, t, kind in rows:
+    print("two processes, 64 B records, batches of 16 (memwell bench --procs; memwell-spin: --spin,"
+          " a consumer that never sleeps); medians over rounds")
+    print(f"{'transport':<13} {'n':>2} {'min':>9} {'median':>9} {'max':>9} {'sys/1000 rec':>12}")
+    for name, t, spin in rows:
         v = pr[name]
         if v:
-            s = med([r["syscalls_per_1000"] for r in prow(t, kind)])
-            print(f"{name:<15} {len(v):>2} {fmt(min(v)):>9} {fmt(med(v)):>9} {fmt(max(v)):>9} {s:>12.2f}")
+            s = med([r["syscalls_per_1000"] for r in prow(t, spin)])
+            print(f"{name:<13} {len(v):>2} {fmt(min(v)):>9} {fmt(med(v)):>9} {fmt(max(v)):>9} {s:>12.2f}")
     rs = [a / b for a, b in zip(pr["memwell"], pr["pipe"]) if b]
     if rs:
         ss = [a / b for a, b in zip(pr["memwell-spin"], pr["pipe"]) if b]
-        ns = [a / b for a, b in zip(pr["memwell-nospin"], pr["pipe"]) if b]
-        spin = (f"; without the spin: {med(ns):.2f}x" if ns else "") + \
-               (f"; never sleeping: {med(ss):.2f}x" if ss else "")
+        spin = f"; never sleeping: {med(ss):.2f}x" if ss else ""
         verdicts.append(("device mode, 2 processes, 64 B: memwell >= 5x pipe",
                          med(rs) >= 5.0, f"{med(rs):.2f}x [{min(rs):.2f}-{max(rs):.2f}]{spin}"))
 

@@ -47,7 +47,7 @@ mkdir -p "$out"
 flags=$(make -s --no-print-directory print-flags) || exit 2
 eval "$flags"
 read -ra WARN <<<"$MW_TEST_CFLAGS"
-UNITS="test_geometry test_blocks test_records test_batch test_corrupt test_recover test_share test_wake test_spin"
+UNITS="test_geometry test_blocks test_records test_batch test_corrupt test_recover test_share test_wake"
 RUN=()
 case "$san" in
 none)
