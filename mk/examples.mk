@@ -2,8 +2,9 @@
 # examples/ (included by the Makefile).  `make examples` builds the C
 # examples on the host, linked as a user would link them (libmemwell.a,
 # -luv); they need /dev/memwell to run.  `make check-examples` builds and
-# runs all of them, the Python one included, in one boot of the test VM
-# (tests/vm/examples_run.sh); `make check` runs that suite too.
+# runs all of them, the Python one included, in one boot of the test VM on
+# each of the stock and the debug kernel (tests/vm/examples_run.sh);
+# `make check` runs that suite too.
 
 EXAMPLE_BINS := $(BUILD)/examples/epoll_consumer $(BUILD)/examples/uv_consumer
 EXAMPLE_HDRS := $(wildcard examples/*.h)

@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The examples of examples/ in a VM (host side), as a test: build memwell.ko
-# against the stock kernel (scripts/build-modules.sh), the C examples
+# against each kernel (scripts/build-modules.sh), the C examples
 # static with the library sources (uv_consumer with libuv1-dev's static
 # libuv_a.a), libmemwell.so, and a bundle of Debian's python3 with the
 # stdlib modules the Python example imports (tests/vm/pybundle.py); boot
-# once with scripts/vm-run.sh and run tests/vm/examples_guest.sh.  Before
+# each kernel once with scripts/vm-run.sh and run tests/vm/examples_guest.sh
+# there: Debian's stock 6.1 and the 6.12 debug kernel (KASAN, lockdep, ...;
+# built and cached by `make debug-kernel` if missing).  Before
 # the boot, on the host: libmemwell.so exports every memwell_ffi_* of
 # libmemwell_ffi.h at LIBMEMWELL_1.1, and bindings/python/test_memwell.py
-# passes (every out-of-line call on a local ring).  Prints the TAP stream,
-# then "vm-examples(stock): N passed, N failed"; exits non-zero on any
-# failure.
+# passes (every out-of-line call on a local ring).  Prints the TAP streams,
+# then "vm-examples(stock debug): N passed, N failed"; exits non-zero on
+# any failure.
 #
-#   tests/vm/examples_run.sh [--timeout SEC]
+#   tests/vm/examples_run.sh [--timeout SEC] [--kernel stock|debug]...
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 timeout=600
-[ "${1:-}" != --timeout ] || timeout=${2:?}
+kernels=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout=${2:?}; shift ;;
+	--kernel) kernels+=("${2:?}"); shift ;;
+	*) echo "examples_run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ ${#kernels[@]} -gt 0 ] || kernels=(stock debug)
 out=$root/build/vm/examples
 rm -rf "$out"
 mkdir -p "$out"
 setup_fail() {
 	echo "not ok 1 - vm-examples setup: $*"
-	echo "vm-examples(stock): 0 passed, 1 failed"
+	echo "vm-examples(${kernels[*]}): 0 passed, 1 failed"
 	exit 1
 }
 # Debian's interpreter, whatever python3 comes first in PATH: its shared
@@ -32,9 +43,12 @@ libuv_a=/usr/lib/x86_64-linux-gnu/libuv_a.a
 [ -x "$python" ] || setup_fail "no $python (python3-minimal; scripts/deps.sh)"
 [ -f "$libuv_a" ] || setup_fail "no $libuv_a (libuv1-dev; scripts/deps.sh)"
 
-kdir=$("$root/scripts/vm-run.sh" --kernel stock --print-kdir) || setup_fail "no kernel build tree"
-"$root/scripts/build-modules.sh" "$kdir" "$out/mod" 2>"$out/module.err" ||
-	setup_fail "module build failed (log: $out/mod/build.log)"
+for k in "${kernels[@]}"; do
+	kdir=$("$root/scripts/vm-run.sh" --kernel "$k" --print-kdir) ||
+		setup_fail "no $k kernel build tree"
+	"$root/scripts/build-modules.sh" "$kdir" "$out/mod-$k" 2>"$out/module-$k.err" ||
+		setup_fail "module build for $k failed (log: $out/mod-$k/build.log)"
+done
 
 cd "$root"
 eval "$(make -s --no-print-directory print-flags)"
@@ -80,17 +94,23 @@ MEMWELL_LIBRARY=$out/lib/libmemwell.so "$python" -S tests/vm/pybundle.py \
 cp "$out/lib/libmemwell.so" "$out/py/lib/libmemwell.so.1"
 echo "vm-examples: python bundle $(du -sh "$out/py" | cut -f1)" >&2
 
-rc=0
-"$root/scripts/vm-run.sh" --kernel stock --run "$root/tests/vm/examples_guest.sh" \
-	--files "$out/mod/ko/memwell.ko $out/epoll_consumer $out/uv_consumer $out/py $out/pyapp" \
-	--log "$out/console.log" --tap "$out/examples.tap" --timeout "$timeout" \
-	>"$out/vm-run.out" || rc=$?
-cat "$out/vm-run.out"
-passed=$(($(grep -cE '^ok ' "$out/examples.tap" || true) + host_passed))
-failed=$(($(grep -cE '^not ok ' "$out/examples.tap" || true) + host_failed))
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-	echo "not ok - vm-examples: $(tail -n 1 "$out/vm-run.out") (log: $out/console.log)"
-	failed=1
-fi
-echo "vm-examples(stock): $passed passed, $failed failed"
-[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
+passed=$host_passed failed=$host_failed bad_boot=0
+for k in "${kernels[@]}"; do
+	rc=0
+	"$root/scripts/vm-run.sh" --kernel "$k" --run "$root/tests/vm/examples_guest.sh" \
+		--files "$out/mod-$k/ko/memwell.ko $out/epoll_consumer $out/uv_consumer $out/py $out/pyapp" \
+		--log "$out/console-$k.log" --tap "$out/examples-$k.tap" --timeout "$timeout" \
+		>"$out/vm-run-$k.out" || rc=$?
+	cat "$out/vm-run-$k.out"
+	ok=$(grep -cE '^ok ' "$out/examples-$k.tap" || true)
+	nok=$(grep -cE '^not ok ' "$out/examples-$k.tap" || true)
+	if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+		# A boot that failed (a kernel report, a timeout) with no failed case.
+		echo "not ok - vm-examples($k): $(tail -n 1 "$out/vm-run-$k.out") (log: $out/console-$k.log)"
+		nok=1
+	fi
+	[ "$rc" -eq 0 ] || bad_boot=1
+	passed=$((passed + ok)) failed=$((failed + nok))
+done
+echo "vm-examples(${kernels[*]}): $passed passed, $failed failed"
+[ "$bad_boot" -eq 0 ] && [ "$failed" -eq 0 ]
