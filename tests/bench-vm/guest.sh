@@ -101,7 +101,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 	export MWB_FILL=pattern
 	# Two processes through a /dev/memwell ring (device mode) and through a
 	# pipe, as `make demo` measures them: 64 B records, batches of 16; and
-	# the ring with a consumer that never sleeps (--spin), for the ceiling
+	# the ring with participants that never sleep (--spin), for the ceiling
 	# without wake-ups.  The CLI's JSON says "procs":true.
 	for t in memwell pipe spin; do
 		if [ "$t" = spin ]; then
@@ -114,7 +114,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 		run "round $r procs $t" ./memwell-static --json bench --procs "$@" \
 			--count "$PROCS_COUNT" --size 64 --batch 16
 	done
-	TAG=""
 	# Multi-producer scaling, 64 B, sleeping consumer, multi-producer rings.
 	TAG='"scaling":true,'
 	for p in $PRODUCERS; do

@@ -20,8 +20,8 @@
 # processes through a /dev/memwell ring and through a pipe (64 B, batches
 # of 16, as `make demo`), over several interleaved rounds.  Prints
 # min/median/max, the ratios and the targets (PASS/MISS; issue 10's, for
-# one record a call and for batches) here on the host.  A benchmark: exit 0 unless it
-# could not run.
+# one record a call and for batches) here on the host.  A benchmark: exit
+# 0 unless it could not run.
 #
 # Each round also compares the wake policies of a sleeping consumer
 # (memwell's old default MEMWELL_WAKE_EAGER, its default, its watermark,
@@ -282,7 +282,7 @@ if procs_runs:
     pr = {name: [r["records_per_s"] for r in prow(t, spin)] for name, t, spin in rows}
     print()
     print("two processes, 64 B records, batches of 16 (memwell bench --procs; memwell-spin: --spin,"
-          " a consumer that never sleeps); medians over rounds")
+          " participants that never sleep); medians over rounds")
     print(f"{'transport':<13} {'n':>2} {'min':>9} {'median':>9} {'max':>9} {'sys/1000 rec':>12}")
     for name, t, spin in rows:
         v = pr[name]
