@@ -98,10 +98,14 @@ static T_UNUSED int st_attach(struct st_ring *sr, __u32 kind, __u32 ctx,
 	return st_attach_fd(sr->fd, kind, ctx, producers, size, count, rate);
 }
 
-/* Verification of gen records, per producer. */
+/*
+ * Verification of gen records, per producer.  gaps: records missing
+ * before delivered ones; late: delivered records whose gap had not been
+ * reported by a MEMWELL_REC_LOST record before them.
+ */
 struct st_check {
 	__u64 next[16];
-	__u64 records, gaps, lost_recs, lost_bytes, bad;
+	__u64 records, gaps, lost_recs, lost_bytes, bad, late;
 };
 
 static T_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec)
@@ -124,6 +128,8 @@ static T_UNUSED void st_verify(struct st_check *c, const struct memwell_rec *rec
 		return;
 	}
 	c->gaps += h.seq - c->next[h.producer];
+	if (c->gaps > c->lost_recs)
+		c->late++;
 	c->next[h.producer] = h.seq + 1;
 	c->records++;
 }
