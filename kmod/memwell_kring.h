@@ -265,6 +265,8 @@ __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want);
 struct memwell_ep;
 __poll_t memwell_kring_poll_watched(struct memwell_kring *kr, __poll_t want,
 				    void (*looked)(void *arg), void *arg);
+__poll_t memwell_kring_poll_decided(struct memwell_kring *kr, __poll_t want,
+				    void (*decided)(void *arg), void *arg);
 struct memwell_ep *memwell_ep_attach_ring_watched(struct memwell_kring *kr,
 						  unsigned int role,
 						  void (*counted)(void *arg),

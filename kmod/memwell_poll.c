@@ -84,10 +84,11 @@ static __poll_t memwell_kring_mask(struct memwell_kring *kr, __poll_t want)
 /*
  * memwell_kring_poll(), calling @looked(@arg) between the first look and
  * the announcement (H): where a release the poller does not see and a (G)
- * that sees no sleeper meet.
+ * that sees no sleeper meet; and @decided(@arg) after the last look.
  */
 static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
-					void (*looked)(void *arg), void *arg)
+					void (*looked)(void *arg),
+					void (*decided)(void *arg), void *arg)
 {
 	__poll_t mask = memwell_kring_mask(kr, want);
 	__poll_t armed = 0;
@@ -110,6 +111,8 @@ static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
 	if ((armed & MEMWELL_POLL_IN) && !(mask & MEMWELL_POLL_IN) &&
 	    memwell_ready_blocks(&kr->view))
 		memwell_kring_lat_arm(kr);
+	if (decided)
+		decided(arg);
 	/*
 	 * The kernel's side hung up: nothing more will come (producers), or
 	 * be taken (consumers).  Read after poll_wait(), as the detach makes
@@ -144,7 +147,7 @@ static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
  */
 __poll_t memwell_kring_poll(struct memwell_kring *kr, __poll_t want)
 {
-	return memwell_kring_poll_look(kr, want, NULL, NULL);
+	return memwell_kring_poll_look(kr, want, NULL, NULL, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_poll, MEMWELL_NS);
 
@@ -165,7 +168,26 @@ EXPORT_SYMBOL_NS_GPL(memwell_kring_poll, MEMWELL_NS);
 __poll_t memwell_kring_poll_watched(struct memwell_kring *kr, __poll_t want,
 				    void (*looked)(void *arg), void *arg)
 {
-	return memwell_kring_poll_look(kr, want, looked, arg);
+	return memwell_kring_poll_look(kr, want, looked, NULL, arg);
 }
 EXPORT_SYMBOL_NS_GPL(memwell_kring_poll_watched, MEMWELL_NS);
+
+/**
+ * memwell_kring_poll_decided() - memwell_kring_poll(), watched at its end
+ * @kr: the ring
+ * @want: events asked for
+ * @decided: called after the last look at the ring, before poll returns
+ * @arg: for @decided
+ *
+ * For the KUnit suites: a last detach after the looks, which must not
+ * turn into a hang-up over records the looks did not see.
+ *
+ * Return: as memwell_kring_poll().
+ */
+__poll_t memwell_kring_poll_decided(struct memwell_kring *kr, __poll_t want,
+				    void (*decided)(void *arg), void *arg)
+{
+	return memwell_kring_poll_look(kr, want, NULL, decided, arg);
+}
+EXPORT_SYMBOL_NS_GPL(memwell_kring_poll_decided, MEMWELL_NS);
 #endif

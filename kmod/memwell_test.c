@@ -993,6 +993,41 @@ static void memwell_test_poll_race(struct kunit *test)
 	memwell_ep_detach(ra.ep);
 }
 
+/* The last kernel producer commits a record and detaches. */
+static void memwell_hup_commit_detach(void *arg)
+{
+	struct memwell_race *ra = arg;
+	u8 rec[8] = {};
+
+	memwell_ep_output(ra->ep, rec, sizeof(rec), 0);
+	memwell_ep_detach(ra->ep);
+	ra->ep = NULL;
+}
+
+/*
+ * EPOLLHUP without EPOLLIN tells a consumer that its producers are gone
+ * and nothing is left: it stops reading.  The last producer commits and
+ * detaches after poll()'s looks, before it returns: a hang-up read after
+ * the looks would say so with a record queued.
+ */
+static void memwell_test_hup_race(struct kunit *test)
+{
+	struct memwell_race ra = { .seed = 3 };
+	__poll_t mask;
+	u8 buf[16];
+
+	ra.kr = memwell_test_ring(test, MEMWELL_F_RECORDS | MEMWELL_F_KERNEL_PROD, 3, 9);
+	ra.ep = memwell_ep_attach_ring(ra.kr, MEMWELL_SIDE_PROD);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ra.ep));
+	mask = memwell_kring_poll_decided(ra.kr, MEMWELL_IN, memwell_hup_commit_detach, &ra);
+	KUNIT_EXPECT_FALSE_MSG(test, (mask & EPOLLHUP) && !(mask & MEMWELL_IN),
+			       "EPOLLHUP without EPOLLIN, with a record queued");
+	KUNIT_EXPECT_EQ(test, memwell_rec_read(&ra.kr->view, buf, sizeof(buf)), 8L);
+	/* Drained: the hang-up is all that is left. */
+	mask = memwell_kring_poll(ra.kr, MEMWELL_IN);
+	KUNIT_EXPECT_TRUE(test, (mask & EPOLLHUP) && !(mask & MEMWELL_IN));
+}
+
 /* ---- many kthreads ---- */
 
 #define MEMWELL_STRESS_PRODS	4
@@ -1324,6 +1359,7 @@ static struct kunit_case memwell_test_cases[] = {
 	KUNIT_CASE(memwell_test_hostile),
 	KUNIT_CASE(memwell_test_hostile_kernel),
 	KUNIT_CASE(memwell_test_poll_race),
+	KUNIT_CASE(memwell_test_hup_race),
 	KUNIT_CASE(memwell_test_stress_spsc),
 	KUNIT_CASE(memwell_test_stress_mpmc),
 	{}
