@@ -90,8 +90,22 @@ static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
 					void (*looked)(void *arg),
 					void (*decided)(void *arg), void *arg)
 {
-	__poll_t mask = memwell_kring_mask(kr, want);
-	__poll_t armed = 0;
+	/*
+	 * The kernel's side hung up: nothing more will come (producers), or
+	 * be taken (consumers).  Read before the looks, and ordered before
+	 * them: the last detach makes the count zero after its commits, so
+	 * the looks see every record it made; read after them, a detach in
+	 * between would be EPOLLHUP over a record they did not see, and the
+	 * consumer would stop with it queued.  Still after poll_wait(): the
+	 * detach wakes the queue after the count is zero, so a sleeper that
+	 * read it too early is woken to read it again.
+	 */
+	__poll_t hup = (memwell_kring_hup(kr, MEMWELL_SIDE_PROD) ||
+			memwell_kring_hup(kr, MEMWELL_SIDE_CONS)) ? EPOLLHUP : 0;
+	__poll_t mask, armed = 0;
+
+	smp_rmb();	/* the counts, then the ring; pairs with the detach */
+	mask = memwell_kring_mask(kr, want);
 
 	if (looked)
 		looked(arg);
@@ -113,15 +127,7 @@ static __poll_t memwell_kring_poll_look(struct memwell_kring *kr, __poll_t want,
 		memwell_kring_lat_arm(kr);
 	if (decided)
 		decided(arg);
-	/*
-	 * The kernel's side hung up: nothing more will come (producers), or
-	 * be taken (consumers).  Read after poll_wait(), as the detach makes
-	 * the count zero before it wakes the queue: a sleeper sees it.
-	 */
-	if (memwell_kring_hup(kr, MEMWELL_SIDE_PROD) ||
-	    memwell_kring_hup(kr, MEMWELL_SIDE_CONS))
-		mask |= EPOLLHUP;
-	return mask;
+	return mask | hup;
 }
 
 /**
