@@ -198,9 +198,10 @@ EXPORT_SYMBOL_GPL(memwell_ep_batch_abort);
  *     with memwell_ep_batch_release()
  *
  * The headers are checked against what the producers published; a call
- * reads @max_recs + MEMWELL_EP_SCAN_MAX headers at most, whatever user
- * space wrote: past that many skipped (discarded) records it takes those
- * and gives -EAGAIN, and the next call goes on after them.  On an empty
+ * passes MEMWELL_EP_SCAN_MAX skipped (discarded) records at most besides
+ * the records it takes, whatever user space wrote (reading each header at
+ * most twice: the first try, then the general scan): past them it takes
+ * those and gives -EAGAIN, and the next call goes on after them.  On an empty
  * ring the consumer side announces it may sleep, as memwell_ep_peek()
  * does.  Any context but NMI.
  *
@@ -223,7 +224,8 @@ int memwell_ep_batch_take(struct memwell_ep *ep, u32 max_recs,
 	max_hdrs = max_recs > U32_MAX - MEMWELL_EP_SCAN_MAX ? U32_MAX :
 		   max_recs + MEMWELL_EP_SCAN_MAX;
 	n = __memwell_batch_take_max(r, max_recs, r->count, ~0ULL, max_hdrs, &b->b);
-	if (n == -EAGAIN && memwell_ep_help_peer(ep))
+	/* Empty, not a spent bound: as memwell_ep_peek(), help once and look again. */
+	if (n == -EAGAIN && !memwell_ready_blocks(r) && memwell_ep_help_peer(ep))
 		n = __memwell_batch_take_max(r, max_recs, r->count, ~0ULL, max_hdrs,
 					     &b->b);
 	if (n > 0)
