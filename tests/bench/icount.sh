@@ -25,18 +25,26 @@ $CXX "${cxxflags[@]}" -c tests/bench/icount_boost.cc -o "$OUT/icount_boost.o"
 $CXX -pthread -o "$OUT/icount" "$OUT/icount.o" "$OUT/icount_boost.o" "$BUILD/libmemwell.a"
 
 declare -A ipr	# "name size" -> instructions per record, this run
+declare -A lpr	# "name size" -> locked operations per record, this run
 
+# callgrind's --collect-bus counts global bus events (Ge): the locked
+# read-modify-writes (lock-prefixed instructions and xchg), the costly
+# operations of a multi-owner ring.  Fences (mfence) are not among them.
 count() {	# function-name size collect-pattern
 	local f=$OUT/callgrind.$1.$2
-	valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
-		--toggle-collect="$3" "$OUT/icount" "$1" "$2" "$N" >/dev/null 2>&1
-	local ir
+	valgrind --tool=callgrind --collect-bus=yes --callgrind-out-file="$f" \
+		--collect-atstart=no --toggle-collect="$3" \
+		"$OUT/icount" "$1" "$2" "$N" >/dev/null 2>&1
+	local ir ge
 	ir=$(awk '/^summary:/ { print $2 }' "$f")
+	ge=$(awk '/^summary:/ { print ($3 == "" ? 0 : $3) }' "$f")
 	ipr["$1 $2"]=$(awk -v ir="$ir" -v n="$N" 'BEGIN { printf "%.1f", ir / n }')
-	printf "  %-24s %6s B  %8s instructions/record\n" "$1" "$2" "${ipr["$1 $2"]}"
+	lpr["$1 $2"]=$(awk -v ge="$ge" -v n="$N" 'BEGIN { printf "%.2f", ge / n }')
+	printf "  %-24s %6s B  %8s instructions/record  %5s locked/record\n" \
+		"$1" "$2" "${ipr["$1 $2"]}" "${lpr["$1 $2"]}"
 }
 
-echo "instructions per record, produce + consume, N=$N (callgrind), core ${CORE:-core}"
+echo "instructions and locked operations per record, produce + consume, N=$N (callgrind), core ${CORE:-core}"
 for size in 8 64; do
 	count baseline $size 'ic_baseline'
 	for mode in spsc mpmc; do
@@ -65,10 +73,20 @@ target() {	# label memwell-config peer factor size
 		       f == 1 ? "" : f "x ", name, lim, mw <= lim ? "PASS" : "MISS"
 	}'
 }
+# Locked operations: memwell's MPMC one at a time against ck_ring's, which
+# waits for its predecessors where memwell never waits.
+locked() {	# label size
+	local mw=${lpr["memwell-mpmc-one-b6 $2"]} peer=${lpr["ck-mpmc $2"]}
+	awk -v l="$1 $2 B" -v mw="$mw" -v p="$peer" 'BEGIN {
+		printf "  %-34s memwell %6.2f <= ck-mpmc %6.2f  %s\n", l, mw, p,
+		       mw <= p ? "PASS" : "MISS"
+	}'
+}
 echo
 echo "Targets (instructions per record, produce + consume, this run)"
 for size in 8 64; do
 	target "I1 SPSC one at a time" spsc-one lamport-one 1 $size
 	target "I2 SPSC batched (16)" spsc-batch lamport-batch 1 $size
 	target "I3 MPMC one at a time" mpmc-one ck-mpmc 2 $size
+	locked "L1 MPMC one, locked ops" $size
 done
