@@ -126,17 +126,35 @@ static inline bool __memwell_help_peer(struct memwell_ring *r,
  * read before its store (the peer's position, say) is as stale.
  * tests/spin/wake.pml shows both: no lost wake-up with the barrier, one
  * found without it (MUT_NOBARRIER).  Local mode (no kick) pays nothing.
+ * __memwell_wake_peer_ordered() is the same for a caller whose last store
+ * to release_pos is already followed by a full barrier.
  */
-static __memwell_hot void __memwell_wake_peer(struct memwell_ring *r,
-					      unsigned int s)
+static __memwell_hot void __memwell_wake_peer_ordered(struct memwell_ring *r,
+						      unsigned int s)
 {
 	unsigned int peer = MEMWELL_SIDE_PEER(s);
 
+	if (r->kick && __memwell_read_once(&r->side[peer]->waiters))
+		r->kick(r, peer);
+}
+
+static __memwell_hot void __memwell_wake_peer(struct memwell_ring *r,
+					      unsigned int s)
+{
 	if (!r->kick)
 		return;
 	__memwell_smp_mb();
-	if (__memwell_read_once(&r->side[peer]->waiters))
-		r->kick(r, peer);
+	__memwell_wake_peer_ordered(r, s);
+}
+
+/*
+ * Whether an in-order release of a multi-owner side pays a full barrier
+ * between its store and the sweep ((F') in memwell_release()): when a peer
+ * may sleep, and always in the kernel.
+ */
+static __memwell_hot bool __memwell_publish_ordered(const struct memwell_ring *r)
+{
+	return __MEMWELL_KERNEL || r->kick;
 }
 
 /*
@@ -210,18 +228,40 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 		return 0;
 	}
 	/*
-	 * (F) In order (the common case): nothing before the span is pending,
-	 * so publish it at once with no mark, then sweep what later spans
-	 * marked meanwhile.  Nobody else can move release_pos past sp->pos
-	 * without our mark, so the cmpxchg fails exactly when we are not first.
+	 * (F) In order (the common case): release_pos is at sp->pos, and
+	 * nobody else moves it from there: a sweeper needs a current mark at
+	 * sp->pos, which only we could write.  So a plain store publishes the
+	 * span, no locked instruction.  The acquire pairs with whoever moved
+	 * release_pos to sp->pos: their spans' writes come before our store.
 	 */
-	rel = sp->pos;
-	if (!__memwell_cmpxchg(&self->release_pos, &rel, sp->pos + sp->n)) {
+	rel = __memwell_load_acquire(&self->release_pos);
+	if (likely(rel == sp->pos)) {
+		__memwell_store_release(&self->release_pos, sp->pos + sp->n);
+		/*
+		 * (F') Then sweep what later spans marked meanwhile.  Without
+		 * a full barrier our store and a marker's (E) are the
+		 * store-buffering pair: each may miss the other, leaving the
+		 * marked span unpublished until the next release or the peer's
+		 * help (as MEMWELL_SWEEP_MAX may).  That is fine where nobody
+		 * sleeps; where a peer may (a kick), and in the kernel (whose
+		 * producers wake through their kring, not a kick), the barrier
+		 * is paid, and serves (G) as well.
+		 */
+		if (__memwell_publish_ordered(r)) {
+			__memwell_smp_mb();
+			/* A sweep's cmpxchg may not order like a fence (C11). */
+			if (__memwell_side_sweep(r, s) && r->kick)
+				__memwell_smp_mb();
+			__memwell_wake_peer_ordered(r, s);
+			return 0;
+		}
+	} else {
 		/*
 		 * (E) Out of order: mark the span released.  The full barrier
 		 * orders the mark before the sweep's load of release_pos: either
-		 * we see the cmpxchg that reached sp->pos, or its sweeper sees
-		 * our mark.
+		 * we see the store that reached sp->pos, or whoever stored it
+		 * sees our mark (after its cmpxchg or its (F') barrier; without
+		 * (F'), the next release or the peer's help does).
 		 */
 		__memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
 	}
@@ -556,7 +596,12 @@ static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 
 /* ---- readiness (for poll) ---- */
 
-/* Blocks the consumers may reserve now (0 when empty or corrupt). */
+/*
+ * Blocks the consumers may reserve now (0 when empty or corrupt).  Without
+ * __memwell_publish_ordered(), a span released on a multi-owner side may
+ * wait for a sweep: __memwell_help_peer() first, as memwell_wait_blocks()
+ * does.
+ */
 static __memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 {
 	__u64 n = __memwell_load_acquire(&r->side[MEMWELL_SIDE_PROD]->release_pos) -
@@ -565,7 +610,7 @@ static __memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 	return n <= r->count ? n : 0;
 }
 
-/* Blocks the producers may reserve now (0 when full or corrupt). */
+/* Blocks the producers may reserve now (0 when full or corrupt); likewise. */
 static __memwell_hot __u64 memwell_free_blocks(const struct memwell_ring *r)
 {
 	__u64 n = __memwell_load_acquire(&r->side[MEMWELL_SIDE_CONS]->release_pos) +

@@ -40,6 +40,8 @@
 #define __memwell_hot			__always_inline
 /* Compile-time checks of the layout claims (memwell_layout.h). */
 #define __memwell_static_assert(e, msg)	static_assert(e, msg)
+/* Where the core differs by world: __memwell_publish_ordered(). */
+#define __MEMWELL_KERNEL		1
 
 #else /* user space */
 
@@ -95,6 +97,7 @@ static inline void __memwell_smp_mb(void)
 #define __memwell_hot			__always_inline
 /* <assert.h> has static_assert in C11 and C++, as the kernel does. */
 #define __memwell_static_assert(e, msg)	static_assert(e, msg)
+#define __MEMWELL_KERNEL		0
 
 #endif /* __KERNEL__ */
 #endif /* _MEMWELL_SHIM_H */

@@ -113,20 +113,35 @@ int memwell_get_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
 	return 0;
 }
 
-/* What the shared state says now, without a syscall and without arming. */
-static int memwell_ready_mask(const struct memwell *mw, int events, __u64 min)
+/*
+ * What the shared state says now, without a syscall and without arming.
+ * Without a kick, an in-order release on a multi-owner side may leave a
+ * span marked meanwhile to the next sweep (memwell_release(), (F')): a
+ * look at readiness sweeps first, as a reservation that finds too little
+ * does, so a caller that polls readiness sees every released span.
+ */
+static int memwell_ready_mask(struct memwell *mw, int events, __u64 min)
 {
+	struct memwell_ring *r = &mw->ring;
 	int ready = 0;
 
-	if ((events & MEMWELL_WAIT_READ) && memwell_ready_blocks(&mw->ring) >= min)
-		ready |= MEMWELL_WAIT_READ;
-	if ((events & MEMWELL_WAIT_WRITE) && memwell_free_blocks(&mw->ring) >= min)
-		ready |= MEMWELL_WAIT_WRITE;
+	if (events & MEMWELL_WAIT_READ) {
+		if (!__memwell_publish_ordered(r))
+			__memwell_help_peer(r, MEMWELL_SIDE_CONS);
+		if (memwell_ready_blocks(r) >= min)
+			ready |= MEMWELL_WAIT_READ;
+	}
+	if (events & MEMWELL_WAIT_WRITE) {
+		if (!__memwell_publish_ordered(r))
+			__memwell_help_peer(r, MEMWELL_SIDE_PROD);
+		if (memwell_free_blocks(r) >= min)
+			ready |= MEMWELL_WAIT_WRITE;
+	}
 	return ready;
 }
 
 /* Some, but fewer than @min, blocks are there for one of @events. */
-static int memwell_some_ready(const struct memwell *mw, int events)
+static int memwell_some_ready(struct memwell *mw, int events)
 {
 	return memwell_ready_mask(mw, events, 1);
 }

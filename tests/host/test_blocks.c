@@ -667,10 +667,50 @@ static void sweep_bound_consumer_only(void)
 	t_gring_free(&g);
 }
 
+/*
+ * Local mode (no kick): an in-order release publishes with a plain store
+ * and no barrier before its sweep, so a span marked meanwhile may be left
+ * to the next sweep (memwell_release(), (F')).  Readiness must sweep
+ * first, as a reservation that finds too little does, or a caller polling
+ * memwell_wait*() never sees that span.  The state is built by hand: B
+ * marked, then A's store, its sweep having missed B's mark.
+ */
+static void local_ready_sweeps_first(void)
+{
+	struct memwell *mw = t_ring(MEMWELL_F_PROD_MULTI | MEMWELL_F_CONS_MULTI, 3, 9);
+	struct memwell_ring *r = memwell_get_ring(mw);
+	const __u64 n = r->count;
+	struct memwell_span a = { 0, 0 }, b = { 0, 0 }, sp;
+
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &a), 1);
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, 1, 1, &b), 1);
+	REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &b), 0);	/* (E) */
+	CHECK_EQ(memwell_ready_blocks(r), 0);
+	__atomic_store_n(&t_prod(r)->release_pos, a.pos + 1, __ATOMIC_RELEASE);
+	CHECK_EQ(memwell_ready_blocks(r), 1);
+	/* Readiness for both blocks, without a syscall (local mode). */
+	CHECK_EQ(memwell_wait_blocks(mw, MEMWELL_WAIT_READ, 2, 0), MEMWELL_WAIT_READ);
+	CHECK_EQ(memwell_ready_blocks(r), 2);
+	CHECK_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 2, 2, &sp), 2);
+	CHECK_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &sp), 0);
+	/* The same on the consumers' side, for writers. */
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_PROD, n - 2, n - 2, &sp), (int)(n - 2));
+	REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_PROD, &sp), 0);
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, n - 3, n - 3, &a), (int)(n - 3));
+	REQUIRE_EQ(memwell_reserve(r, MEMWELL_SIDE_CONS, 1, 1, &b), 1);
+	REQUIRE_EQ(memwell_release(r, MEMWELL_SIDE_CONS, &b), 0);	/* (E) */
+	__atomic_store_n(&t_cons(r)->release_pos, a.pos + a.n, __ATOMIC_RELEASE);
+	CHECK_EQ(memwell_free_blocks(r), n - 1);
+	CHECK_EQ(memwell_wait_blocks(mw, MEMWELL_WAIT_WRITE, n, 0), MEMWELL_WAIT_WRITE);
+	CHECK_EQ(memwell_free_blocks(r), n);
+	memwell_close(mw);
+}
+
 T_MAIN(
 	T_CASE(empty_eagain), T_CASE(empty_no_write_to_producer),
 	T_CASE(full_no_write_to_consumer), T_CASE(full_and_exact_fill),
 	T_CASE(reserve_up_to_n), T_CASE(single_release_order),
 	T_CASE(multi_release_out_of_order), T_CASE(wrap_every_offset),
 	T_CASE(calls_are_bounded), T_CASE(threads_no_spurious_eagain),
-	T_CASE(threads_multi_release), T_CASE(sweep_bound_consumer_only))
+	T_CASE(threads_multi_release), T_CASE(sweep_bound_consumer_only),
+	T_CASE(local_ready_sweeps_first))

@@ -21,8 +21,9 @@
  *     __memwell_side_fetch_limit()  FETCH_LIMIT()
  *     __memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
  *     __memwell_side_sweep()        SW_*
- *     memwell_release(), multi      step progress_res (in-order cmpxchg
- *                                   (F)), REL_MARK (out of order: mark
+ *     memwell_release(), multi      step progress_res (in-order load
+ *                                   (F)), REL_STORE (its store),
+ *                                   REL_MARK (out of order: mark
  *                                   (E)), SW_*
  *   A producer reserves spans of exactly `want' blocks (min = max = want,
  *   1 or 2 chosen for each span, as memwell_rec_reserve() does for a
@@ -105,7 +106,7 @@
  *                 nobody else until its first cmpxchg or the end of the
  *                 sweep
  *   MUT_NOCAS     a multi-owner claim (A) made with a plain store
- *   MUT_NOSWEEP   an in-order release (its cmpxchg (F) won) returns without
+ *   MUT_NOSWEEP   an in-order release (its store (F)) returns without
  *                 sweeping the spans released after it meanwhile
  *   MUT_NOSTALE   (RECORDS) a record header that does not fit gives -EIO
  *                 at once, without the stale-position retry: a consumer
@@ -167,6 +168,7 @@
 #define REL_MARK	12	/* out-of-order release: the mark (E) */
 #define RV_SCAN		13	/* RECORDS: __memwell_rec_scan() */
 #define RV_BACK		14	/* RECORDS: after giving skipped records back */
+#define REL_STORE	15	/* in-order release: the store (F) */
 
 /* where a sweep returns */
 #define RET_REL		0	/* memwell_release() */
@@ -646,34 +648,43 @@ proctype participant(byte S)
 	   };
 		/*
 		 * [pos, pos + avail) is ours.  The producer writes its data;
-		 * then memwell_release(): (F) in order, the cmpxchg of
-		 * release_pos from pos to pos + n publishes it at once; it
-		 * fails when an earlier span is not published yet, and then
-		 * (E) __memwell_store_mb(&marks[S][pos & mask], pos + n) marks
-		 * it.  Either way __memwell_side_sweep(r, S) follows.
+		 * then memwell_release(): (F) in order, it loads release_pos,
+		 * and if that is pos, a plain store (the next step, with other
+		 * participants' steps in between) publishes the span at once:
+		 * nobody else moves release_pos from pos (asserted there).
+		 * Otherwise an earlier span is not published yet, and (E)
+		 * __memwell_store_mb(&marks[S][pos & mask], pos + n) marks it.
+		 * Either way __memwell_side_sweep(r, S) follows.  The model is
+		 * SC, so the (F') barrier between the store and the sweep is
+		 * always there; release_order.pml checks what its absence
+		 * does under TSO.
 		 */
 progress_res:	d_step {
 			if
-			:: release_pos[S] == pos ->
-				give(S);
-				srel = pos; send = pos + avail;
-				check_publish(S);
-				srel = 0; send = 0;
-				release_pos[S] = pos + avail;
-				COUNT_OP;
-				pos = 0; avail = 0;
-#ifdef MUT_NOSWEEP
-				insweep[S]++;
-				leave_sweep(S);
-				OP_DONE
-#else
-				insweep[S]++;
-				ss = S; ret = RET_REL; pc = SW_REL
-#endif
-			:: else ->
-				pc = REL_MARK
+			:: release_pos[S] == pos -> pc = REL_STORE
+			:: else -> pc = REL_MARK
 			fi
 		}
+	:: d_step {
+		pc == REL_STORE ->
+		/* nobody moved release_pos from pos since our load */
+		assert(release_pos[S] == pos);
+		give(S);
+		srel = pos; send = pos + avail;
+		check_publish(S);
+		srel = 0; send = 0;
+		release_pos[S] = pos + avail;
+		COUNT_OP;
+		pos = 0; avail = 0;
+#ifdef MUT_NOSWEEP
+		insweep[S]++;
+		leave_sweep(S);
+		OP_DONE
+#else
+		insweep[S]++;
+		ss = S; ret = RET_REL; pc = SW_REL
+#endif
+	   }
 	:: d_step {
 		pc == REL_MARK ->		/* (E) out of order */
 		give(S);
@@ -730,13 +741,13 @@ progress_res:	d_step {
 #ifdef CRASH
 	/*
 	 * One participant may stop for good anywhere except while it holds
-	 * a span (at progress_res or REL_MARK; a dead owner's span needs
+	 * a span (at progress_res, REL_STORE or REL_MARK; a dead owner's span needs
 	 * memwell_side_recover()): in the middle of a reservation, of a
 	 * release or of a sweep, or between calls.  The others must still
 	 * get on (non-progress check).
 	 */
 	:: d_step {
-		!crashed && pc != REL_MARK ->	/* not holding a span */
+		!crashed && pc != REL_MARK && pc != REL_STORE -> /* no span held */
 		crashed = true;
 		if
 		:: S == PROD -> pdone++

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Exhaustive spin checks of the ring's reservation/release protocol
-# (tests/spin/ring.pml, a model of core/memwell_blocks.h) and of the wake
+# (tests/spin/ring.pml, a model of core/memwell_blocks.h; the in-order
+# release under TSO: tests/spin/release_order.pml) and of the wake
 # protocol (tests/spin/release_barrier.pml: (G) and (H) under TSO;
 # tests/spin/wake.pml: the default wake policy).  Prints TAP and
 # exits non-zero if any check fails.  Everything is built in a temporary
@@ -129,6 +130,22 @@ R=release_barrier.pml
 check "release: no lost wake-up, 3 releases (G) + (H)" pass "-DN=3" "$S" "" $R
 check "release: mutant MUT_NOBARRIER (release without (G)'s barrier) loses a wake-up" \
 	"invalid end state" "-DN=2 -DMUT_NOBARRIER" "$S" "" $R
+# The in-order release under TSO (release_order.pml): its plain store of
+# release_pos and a later releaser's mark may miss each other unless (F')
+# orders them; the peer's help, or the barrier, publishes the span.
+O=release_order.pml
+check "order: local mode, the peer's help publishes every span, 3 producers" \
+	pass "-DNPROD=3" "$S" "" $O
+check "order: (F') barrier (kernel), no span left without help, 3 producers" \
+	pass "-DNPROD=3 -DORDERED -DNOHELP" "$S" "" $O
+check "order: kick, no lost wake-up without help, 3 producers" \
+	pass "-DNPROD=3 -DKICK -DNOHELP" "$S" "" $O
+check "order: kick, no lost wake-up with help, 2 producers" \
+	pass "-DKICK" "$S" "" $O
+check "order: limitation: no barrier and no help strands a span (expected)" \
+	"assertion violated" "-DNOHELP" "$S" "" $O
+check "order: mutant MUT_NOFENCE (kick, no (F') barrier) is caught" \
+	"assertion violated" "-DKICK -DNOHELP -DMUT_NOFENCE" "$S" "" $O
 # The wake protocol (wake.pml): a kernel producer's commits against a
 # consumer sleeping in poll(), the default policy's deferred wake-up by the
 # latency timer; a lost wake-up is an invalid end state.
