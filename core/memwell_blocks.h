@@ -47,9 +47,10 @@ static __memwell_hot __u64 __memwell_side_fetch_limit(const struct memwell_ring 
 }
 
 /**
- * __memwell_side_sweep_max() - publish released spans of a multi-owner side
+ * __memwell_side_sweep_from() - publish released spans of a multi-owner side
  * @r: the ring
  * @s: a multi-owner side this participant may write
+ * @rel: its release_pos as last seen (a stale one costs a failed cmpxchg)
  * @max: spans to publish at most (iterations of the loop, whatever the
  *       marks say)
  *
@@ -64,12 +65,12 @@ static __memwell_hot __u64 __memwell_side_fetch_limit(const struct memwell_ring 
  *
  * Return: true if release_pos moved.
  */
-static inline bool __memwell_side_sweep_max(struct memwell_ring *r,
-					    unsigned int s, unsigned int max)
+static inline bool __memwell_side_sweep_from(struct memwell_ring *r,
+					     unsigned int s, __u64 rel,
+					     unsigned int max)
 {
 	struct memwell_side *self = r->side[s];
 	__u64 *marks = r->marks[s];
-	__u64 rel = __memwell_load_sc(&self->release_pos);
 	bool moved = false;
 	unsigned int i;
 
@@ -92,6 +93,13 @@ static inline bool __memwell_side_sweep_max(struct memwell_ring *r,
 		}
 	}
 	return moved;
+}
+
+static inline bool __memwell_side_sweep_max(struct memwell_ring *r,
+					    unsigned int s, unsigned int max)
+{
+	return __memwell_side_sweep_from(r, s,
+			__memwell_load_sc(&r->side[s]->release_pos), max);
 }
 
 /* Publish released spans of side @s, MEMWELL_SWEEP_MAX at most. */
@@ -211,6 +219,13 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 		__memwell_wake_peer(r, s);
 		return 0;
 	}
+	/* A writable multi-owner side: the checks below in one test. */
+	if (s <= MEMWELL_SIDE_CONS && (r->fast & __MEMWELL_FAST_MULTI(s))) {
+		if (unlikely(sp->n - 1 >= r->count))
+			return -EINVAL;
+		self = r->side[s];
+		goto multi;
+	}
 	if (unlikely((unsigned int)s > MEMWELL_SIDE_CONS || !sp->n || sp->n > r->count))
 		return -EINVAL;
 	if (unlikely(!(r->access & MEMWELL_SIDE_BIT(s))))
@@ -227,6 +242,7 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 		__memwell_wake_peer(r, s);
 		return 0;
 	}
+multi:
 	/*
 	 * (F) In order (the common case): release_pos is at sp->pos, and
 	 * nobody else moves it from there: a sweeper needs a current mark at
@@ -247,24 +263,26 @@ static __memwell_hot int memwell_release(struct memwell_ring *r, unsigned int s,
 		 * producers wake through their kring, not a kick), the barrier
 		 * is paid, and serves (G) as well.
 		 */
-		if (__memwell_publish_ordered(r)) {
-			__memwell_smp_mb();
-			/* A sweep's cmpxchg may not order like a fence (C11). */
-			if (__memwell_side_sweep(r, s) && r->kick)
-				__memwell_smp_mb();
-			__memwell_wake_peer_ordered(r, s);
+		rel = sp->pos + sp->n;
+		if (!__memwell_publish_ordered(r)) {
+			__memwell_side_sweep_from(r, s, rel, MEMWELL_SWEEP_MAX);
 			return 0;
 		}
-	} else {
-		/*
-		 * (E) Out of order: mark the span released.  The full barrier
-		 * orders the mark before the sweep's load of release_pos: either
-		 * we see the store that reached sp->pos, or whoever stored it
-		 * sees our mark (after its cmpxchg or its (F') barrier; without
-		 * (F'), the next release or the peer's help does).
-		 */
-		__memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
+		__memwell_smp_mb();
+		/* A sweep's cmpxchg may not order like a fence (C11). */
+		if (__memwell_side_sweep_from(r, s, rel, MEMWELL_SWEEP_MAX) && r->kick)
+			__memwell_smp_mb();
+		__memwell_wake_peer_ordered(r, s);
+		return 0;
 	}
+	/*
+	 * (E) Out of order: mark the span released.  The full barrier orders
+	 * the mark before the sweep's load of release_pos: either we see the
+	 * store that reached sp->pos, or whoever stored it sees our mark
+	 * (after its cmpxchg or its (F') barrier; without (F'), the next
+	 * release or the peer's help does).
+	 */
+	__memwell_store_mb(&r->marks[s][sp->pos & r->mask], sp->pos + sp->n);
 	__memwell_side_sweep(r, s);
 	__memwell_wake_peer(r, s);
 	return 0;

@@ -79,6 +79,8 @@ struct memwell_ring {
 #define __MEMWELL_FAST_REC(s)	(4U << (s))
 /* Side @s is multi-owner, this participant may write it, records ring. */
 #define __MEMWELL_FAST_REC_MULTI(s)	(16U << (s))
+/* Side @s is multi-owner and this participant may write it. */
+#define __MEMWELL_FAST_MULTI(s)		(64U << (s))
 
 /*
  * Every layout claim of memwell.h, checked wherever the core is compiled
@@ -221,6 +223,7 @@ static inline void memwell_ring_view(struct memwell_ring *r, void *base,
 		if (!(access & MEMWELL_SIDE_BIT(s)))
 			continue;
 		if (r->marks[s]) {
+			r->fast |= __MEMWELL_FAST_MULTI(s);
 			if (l->flags & MEMWELL_F_RECORDS)
 				r->fast |= __MEMWELL_FAST_REC_MULTI(s);
 			continue;

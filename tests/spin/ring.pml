@@ -22,7 +22,9 @@
  *     __memwell_help_peer()         HELP_PEER, then SW_*, then AFTER_HELP
  *     __memwell_side_sweep()        SW_*
  *     memwell_release(), multi      step progress_res (in-order load
- *                                   (F)), REL_STORE (its store),
+ *                                   (F)), REL_STORE (its store; its
+ *                                   sweep starts at SW_MARK from the
+ *                                   value stored),
  *                                   REL_MARK (out of order: mark
  *                                   (E)), SW_*
  *   A producer reserves spans of exactly `want' blocks (min = max = want,
@@ -675,14 +677,17 @@ progress_res:	d_step {
 		srel = 0; send = 0;
 		release_pos[S] = pos + avail;
 		COUNT_OP;
-		pos = 0; avail = 0;
 #ifdef MUT_NOSWEEP
+		pos = 0; avail = 0;
 		insweep[S]++;
 		leave_sweep(S);
 		OP_DONE
 #else
+		/* the sweep starts from what we stored, without a load */
+		srel = pos + avail; moved = false;
+		pos = 0; avail = 0;
 		insweep[S]++;
-		ss = S; ret = RET_REL; pc = SW_REL
+		ss = S; ret = RET_REL; pc = SW_MARK
 #endif
 	   }
 	:: d_step {
