@@ -746,10 +746,10 @@ progress_res:	d_step {
 #ifdef CRASH
 	/*
 	 * One participant may stop for good anywhere except while it holds
-	 * a span (at progress_res, REL_STORE or REL_MARK; a dead owner's span needs
-	 * memwell_side_recover()): in the middle of a reservation, of a
-	 * release or of a sweep, or between calls.  The others must still
-	 * get on (non-progress check).
+	 * a span (at progress_res, REL_STORE or REL_MARK; a dead owner's
+	 * span needs memwell_side_recover()): in the middle of a
+	 * reservation, of a release or of a sweep, or between calls.  The
+	 * others must still get on (non-progress check).
 	 */
 	:: d_step {
 		!crashed && pc != REL_MARK && pc != REL_STORE -> /* no span held */
