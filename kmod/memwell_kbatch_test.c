@@ -432,6 +432,70 @@ static void memwell_kbatch_test_take(struct kunit *test)
 	memwell_kring_put(kr);
 }
 
+/* Take a batch, count its records (checking them), release it. */
+static int kb_take_count(struct kunit *test, struct memwell_ep *ep, u32 max,
+			 struct kb_check *c)
+{
+	struct memwell_ep_batch b;
+	struct memwell_rec rec;
+	int n = memwell_ep_batch_take(ep, max, &b);
+
+	if (n <= 0)
+		return n;
+	while (!memwell_ep_batch_next(ep, &b, &rec))
+		kb_verify(c, &rec, KB_LEN);
+	KUNIT_EXPECT_EQ(test, memwell_ep_batch_release(ep, &b), 0);
+	return n;
+}
+
+/*
+ * A kernel consumer's take helps the processes' multi-owner side once, and
+ * looks again, only when it found the ring empty.  Built by hand, as a
+ * process that stopped between its store and its sweep leaves it: record
+ * B released (marked), A before it published, B not.  In front of them,
+ * 24 discarded records.  The first take may pass MEMWELL_EP_SCAN_MAX
+ * skipped records besides the 4 it asks for: it stops there, with records
+ * published (no help, no second look, which would pass more); the next
+ * takes A; the next finds the ring empty, helps (B is published) and
+ * takes B.
+ */
+static void memwell_kbatch_test_helped(struct kunit *test)
+{
+	struct memwell_kring *kr = kb_ring(test, MEMWELL_F_KERNEL_CONS |
+					   MEMWELL_F_PROD_MULTI);
+	struct memwell_ep *ep = kb_attach(test, kr, MEMWELL_SIDE_CONS);
+	struct memwell_ring *r = &kr->view;
+	struct memwell_rec rec, a, b;
+	struct kb_check c = {};
+	int i;
+
+	for (i = 0; i < 24; i++) {
+		KUNIT_ASSERT_EQ(test, memwell_rec_reserve(r, KB_LEN, &rec), 0);
+		memwell_rec_discard(r, &rec);
+	}
+	KUNIT_ASSERT_EQ(test, memwell_rec_reserve(r, KB_LEN, &a), 0);
+	KUNIT_ASSERT_EQ(test, memwell_rec_reserve(r, KB_LEN, &b), 0);
+	kb_fill(a.data, KB_LEN, 0);
+	kb_fill(b.data, KB_LEN, 1);
+	KUNIT_ASSERT_EQ(test, memwell_rec_commit(r, &b), 0);	/* marked */
+	smp_store_release(&r->side[MEMWELL_SIDE_PROD]->release_pos,
+			  a.span.pos + a.span.n);		/* A, no sweep */
+	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), 25ULL);
+
+	/* 4 asked + MEMWELL_EP_SCAN_MAX headers at most: A and 4 more remain. */
+	KUNIT_EXPECT_EQ(test, kb_take_count(test, ep, 4, &c), -EAGAIN);
+	KUNIT_EXPECT_GE(test, memwell_ready_blocks(r), 5ULL);
+	KUNIT_EXPECT_EQ(test, kb_take_count(test, ep, 4, &c), 1);
+	KUNIT_EXPECT_EQ(test, memwell_ready_blocks(r), 0ULL);
+	KUNIT_EXPECT_EQ(test, kb_take_count(test, ep, 4, &c), 1);
+	KUNIT_EXPECT_EQ(test, kb_take_count(test, ep, 4, &c), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, c.records, 2ULL);
+	KUNIT_EXPECT_EQ(test, c.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, memwell_free_blocks(r), r->count);
+	memwell_ep_detach(ep);
+	memwell_kring_put(kr);
+}
+
 /*
  * The process scribbles what it may write while the kernel holds a batch.
  * Producer: its consumer control (positions far ahead, behind, waiters)
@@ -621,6 +685,7 @@ static struct kunit_case memwell_kbatch_test_cases[] = {
 	KUNIT_CASE(memwell_kbatch_test_wrap),
 	KUNIT_CASE(memwell_kbatch_test_empty),
 	KUNIT_CASE(memwell_kbatch_test_take),
+	KUNIT_CASE(memwell_kbatch_test_helped),
 	KUNIT_CASE(memwell_kbatch_test_hostile),
 	KUNIT_CASE(memwell_kbatch_test_hardirq),
 	{}
