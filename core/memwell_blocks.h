@@ -617,8 +617,8 @@ static __memwell_hot int memwell_reserve(struct memwell_ring *r, unsigned int s,
 /*
  * Blocks the consumers may reserve now (0 when empty or corrupt).  Without
  * __memwell_publish_ordered(), a span released on a multi-owner side may
- * wait for a sweep: __memwell_help_peer() first, as memwell_wait_blocks()
- * does.
+ * wait for a sweep: finding too little, __memwell_help_peer() and look
+ * again, as memwell_wait_blocks() does.
  */
 static __memwell_hot __u64 memwell_ready_blocks(const struct memwell_ring *r)
 {

@@ -113,30 +113,36 @@ int memwell_get_io_stats(const struct memwell *mw, struct memwell_io_stats *st,
 	return 0;
 }
 
+/* Blocks side @s may reserve now: ready ones (consumers) or free ones. */
+static __u64 memwell_side_room(const struct memwell_ring *r, unsigned int s)
+{
+	return s == MEMWELL_SIDE_CONS ? memwell_ready_blocks(r) : memwell_free_blocks(r);
+}
+
 /*
- * What the shared state says now, without a syscall and without arming.
- * Without a kick, an in-order release on a multi-owner side may leave a
- * span marked meanwhile to the next sweep (memwell_release(), (F')): a
- * look at readiness sweeps first, as a reservation that finds too little
- * does, so a caller that polls readiness sees every released span.
+ * Whether side @s has @min blocks now.  Without a kick, an in-order
+ * release on a multi-owner side may leave a span marked meanwhile to the
+ * next sweep (memwell_release(), (F')): finding too little, sweep the
+ * peer's side and look again, as a reservation does, so that a caller
+ * polling readiness sees every released span.
  */
+static bool memwell_side_has(struct memwell_ring *r, unsigned int s, __u64 min)
+{
+	if (memwell_side_room(r, s) >= min)
+		return true;
+	return !__memwell_publish_ordered(r) && __memwell_help_peer(r, s) &&
+	       memwell_side_room(r, s) >= min;
+}
+
+/* What the shared state says now, without a syscall and without arming. */
 static int memwell_ready_mask(struct memwell *mw, int events, __u64 min)
 {
-	struct memwell_ring *r = &mw->ring;
 	int ready = 0;
 
-	if (events & MEMWELL_WAIT_READ) {
-		if (!__memwell_publish_ordered(r))
-			__memwell_help_peer(r, MEMWELL_SIDE_CONS);
-		if (memwell_ready_blocks(r) >= min)
-			ready |= MEMWELL_WAIT_READ;
-	}
-	if (events & MEMWELL_WAIT_WRITE) {
-		if (!__memwell_publish_ordered(r))
-			__memwell_help_peer(r, MEMWELL_SIDE_PROD);
-		if (memwell_free_blocks(r) >= min)
-			ready |= MEMWELL_WAIT_WRITE;
-	}
+	if ((events & MEMWELL_WAIT_READ) && memwell_side_has(&mw->ring, MEMWELL_SIDE_CONS, min))
+		ready |= MEMWELL_WAIT_READ;
+	if ((events & MEMWELL_WAIT_WRITE) && memwell_side_has(&mw->ring, MEMWELL_SIDE_PROD, min))
+		ready |= MEMWELL_WAIT_WRITE;
 	return ready;
 }
 
